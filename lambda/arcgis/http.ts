@@ -1,0 +1,144 @@
+// The one way this service talks HTTP to ArcGIS: a POSTed form, a deadline for the whole exchange,
+// no redirects followed (a redirect from a token endpoint is a login page, not a token), and a cap
+// on the body so a misrouted request that returns a huge page cannot exhaust the function's memory.
+import { ArcGisBadResponseError, ArcGisUnreachableError } from '../errors.js';
+
+/** Real token answers are a few hundred bytes; error pages a few KB. */
+export const MAX_RESPONSE_BYTES = 256 * 1024;
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpAnswer {
+  url: string;
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface PostFormOptions {
+  timeoutMs: number;
+  fetch?: FetchLike;
+  headers?: Record<string, string>;
+}
+
+export async function postForm(url: string, form: URLSearchParams, options: PostFormOptions): Promise<HttpAnswer> {
+  const doFetch = options.fetch ?? fetch;
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      method: 'POST',
+      // URLSearchParams encodes &, %, +, =, # and non-ASCII correctly, which hand-built bodies don't.
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...options.headers },
+      redirect: 'manual',
+      signal,
+    });
+  } catch (error) {
+    throw unreachable(url, error, options.timeoutMs);
+  }
+
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    const location = response.headers.get('location');
+    throw new ArcGisBadResponseError(
+      `${url} answered HTTP ${response.status} redirecting to ${describeLocation(location, url)} instead of issuing a token. ` +
+        'A token endpoint that redirects is usually behind a web-tier login (SAML, ADFS, IWA) or an http→https/adaptor rewrite: ' +
+        'point the target at the exact https:// generateToken URL, and use a built-in ArcGIS account (enterprise logins cannot use generateToken).',
+      response.status,
+    );
+  }
+
+  let body: string;
+  try {
+    body = await readCapped(response, url, MAX_RESPONSE_BYTES);
+  } catch (error) {
+    if (error instanceof ArcGisBadResponseError) throw error;
+    throw unreachable(url, error, options.timeoutMs);
+  }
+  return { url, status: response.status, contentType: response.headers.get('content-type') ?? '', body };
+}
+
+async function readCapped(response: Response, url: string, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge(url, response.status, `${declared} bytes`);
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(url, response.status, `more than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(url: string, status: number, size: string): ArcGisBadResponseError {
+  return new ArcGisBadResponseError(
+    `${url} answered HTTP ${status} with ${size}, far more than a token answer: the URL is probably not a token endpoint. Check the target's url.`,
+    status,
+  );
+}
+
+function describeLocation(location: string | null, base: string): string {
+  if (location === null) return 'nowhere (no Location header)';
+  try {
+    const target = new URL(location, base);
+    return `${target.origin}${target.pathname}`; // the query of a login redirect is noise (and may carry state)
+  } catch {
+    return 'an unparseable Location';
+  }
+}
+
+const TLS_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Maps a fetch failure (undici puts the system error on `cause`) to an actionable message. */
+function unreachable(url: string, error: unknown, timeoutMs: number): ArcGisUnreachableError {
+  const host = safeHost(url);
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return new ArcGisUnreachableError(`${url} did not answer within ${timeoutMs} ms. Check that ${host} is up and reachable from the function (VPC, firewall), or raise requestTimeoutMs.`, { cause: error });
+  }
+  const code = errorCode(error);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new ArcGisUnreachableError(`The name ${host} could not be resolved (${code}). Check the host name in the target's url, and DNS from the function's network.`, { cause: error });
+  }
+  if (code !== undefined && TLS_CODES.has(code)) {
+    return new ArcGisUnreachableError(
+      `The TLS certificate of ${host} was rejected (${code}). If the site uses a certificate from a private CA, give the CA bundle to the function with NODE_EXTRA_CA_CERTS; never switch certificate checks off.`,
+      { cause: error },
+    );
+  }
+  return new ArcGisUnreachableError(`${url} could not be reached (${code ?? (error instanceof Error ? error.message : 'unknown error')}). Check that ${host} is up and reachable from the function.`, { cause: error });
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

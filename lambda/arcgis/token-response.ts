@@ -1,0 +1,157 @@
+// Reads what generateToken answered. ArcGIS reports most failures with HTTP 200 and a JSON
+// `error` body, sometimes with the real HTTP status (498/499), `expires` as a number or a numeric
+// string, `details` as a string or an array, and the Server Administrator API with its own
+// `{"status":"error","messages":[…],"code":…}` shape. Everything ends here in either an
+// IssuedToken or a typed error whose message says what to change.
+import * as z from 'zod';
+import {
+  ArcGisBadResponseError,
+  ArcGisRefusedError,
+  InvalidCredentialsError,
+  type ArcGisErrorInfo,
+} from '../errors.js';
+import type { HttpAnswer } from './http.js';
+
+export interface IssuedToken {
+  token: string;
+  /** Milliseconds since the epoch, as ArcGIS returned it (it may be earlier than requested). */
+  expires: number;
+  /** True when ArcGIS says the token may only travel over HTTPS. */
+  ssl: boolean;
+}
+
+const numericString = z.string().regex(/^\d{1,16}$/).transform(Number);
+
+const TokenAnswer = z.object({
+  token: z.string().min(1),
+  expires: z.union([z.number().int().positive(), numericString]),
+  ssl: z.boolean().optional(),
+});
+
+const Details = z
+  .union([z.string(), z.array(z.unknown()), z.null()])
+  .optional()
+  .transform((value) => (value == null ? [] : Array.isArray(value) ? value.map(String) : [value]).filter((d) => d.length > 0));
+
+const ErrorAnswer = z.object({
+  error: z.object({
+    code: z.union([z.number(), z.string()]).optional(),
+    message: z.string().optional(),
+    details: Details,
+  }),
+});
+
+const AdminErrorAnswer = z.object({
+  status: z.literal('error'),
+  messages: z.array(z.unknown()).optional(),
+  code: z.union([z.number(), z.string()]).optional(),
+});
+
+/**
+ * Parses a generateToken answer. `now` lets the caller reject a token that is already expired
+ * (a server clock or unit error) instead of caching it.
+ */
+export function parseTokenAnswer(answer: HttpAnswer, now: number): IssuedToken {
+  const json = parseJson(answer);
+
+  const success = TokenAnswer.safeParse(json);
+  if (success.success) {
+    const { token, expires, ssl } = success.data;
+    if (expires <= now) {
+      throw new ArcGisBadResponseError(
+        `${answer.url} issued a token whose expires (${expires}) is not in the future (now ${now}). ArcGIS sends milliseconds since 1970 UTC: check the server's clock.`,
+        answer.status,
+      );
+    }
+    return { token, expires, ssl: ssl ?? false };
+  }
+
+  const info = errorInfo(json, answer);
+  if (info !== undefined) throw refusal(info);
+
+  throw new ArcGisBadResponseError(
+    `${answer.url} answered HTTP ${answer.status} with JSON that holds neither a token nor an ArcGIS error${jsonKeys(json)}. Check that the target's url is a generateToken endpoint.`,
+    answer.status,
+  );
+}
+
+function parseJson(answer: HttpAnswer): unknown {
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    // Not JSON: an HTTP 498/499 without a body is still ArcGIS speaking.
+    if (answer.status === 498 || answer.status === 499) {
+      throw refusal({ url: answer.url, code: answer.status, message: answer.status === 498 ? 'Invalid Token' : 'Token Required', details: [] });
+    }
+    const html = /^\s*</.test(answer.body) || /html/i.test(answer.contentType);
+    const what = html ? 'an HTML page' : answer.body.trim().length === 0 ? 'an empty body' : `a body that is not JSON (${Buffer.byteLength(answer.body)} bytes)`;
+    throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${nonJsonHint(answer.status, html)}`, answer.status);
+  }
+}
+
+function nonJsonHint(status: number, html: boolean): string {
+  if (status === 404) {
+    return 'Nothing is at this path: the web adaptor name is site-specific (arcgis, server, portal or a custom one). Use the token endpoint the site names in https://HOST/ADAPTOR/rest/info?f=json (authInfo.tokenServicesUrl), e.g. …/sharing/rest/generateToken for a portal or …/tokens/generateToken for ArcGIS Server.';
+  }
+  if (status === 401 || status === 403) {
+    return 'The web server itself refused the request (web-tier authentication such as IWA or a firewall rule): generateToken needs anonymous access to the token endpoint and a built-in ArcGIS account.';
+  }
+  if (status >= 500) return 'The ArcGIS site reported a server error: check its health; the service will try again on the next request or schedule.';
+  if (html) return 'ArcGIS answers HTML when the request lacks f=json or the URL is not a token endpoint: check the target\'s url.';
+  return 'Check that the target\'s url is an ArcGIS generateToken endpoint.';
+}
+
+function errorInfo(json: unknown, answer: HttpAnswer): ArcGisErrorInfo | undefined {
+  const standard = ErrorAnswer.safeParse(json);
+  if (standard.success) {
+    const { code, message, details } = standard.data.error;
+    return { url: answer.url, code: toCode(code, answer.status), message: message ?? '', details };
+  }
+  const admin = AdminErrorAnswer.safeParse(json);
+  if (admin.success) {
+    const messages = (admin.data.messages ?? []).map(String);
+    return { url: answer.url, code: toCode(admin.data.code, answer.status), message: messages[0] ?? '', details: messages.slice(1) };
+  }
+  return undefined;
+}
+
+function toCode(code: number | string | undefined, httpStatus: number): number {
+  const parsed = typeof code === 'number' ? code : Number(code);
+  if (Number.isInteger(parsed)) return parsed;
+  return httpStatus === 200 ? 500 : httpStatus;
+}
+
+const INVALID_CREDENTIALS = /invalid (credentials|username or password)/i;
+
+/** Chooses the typed error and the hint for an ArcGIS error answer. */
+export function refusal(info: ArcGisErrorInfo): ArcGisRefusedError {
+  const text = [info.message, ...info.details].join(' ');
+  if (info.code === 401 || INVALID_CREDENTIALS.test(text)) {
+    return new InvalidCredentialsError(
+      info,
+      'The user name or password in the secret was rejected, or the account is unknown, locked, disabled or not allowed to generate tokens. ' +
+        'Put the right credentials of a built-in ArcGIS account in the secret (user names are case-sensitive); accounts that sign in with SAML, ADFS or IWA cannot use generateToken. ' +
+        'Logins for this target pause until the secret changes, so a wrong password cannot lock the account.',
+    );
+  }
+  switch (info.code) {
+    case 201:
+      return new ArcGisRefusedError(info, 'ArcGIS could not tell whom to bind the token to: client "ip" needs the ip setting and client "referer" needs the referer setting.');
+    case 403:
+      return new ArcGisRefusedError(info, 'The account may not perform this operation: give it a role that can generate tokens, or use another account.');
+    case 498:
+      return new ArcGisRefusedError(info, 'ArcGIS called a token invalid: expired, bound to another referer or IP, or issued by another dispenser (a standalone server token sent to a portal, or a portal token sent to a federated server without exchange).');
+    case 499:
+      return new ArcGisRefusedError(info, 'ArcGIS wanted a token where none was sent: the URL is probably a secured resource rather than the token endpoint.');
+    default:
+      return new ArcGisRefusedError(info, 'Check the target\'s url, client and expiration against the site\'s token settings.');
+  }
+}
+
+function jsonKeys(json: unknown): string {
+  if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
+    const keys = Object.keys(json).slice(0, 5);
+    return keys.length > 0 ? ` (keys: ${keys.join(', ')})` : '';
+  }
+  return '';
+}

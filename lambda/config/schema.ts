@@ -1,0 +1,147 @@
+// One schema for every place a configuration enters: the Lambda at cold start, the local server
+// at start-up and the CDK app at synth time, so a bad setting fails early and says the same thing.
+import * as z from 'zod';
+import { isIP } from 'node:net';
+import { ConfigurationError } from '../errors.js';
+
+export const CLIENT_MODES = ['referer', 'ip', 'requestip'] as const;
+export type ClientMode = (typeof CLIENT_MODES)[number];
+
+/** ArcGIS caps generateToken at 15 days (21600 minutes) unless a site sets another maximum. */
+export const MAX_EXPIRATION_MINUTES = 21_600;
+export const DEFAULT_EXPIRATION_MINUTES = 60;
+export const DEFAULT_PARAMETER_PREFIX = '/arcgis-token-vending';
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_SCHEDULE_MINUTES = 15;
+
+/** Target names become URL path segments and SSM parameter path segments. */
+const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+const urlString = z.string().trim().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL: give the full https:// address of the portal, server or token endpoint` });
+    return;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({ code: 'custom', message: `use an https:// URL (got ${url.protocol})` });
+  }
+  if (url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'remove the user name/password from the URL: credentials belong in the secret' });
+  }
+});
+
+export const TargetSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(TARGET_NAME, 'use 1-64 letters, digits, "-" or "_", starting with a letter or digit'),
+    url: urlString,
+    client: z.enum(CLIENT_MODES, { message: `use one of ${CLIENT_MODES.join(', ')}` }).default('referer'),
+    referer: z.string().trim().min(1).optional(),
+    ip: z.string().trim().optional(),
+    expirationMinutes: z
+      .number()
+      .int('use a whole number of minutes')
+      .min(1, 'use at least 1 minute')
+      .max(MAX_EXPIRATION_MINUTES, `ArcGIS allows at most ${MAX_EXPIRATION_MINUTES} minutes (15 days)`)
+      .default(DEFAULT_EXPIRATION_MINUTES),
+    secretId: z.string().trim().min(1, 'name the Secrets Manager secret (name or ARN) that holds the credentials'),
+  })
+  .superRefine((target, ctx) => {
+    if (target.client === 'referer') {
+      if (target.referer === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['referer'],
+          message: 'client "referer" needs a referer: the base URL of the app that will use the token (e.g. https://apps.example.com)',
+        });
+      } else {
+        try {
+          new URL(target.referer);
+        } catch {
+          ctx.addIssue({ code: 'custom', path: ['referer'], message: `"${target.referer}" is not a URL: use the base URL the calling app sends as Referer` });
+        }
+      }
+    }
+    if (target.client === 'ip' && (target.ip === undefined || isIP(target.ip) === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ip'],
+        message: 'client "ip" needs ip: the IPv4 or IPv6 address of the machine that will use the token (ArcGIS answers "Client id cannot be determined" without it)',
+      });
+    }
+    if (target.client !== 'referer' && target.referer !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['referer'], message: `referer is only used with client "referer"; remove it or set client to "referer"` });
+    }
+    if (target.client !== 'ip' && target.ip !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ip'], message: `ip is only used with client "ip"; remove it or set client to "ip"` });
+    }
+  });
+
+export const ServiceConfigSchema = z
+  .strictObject({
+    targets: z.array(TargetSchema).min(1, 'configure at least one target'),
+    /** The target `GET /token` serves; defaults to the first one. */
+    defaultTarget: z.string().optional(),
+    /** Plain http:// is refused unless this is set: tokens and passwords must not cross a network in clear. */
+    allowInsecureHttp: z.boolean().default(false),
+    parameterPrefix: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'use an SSM path such as /arcgis-token-vending')
+      .default(DEFAULT_PARAMETER_PREFIX),
+    /** Overrides the refresh margin derived from each token's lifetime (see core/refresh-policy.ts). */
+    refreshMarginSeconds: z.number().int().min(0).max(86_400).optional(),
+    /** How often the schedule runs; it refreshes tokens that would not outlive the next run. */
+    scheduleIntervalMinutes: z.number().int().min(1).max(1440).default(DEFAULT_SCHEDULE_MINUTES),
+    requestTimeoutMs: z.number().int().min(100).max(60_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.targets.forEach((target, index) => {
+      const key = target.name.toLowerCase();
+      if (seen.has(key)) {
+        ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `target name "${target.name}" is used twice; names must be unique (case-insensitive)` });
+      }
+      seen.add(key);
+      if (!config.allowInsecureHttp && new URL(target.url).protocol === 'http:') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', index, 'url'],
+          message: 'http:// would send the password in clear: use https://, or set allowInsecureHttp (ARCGIS_ALLOW_INSECURE_HTTP=1) for a local simulator only',
+        });
+      }
+    });
+    if (config.defaultTarget !== undefined && !config.targets.some((t) => t.name === config.defaultTarget)) {
+      ctx.addIssue({ code: 'custom', path: ['defaultTarget'], message: `no target is named "${config.defaultTarget}"; use one of ${config.targets.map((t) => t.name).join(', ')}` });
+    }
+  });
+
+export type TargetInput = z.input<typeof TargetSchema>;
+export type Target = z.output<typeof TargetSchema>;
+export type ServiceConfigInput = z.input<typeof ServiceConfigSchema>;
+export type ServiceConfig = z.output<typeof ServiceConfigSchema> & { defaultTarget: string };
+
+/**
+ * Validates a configuration and returns it with defaults applied, or throws a ConfigurationError
+ * whose message lists each bad field by path with its fix.
+ */
+export function parseServiceConfig(input: unknown, source: string): ServiceConfig {
+  const result = ServiceConfigSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigurationError(`Invalid configuration in ${source}:\n${formatIssues(result.error.issues)}`);
+  }
+  const config = result.data;
+  return { ...config, defaultTarget: config.defaultTarget ?? config.targets[0]!.name };
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.length === 0 ? '(root)' : issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+      return `  - ${path}: ${issue.message}`;
+    })
+    .join('\n');
+}

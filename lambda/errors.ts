@@ -1,0 +1,166 @@
+// Every failure the service can answer with is one of these. Each carries its HTTP status and a
+// stable problem `type`, and its message names the cause and the fix but never a secret: messages
+// are built from configuration and ArcGIS answers, not from credentials or tokens.
+// api/problem.ts is the one place that turns them into answers.
+
+const PROBLEM_TYPE_BASE = 'urn:arcgis-token-vending:problem:';
+
+export abstract class TokenVendingError extends Error {
+  abstract readonly status: number;
+  /** Short stable slug; the problem `type` is PROBLEM_TYPE_BASE + slug. */
+  abstract readonly slug: string;
+  abstract readonly title: string;
+
+  get type(): string {
+    return PROBLEM_TYPE_BASE + this.slug;
+  }
+
+  /** Extra members for the problem document (never secrets). */
+  extensions(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** The service itself is set up wrongly: a missing or invalid setting. */
+export class ConfigurationError extends TokenVendingError {
+  override readonly name = 'ConfigurationError';
+  readonly status = 500;
+  readonly slug = 'misconfiguration';
+  readonly title = 'The token service is misconfigured';
+}
+
+/** The credentials secret is missing, unreadable or not the expected JSON. */
+export class SecretError extends TokenVendingError {
+  override readonly name = 'SecretError';
+  readonly status = 500;
+  readonly slug = 'credentials-secret';
+  readonly title = 'The ArcGIS credentials secret is unusable';
+}
+
+export class BadRequestError extends TokenVendingError {
+  override readonly name = 'BadRequestError';
+  readonly status = 400;
+  readonly slug = 'bad-request';
+  readonly title = 'Bad request';
+}
+
+export class UnknownTargetError extends TokenVendingError {
+  override readonly name = 'UnknownTargetError';
+  readonly status = 404;
+  readonly slug = 'unknown-target';
+  readonly title = 'No such target';
+}
+
+export class MethodNotAllowedError extends TokenVendingError {
+  override readonly name = 'MethodNotAllowedError';
+  readonly status = 405;
+  readonly slug = 'method-not-allowed';
+  readonly title = 'Method not allowed';
+}
+
+export interface ArcGisErrorInfo {
+  /** The endpoint that answered (a URL without query string; it never holds credentials). */
+  url: string;
+  /** ArcGIS's own error code (from the JSON body, or the HTTP status when the body has none). */
+  code: number;
+  message: string;
+  details: string[];
+}
+
+/** ArcGIS answered with an error: it understood the request and refused it. */
+export class ArcGisRefusedError extends TokenVendingError {
+  override readonly name: string = 'ArcGisRefusedError';
+  readonly status = 502;
+  readonly slug: string = 'arcgis-refused';
+  readonly title: string = 'ArcGIS refused to issue a token';
+
+  constructor(
+    readonly arcgis: ArcGisErrorInfo,
+    hint: string,
+  ) {
+    super(`${arcgis.url} answered error ${arcgis.code} "${describe(arcgis)}". ${hint}`);
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { arcgisCode: this.arcgis.code, arcgisMessage: this.arcgis.message, arcgisDetails: this.arcgis.details };
+  }
+}
+
+/**
+ * ArcGIS rejected the user name or password (standalone server: 401 "Invalid credentials";
+ * portal: 400 "Invalid username or password."). Repeating the login can lock the account, so
+ * the service stops logging in for this target until the secret changes or a cool-down ends.
+ */
+export class InvalidCredentialsError extends ArcGisRefusedError {
+  override readonly name = 'InvalidCredentialsError';
+  override readonly slug = 'invalid-credentials';
+  override readonly title = 'ArcGIS rejected the credentials';
+}
+
+/** ArcGIS answered something that is not an ArcGIS JSON answer: an HTML page, garbage, a redirect. */
+export class ArcGisBadResponseError extends TokenVendingError {
+  override readonly name = 'ArcGisBadResponseError';
+  readonly status = 502;
+  readonly slug = 'arcgis-bad-response';
+  readonly title = 'ArcGIS gave an answer that is not a token';
+
+  constructor(
+    message: string,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { httpStatus: this.httpStatus };
+  }
+}
+
+/** No answer from ArcGIS: DNS, connection, TLS or timeout. */
+export class ArcGisUnreachableError extends TokenVendingError {
+  override readonly name = 'ArcGisUnreachableError';
+  readonly status = 504;
+  readonly slug = 'arcgis-unreachable';
+  readonly title = 'ArcGIS could not be reached';
+}
+
+/** A fresh token would still not cover the validity the caller asked for (the server capped it). */
+export class TokenLifetimeError extends TokenVendingError {
+  override readonly name = 'TokenLifetimeError';
+  readonly status = 502;
+  readonly slug = 'token-lifetime-too-short';
+  readonly title = 'ArcGIS issued a token that expires too soon';
+}
+
+/** Logins for this target are paused after ArcGIS rejected its credentials. */
+export class LoginPausedError extends TokenVendingError {
+  override readonly name = 'LoginPausedError';
+  readonly status = 503;
+  readonly slug = 'login-paused';
+  readonly title = 'Logins paused after rejected credentials';
+
+  constructor(
+    message: string,
+    readonly retryAt: number,
+    readonly reason: ArcGisErrorInfo,
+  ) {
+    super(message);
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { retryAt: new Date(this.retryAt).toISOString(), arcgisCode: this.reason.code, arcgisMessage: this.reason.message };
+  }
+}
+
+/** The schedule ran and at least one target could not be refreshed. */
+export class ScheduledRefreshError extends Error {
+  override readonly name = 'ScheduledRefreshError';
+
+  constructor(readonly failures: ReadonlyArray<{ target: string; error: Error }>) {
+    super(`Scheduled refresh failed for ${failures.length} target(s): ${failures.map((f) => `${f.target} (${f.error.name}: ${f.error.message})`).join('; ')}`);
+  }
+}
+
+function describe(info: ArcGisErrorInfo): string {
+  return [info.message, ...info.details].filter((part) => part.length > 0).join(' / ');
+}
