@@ -164,3 +164,8 @@ export class ScheduledRefreshError extends Error {
 function describe(info: ArcGisErrorInfo): string {
   return [info.message, ...info.details].filter((part) => part.length > 0).join(' / ');
 }
+
+/** "Name: message" for logs; safe because no error this service builds holds a secret. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

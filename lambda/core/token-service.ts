@@ -8,6 +8,7 @@ import {
   LoginPausedError,
   TokenLifetimeError,
   UnknownTargetError,
+  describeError,
   type ArcGisErrorInfo,
 } from '../errors.js';
 import { CachedTokenSchema, targetFingerprint, type CachedToken } from './cached-token.js';
@@ -209,8 +210,4 @@ export class TokenService {
   private serve(target: Target, token: CachedToken, source: TokenSource): ServedToken {
     return { target, token: token.token, expires: token.expires, ssl: token.ssl, source };
   }
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,0 +1,66 @@
+// GET /token and GET /token/{target}, independent of how the request arrived (API Gateway or the
+// local server): validates the request, asks the token service, shapes the answer.
+import type { Log } from '../core/ports.js';
+import type { ServedToken, TokenService } from '../core/token-service.js';
+import { MethodNotAllowedError } from '../errors.js';
+import { jsonResponse, type HttpResponse } from './http-response.js';
+import { problemResponse } from './problem.js';
+import { parseTokenQuery } from './token-query.js';
+
+export interface TokenApiRequest {
+  method: string;
+  path: string;
+  /** The {target} path segment; undefined for GET /token. */
+  targetName?: string | undefined;
+  query: Readonly<Record<string, readonly string[] | undefined>>;
+  requestId?: string | undefined;
+}
+
+/** The body of a successful answer. `referer` is present when the token is referer-bound. */
+export interface TokenAnswer {
+  token: string;
+  expires: number;
+  expiresAt: string;
+  ssl: boolean;
+  target: string;
+  client: string;
+  referer?: string;
+  ip?: string;
+  source: ServedToken['source'];
+}
+
+export type TokenApi = (request: TokenApiRequest) => Promise<HttpResponse>;
+
+export function createTokenApi(deps: { service: TokenService; log: Log }): TokenApi {
+  return async (request) => {
+    try {
+      if (request.method !== 'GET') {
+        const refused = new MethodNotAllowedError(`${request.method} is not supported: use GET ${request.path}.`);
+        const response = problemResponse(refused, deps.log, { instance: request.path, requestId: request.requestId, target: request.targetName });
+        response.headers.allow = 'GET';
+        return response;
+      }
+      const query = parseTokenQuery(request.query);
+      const served = await deps.service.getToken(request.targetName, query.minValiditySeconds);
+      deps.log.info('token served', { target: served.target.name, source: served.source, expiresAt: new Date(served.expires).toISOString(), minValidity: query.minValiditySeconds });
+      return jsonResponse(200, toAnswer(served));
+    } catch (error) {
+      return problemResponse(error, deps.log, { instance: request.path, requestId: request.requestId, target: request.targetName });
+    }
+  };
+}
+
+export function toAnswer(served: ServedToken): TokenAnswer {
+  const { target } = served;
+  return {
+    token: served.token,
+    expires: served.expires,
+    expiresAt: new Date(served.expires).toISOString(),
+    ssl: served.ssl,
+    target: target.name,
+    client: target.client,
+    ...(target.client === 'referer' && target.referer !== undefined ? { referer: target.referer } : {}),
+    ...(target.client === 'ip' && target.ip !== undefined ? { ip: target.ip } : {}),
+    source: served.source,
+  };
+}

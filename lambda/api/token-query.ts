@@ -1,0 +1,38 @@
+// The query string of GET /token. Unknown parameters are refused rather than ignored, so a typo
+// such as `minvalidity=3600` fails loudly instead of silently returning a short-lived token.
+import * as z from 'zod';
+import { BadRequestError } from '../errors.js';
+import { MAX_EXPIRATION_MINUTES } from '../config/schema.js';
+
+const MAX_MIN_VALIDITY_SECONDS = MAX_EXPIRATION_MINUTES * 60;
+
+const TokenQuerySchema = z.strictObject({
+  minValidity: z
+    .array(z.string())
+    .length(1, 'give minValidity once')
+    .transform((values) => values[0]!)
+    .pipe(
+      z
+        .string()
+        .regex(/^\d{1,7}$/, 'minValidity must be a whole number of seconds, e.g. minValidity=600')
+        .transform(Number)
+        .pipe(z.number().max(MAX_MIN_VALIDITY_SECONDS, `minValidity is at most ${MAX_MIN_VALIDITY_SECONDS} seconds (15 days)`)),
+    )
+    .optional(),
+});
+
+export interface TokenQuery {
+  minValiditySeconds: number;
+}
+
+export function parseTokenQuery(query: Readonly<Record<string, readonly string[] | undefined>>): TokenQuery {
+  const present = Object.fromEntries(Object.entries(query).filter(([, values]) => values !== undefined));
+  const result = TokenQuerySchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown query parameter(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; the only one supported is minValidity` : issue.message,
+    );
+    throw new BadRequestError(`Bad query string: ${problems.join('; ')}.`);
+  }
+  return { minValiditySeconds: result.data.minValidity ?? 0 };
+}

@@ -1,0 +1,51 @@
+// The Lambda entry point: wires the AWS adapters once per container and dispatches API Gateway
+// requests and EventBridge scheduled events. A configuration error is kept and answered as a 500
+// problem naming the setting (rather than crashing the init, which API Gateway would hide behind
+// a bare 502), and fails every scheduled run.
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { configFromEnvironment } from '../config/environment.js';
+import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.js';
+import { SsmTokenStore } from '../adapters/ssm-token-store.js';
+import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
+import { problemResponse } from '../api/problem.js';
+import { describeError } from '../errors.js';
+import { isApiGatewayEvent } from './api-gateway.js';
+import { createPowertoolsLog } from './powertools-log.js';
+import { isScheduledEvent, type ScheduleSummary } from './schedule.js';
+import { wire, type Wiring } from './wiring.js';
+
+const log = createPowertoolsLog();
+
+function wireFromEnvironment(): Wiring {
+  const config = configFromEnvironment(process.env);
+  return wire(config, {
+    store: new SsmTokenStore(new SSMClient({}), config.parameterPrefix, log),
+    credentials: new SecretsManagerCredentialSource(new SecretsManagerClient({})),
+    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs }),
+    log,
+  });
+}
+
+let wiring: Wiring | undefined;
+let startupError: unknown;
+try {
+  wiring = wireFromEnvironment();
+} catch (error) {
+  startupError = error;
+  log.error('configuration invalid; every request will answer 500 until it is fixed', { error: describeError(error) });
+}
+
+export async function handler(event: unknown, context?: Context): Promise<APIGatewayProxyResult | ScheduleSummary> {
+  if (context !== undefined) log.logger.addContext(context);
+  if (isApiGatewayEvent(event)) {
+    if (wiring === undefined) return problemResponse(startupError, log, { instance: event.path, requestId: event.requestContext?.requestId });
+    return wiring.apiGateway(event);
+  }
+  if (isScheduledEvent(event)) {
+    if (wiring === undefined) throw startupError;
+    return wiring.schedule();
+  }
+  throw new Error('Unsupported event: this function handles API Gateway REST proxy requests and EventBridge scheduled events.');
+}

@@ -1,0 +1,29 @@
+// Builds the handlers from a configuration and its adapters. Used by the Lambda entry point and by
+// the local server, so both run exactly the same code path behind their adapters.
+import type { ServiceConfig } from '../config/schema.js';
+import type { CredentialSource, Log, TokenIssuer, TokenStore } from '../core/ports.js';
+import { TokenService } from '../core/token-service.js';
+import { createTokenApi, type TokenApi } from '../api/token-api.js';
+import { createApiGatewayHandler } from './api-gateway.js';
+import { createScheduleHandler } from './schedule.js';
+
+export interface Adapters {
+  store: TokenStore;
+  credentials: CredentialSource;
+  issuer: TokenIssuer;
+  log: Log;
+  now?: () => number;
+}
+
+export function wire(config: ServiceConfig, adapters: Adapters) {
+  const service = new TokenService({ config, ...adapters });
+  const api: TokenApi = createTokenApi({ service, log: adapters.log });
+  return {
+    service,
+    api,
+    apiGateway: createApiGatewayHandler(api),
+    schedule: createScheduleHandler({ service, log: adapters.log }),
+  };
+}
+
+export type Wiring = ReturnType<typeof wire>;
