@@ -106,7 +106,7 @@ export const ServiceConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `target name "${target.name}" is used twice; names must be unique (case-insensitive)` });
       }
       seen.add(key);
-      if (!config.allowInsecureHttp && new URL(target.url).protocol === 'http:') {
+      if (!config.allowInsecureHttp && URL.canParse(target.url) && new URL(target.url).protocol === 'http:') {
         ctx.addIssue({
           code: 'custom',
           path: ['targets', index, 'url'],

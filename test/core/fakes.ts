@@ -1,0 +1,85 @@
+// Plain fakes of the core's ports, for tests that exercise policy without I/O.
+import type { Target } from '../../lambda/config/schema.js';
+import type { CachedToken } from '../../lambda/core/cached-token.js';
+import type { CredentialSource, Credentials, Log, TokenIssuer, TokenStore } from '../../lambda/core/ports.js';
+import type { IssuedToken } from '../../lambda/arcgis/token-response.js';
+
+export class FakeClock {
+  constructor(public time = 1_700_000_000_000) {}
+  now = (): number => this.time;
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  fields?: Record<string, unknown> | undefined;
+}
+
+export class CapturingLog implements Log {
+  readonly lines: LogLine[] = [];
+  debug = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'debug', message, fields });
+  info = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'info', message, fields });
+  warn = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'warn', message, fields });
+  error = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'error', message, fields });
+  text(): string {
+    return JSON.stringify(this.lines);
+  }
+}
+
+export class FakeStore implements TokenStore {
+  readonly values = new Map<string, CachedToken>();
+  reads = 0;
+  writes = 0;
+  failReads: Error | undefined;
+  failWrites: Error | undefined;
+
+  async get(name: string): Promise<CachedToken | undefined> {
+    this.reads++;
+    if (this.failReads) throw this.failReads;
+    return this.values.get(name);
+  }
+  async put(name: string, token: CachedToken): Promise<void> {
+    this.writes++;
+    if (this.failWrites) throw this.failWrites;
+    this.values.set(name, token);
+  }
+}
+
+export class FakeCredentials implements CredentialSource {
+  reads = 0;
+  constructor(
+    public credentials: Credentials = { username: 'fake-user', password: 'fake-password-not-real' },
+    public version = 'v1',
+  ) {}
+  async read(_secretId: string) {
+    this.reads++;
+    return { credentials: this.credentials, version: this.version };
+  }
+}
+
+/** Issues tokens `fake-token-N` valid for `lifetimeMs`, or fails with the queued errors. */
+export class FakeIssuer implements TokenIssuer {
+  calls: Array<{ target: string; credentials: Credentials }> = [];
+  failures: Error[] = [];
+  lifetimeMs: number;
+  /** Resolves issue() only when released, to hold many callers in flight. */
+  gate: Promise<void> | undefined;
+
+  constructor(
+    private readonly clock: FakeClock,
+    lifetimeMs = 3_600_000,
+  ) {
+    this.lifetimeMs = lifetimeMs;
+  }
+
+  async issue(target: Target, credentials: Credentials): Promise<IssuedToken> {
+    this.calls.push({ target: target.name, credentials });
+    if (this.gate) await this.gate;
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    return { token: `fake-token-${this.calls.length}`, expires: this.clock.now() + this.lifetimeMs, ssl: true };
+  }
+}

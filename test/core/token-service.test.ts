@@ -1,0 +1,202 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseServiceConfig, type ServiceConfig } from '../../lambda/config/schema.js';
+import { targetFingerprint } from '../../lambda/core/cached-token.js';
+import { LOGIN_PAUSE_MS, TokenService } from '../../lambda/core/token-service.js';
+import {
+  ArcGisUnreachableError,
+  BadRequestError,
+  InvalidCredentialsError,
+  LoginPausedError,
+  TokenLifetimeError,
+  UnknownTargetError,
+} from '../../lambda/errors.js';
+import { CapturingLog, FakeClock, FakeCredentials, FakeIssuer, FakeStore } from './fakes.js';
+
+const HOUR = 3_600_000;
+const config: ServiceConfig = parseServiceConfig(
+  {
+    targets: [
+      { name: 'main', url: 'https://gis.example.com/portal', referer: 'https://apps.example.com', secretId: 'arcgis/main' },
+      { name: 'ops', url: 'https://gis.example.com/arcgis', client: 'ip', ip: '203.0.113.7', expirationMinutes: 120, secretId: 'arcgis/ops' },
+    ],
+  },
+  'test',
+);
+
+const badCredentials = () =>
+  new InvalidCredentialsError({ url: 'https://gis.example.com/portal/sharing/rest/generateToken', code: 400, message: 'Unable to generate token.', details: ['Invalid username or password.'] }, 'hint');
+
+let clock: FakeClock;
+let store: FakeStore;
+let credentials: FakeCredentials;
+let issuer: FakeIssuer;
+let log: CapturingLog;
+let service: TokenService;
+
+function newContainer(): TokenService {
+  return new TokenService({ config, store, credentials, issuer, log, now: clock.now });
+}
+
+beforeEach(() => {
+  clock = new FakeClock();
+  store = new FakeStore();
+  credentials = new FakeCredentials();
+  issuer = new FakeIssuer(clock);
+  log = new CapturingLog();
+  service = newContainer();
+});
+
+describe('TokenService.getToken', () => {
+  it('generates, stores and serves a token on a cold start', async () => {
+    const served = await service.getToken(undefined);
+    expect(served).toMatchObject({ token: 'fake-token-1', expires: clock.time + HOUR, ssl: true, source: 'generated' });
+    expect(served.target.name).toBe('main');
+    expect(store.values.get('main')).toEqual({ version: 1, token: 'fake-token-1', expires: clock.time + HOUR, ssl: true, issuedAt: clock.time, fingerprint: targetFingerprint(config.targets[0]!) });
+    expect(issuer.calls).toEqual([{ target: 'main', credentials: credentials.credentials }]);
+  });
+
+  it('serves from memory afterwards without touching the store or ArcGIS', async () => {
+    await service.getToken('main');
+    const readsBefore = store.reads;
+    const served = await service.getToken('main');
+    expect(served.source).toBe('cache');
+    expect(store.reads).toBe(readsBefore);
+    expect(issuer.calls).toHaveLength(1);
+  });
+
+  it('serves a token another container stored, without logging in', async () => {
+    await service.getToken('main');
+    const other = newContainer();
+    const served = await other.getToken('main');
+    expect(served).toMatchObject({ token: 'fake-token-1', source: 'cache' });
+    expect(issuer.calls).toHaveLength(1);
+  });
+
+  it('refreshes once the token is inside the refresh margin (10% of an hour)', async () => {
+    await service.getToken('main');
+    clock.advance(HOUR - 360_001);
+    expect((await service.getToken('main')).token).toBe('fake-token-1');
+    clock.advance(1);
+    expect(await service.getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'generated' });
+  });
+
+  it('honours minValidity: a cached token that would expire too soon is replaced', async () => {
+    await service.getToken('main');
+    clock.advance(30 * 60_000);
+    expect((await service.getToken('main', 29 * 60)).token).toBe('fake-token-1');
+    expect(await service.getToken('main', 31 * 60)).toMatchObject({ token: 'fake-token-2', source: 'generated' });
+  });
+
+  it('refuses a minValidity the target can never meet', async () => {
+    await expect(service.getToken('main', 3600)).rejects.toThrow(
+      new BadRequestError('minValidity 3600 s cannot be met: target "main" issues tokens for 3600 s (expirationMinutes 60). Ask for less than 3600 s.'),
+    );
+    expect(issuer.calls).toHaveLength(0);
+  });
+
+  it('reports a server-capped lifetime that cannot meet minValidity, after one login', async () => {
+    issuer.lifetimeMs = 10 * 60_000;
+    const error = await service.getToken('main', 20 * 60).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenLifetimeError);
+    expect((error as Error).message).toContain('the site caps token lifetimes below expirationMinutes 60');
+    expect(issuer.calls).toHaveLength(1);
+  });
+
+  it('answers UnknownTargetError naming the configured targets', async () => {
+    await expect(service.getToken('nope')).rejects.toThrow(new UnknownTargetError('There is no target named "nope". Configured targets: main, ops.'));
+  });
+
+  it('lets 1000 concurrent cold requests share one login and one store read', async () => {
+    let release!: () => void;
+    issuer.gate = new Promise((resolve) => (release = resolve));
+    const requests = Array.from({ length: 1000 }, () => service.getToken('main'));
+    await Promise.resolve();
+    release();
+    const served = await Promise.all(requests);
+    expect(new Set(served.map((s) => s.token))).toEqual(new Set(['fake-token-1']));
+    expect(issuer.calls).toHaveLength(1);
+    expect(store.reads).toBe(1);
+    expect(store.writes).toBe(1);
+  });
+
+  it('releases a failed login at once: the next request tries again', async () => {
+    issuer.failures.push(new ArcGisUnreachableError('down'));
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(ArcGisUnreachableError);
+    expect((await service.getToken('main')).token).toBe('fake-token-2');
+    expect(issuer.calls).toHaveLength(2);
+  });
+
+  it('never overwrites the stored token when a refresh fails', async () => {
+    await service.getToken('main');
+    const before = store.values.get('main');
+    clock.advance(HOUR - 60_000);
+    issuer.failures.push(new ArcGisUnreachableError('down'));
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(ArcGisUnreachableError);
+    expect(store.values.get('main')).toEqual(before);
+    expect(store.writes).toBe(1);
+  });
+
+  it('keeps serving when the store cannot be read or written, and logs why', async () => {
+    store.failReads = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    store.failWrites = Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+    expect((await service.getToken('main')).source).toBe('generated');
+    expect(log.lines.filter((l) => l.level === 'warn').map((l) => [l.message, l.fields?.error])).toEqual([
+      ['token store read failed; continuing without it', 'ThrottlingException: Rate exceeded'],
+      ['token store write failed; the token is served but not shared', 'AccessDeniedException: denied'],
+    ]);
+  });
+
+  it('ignores a stored token issued under other settings (e.g. a changed referer)', async () => {
+    await service.getToken('main');
+    const changed = parseServiceConfig({ targets: [{ ...config.targets[0]!, referer: 'https://other.example.com' }] }, 'test');
+    const other = new TokenService({ config: changed, store, credentials, issuer, log, now: clock.now });
+    expect(await other.getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'generated' });
+  });
+
+  it('pauses logins after rejected credentials, and a new secret version ends the pause', async () => {
+    issuer.failures.push(badCredentials());
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    const paused = await service.getToken('main').catch((e: unknown) => e);
+    expect(paused).toBeInstanceOf(LoginPausedError);
+    expect((paused as LoginPausedError).retryAt).toBe(clock.time + LOGIN_PAUSE_MS);
+    expect((paused as Error).message).toContain('a new secret version ends the pause at once');
+    expect(issuer.calls).toHaveLength(1);
+
+    credentials.version = 'v2';
+    expect((await service.getToken('main')).source).toBe('generated');
+    expect(issuer.calls).toHaveLength(2);
+  });
+
+  it('tries the same credentials again only after the pause', async () => {
+    issuer.failures.push(badCredentials());
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    clock.advance(LOGIN_PAUSE_MS - 1);
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(LoginPausedError);
+    clock.advance(1);
+    expect((await service.getToken('main')).source).toBe('generated');
+    expect(issuer.calls).toHaveLength(2);
+  });
+});
+
+describe('TokenService.refreshIfDue', () => {
+  const interval = 15 * 60_000;
+
+  it('refreshes a target with no cached token', async () => {
+    expect(await service.refreshIfDue('main', interval)).toBe('refreshed');
+    expect(store.values.get('main')?.token).toBe('fake-token-1');
+  });
+
+  it('leaves a token that outlives the next run plus the margin', async () => {
+    await service.getToken('main');
+    clock.advance(HOUR - 360_000 - interval - 1);
+    expect(await service.refreshIfDue('main', interval)).toBe('fresh');
+    expect(issuer.calls).toHaveLength(1);
+  });
+
+  it('refreshes a token that would fall inside the margin before the next run', async () => {
+    await service.getToken('main');
+    clock.advance(HOUR - 360_000 - interval);
+    expect(await service.refreshIfDue('main', interval)).toBe('refreshed');
+    expect(store.values.get('main')?.token).toBe('fake-token-2');
+  });
+});
