@@ -1,0 +1,64 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SsmTokenStore, tokenParameterName } from '../../lambda/adapters/ssm-token-store.js';
+import type { CachedToken } from '../../lambda/core/cached-token.js';
+import { CapturingLog } from '../core/fakes.js';
+
+const ssm = mockClient(SSMClient);
+const record: CachedToken = { version: 1, token: 'fake-token-abc', expires: 1_700_003_600_000, ssl: true, issuedAt: 1_700_000_000_000, fingerprint: 'f'.repeat(32) };
+let log: CapturingLog;
+let store: SsmTokenStore;
+
+beforeEach(() => {
+  ssm.reset();
+  log = new CapturingLog();
+  store = new SsmTokenStore(new SSMClient({ region: 'eu-west-1' }), '/arcgis-token-vending', log);
+});
+
+describe('SsmTokenStore', () => {
+  it('names one parameter per target under the prefix', () => {
+    expect(tokenParameterName('/arcgis-token-vending', 'main')).toBe('/arcgis-token-vending/main/token');
+  });
+
+  it('reads and decrypts the SecureString', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/arcgis-token-vending/main/token', Type: 'SecureString', Value: JSON.stringify(record) } });
+    expect(await store.get('main')).toEqual(record);
+    expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, { Name: '/arcgis-token-vending/main/token', WithDecryption: true });
+  });
+
+  it('treats ParameterNotFound as an empty cache', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+    expect(await store.get('main')).toBeUndefined();
+  });
+
+  it('treats malformed cached JSON as a miss and logs the parameter, not its value', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '{"token":"fake-token-partial"' } });
+    expect(await store.get('main')).toBeUndefined();
+    expect(log.lines).toEqual([{ level: 'warn', message: 'cached token parameter is not a valid token record; ignoring it', fields: { parameter: '/arcgis-token-vending/main/token' } }]);
+    expect(log.text()).not.toContain('fake-token-partial');
+  });
+
+  it('treats a record of the wrong shape as a miss', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ ...record, expires: 'tomorrow' }) } });
+    expect(await store.get('main')).toBeUndefined();
+  });
+
+  it('passes other failures (throttling, access denied) to the caller', async () => {
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(store.get('main')).rejects.toThrow('Rate exceeded');
+  });
+
+  it('writes the record as a SecureString, overwriting the previous one', async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 2 });
+    await store.put('main', record);
+    expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 1);
+    expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, {
+      Name: '/arcgis-token-vending/main/token',
+      Value: JSON.stringify(record),
+      Type: 'SecureString',
+      Overwrite: true,
+      Description: 'ArcGIS token cached by arcgis-token-vending (written by the function; do not edit)',
+    });
+  });
+});
