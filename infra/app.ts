@@ -1,0 +1,22 @@
+// CDK entry (cdk.json: `npx tsx infra/app.ts`). Settings come from context: see infra/context.ts.
+import { App } from 'aws-cdk-lib';
+import { ConfigurationError } from '../lambda/errors.js';
+import { stackPropsFromContext } from './context.js';
+import { TokenVendingStack } from './token-vending-stack.js';
+
+const app = new App();
+try {
+  const props = stackPropsFromContext(app);
+  new TokenVendingStack(app, props.stackName, {
+    ...props,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+} catch (error) {
+  // A settings mistake gets its message alone: the stack trace would bury the fix it names.
+  if (error instanceof ConfigurationError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+app.synth();
