@@ -424,8 +424,9 @@ function requestedMinutes(value: string | undefined): number {
   return Number.isFinite(minutes) && minutes > 0 ? minutes : DEFAULT_EXPIRATION_MINUTES;
 }
 
-function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+function bearerToken(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
 }
 
