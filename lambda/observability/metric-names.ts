@@ -1,0 +1,32 @@
+// CloudWatch metric names, shared by the function (which emits them as EMF) and the CDK construct
+// (which alarms on them), so the two can never drift apart.
+
+export const METRICS_NAMESPACE = 'ArcGisTokenVending';
+
+/** Dimension on per-target metrics. */
+export const TARGET_DIMENSION = 'Target';
+/** Dimension on ArcGisErrors: ArcGIS's error code, or the HTTP status, or "unreachable". */
+export const ARCGIS_CODE_DIMENSION = 'ArcGisCode';
+
+export const METRIC = {
+  /** A token answered by the API (any source). Dimension: Target. */
+  tokensServed: 'TokensServed',
+  /** A token answered from memory or the store without a login. Dimension: Target. */
+  cacheHits: 'CacheHits',
+  /** A successful ArcGIS login. Dimension: Target. */
+  tokensGenerated: 'TokensGenerated',
+  /** A failed ArcGIS login. Dimensions: Target, ArcGisCode. */
+  arcgisErrors: 'ArcGisErrors',
+  /** A still-valid cached token served because a refresh failed. Dimension: Target. */
+  staleServed: 'StaleServed',
+  /** A login skipped because credentials were rejected recently. Dimension: Target. */
+  loginsPaused: 'LoginsPaused',
+  /** An SSM or Secrets Manager call that failed but did not stop the answer. Dimension: Target. */
+  storeFaults: 'StoreFaults',
+  /** 1 each time the schedule leaves a target with a good token (fresh or refreshed). Dimension: Target. */
+  refreshSucceeded: 'RefreshSucceeded',
+  /** 1 each time the schedule fails to refresh a target. Dimension: Target. */
+  refreshFailed: 'RefreshFailed',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
