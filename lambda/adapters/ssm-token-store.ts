@@ -1,38 +1,47 @@
-// The shared token cache: one SSM SecureString per target, `${prefix}/${target}/token`, holding
-// the CachedToken as JSON. Standard tier (4 KB, free) is ample: a token record is a few hundred bytes.
-import { GetParameterCommand, ParameterType, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { CachedTokenSchema, type CachedToken } from '../core/cached-token.js';
+// The shared state of each target in SSM Parameter Store:
+//   ${prefix}/${target}/token  SecureString, the TargetState JSON (token, expiry, last rejected login)
+//   ${prefix}/${target}/lease  String, {"holder","until"}: which container is logging in right now
+// SSM has no conditional update, but PutParameter without Overwrite only creates; that is enough
+// for a short lease: create it, or take over one whose `until` has passed (then read it back, since
+// a concurrent takeover is last-writer-wins). Standard tier (4 KB, free) fits both values easily.
+import {
+  GetParameterCommand,
+  ParameterType,
+  PutParameterCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import * as z from 'zod';
+import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
 
 export function tokenParameterName(prefix: string, targetName: string): string {
   return `${prefix}/${targetName}/token`;
 }
 
+export function leaseParameterName(prefix: string, targetName: string): string {
+  return `${prefix}/${targetName}/lease`;
+}
+
+const LeaseSchema = z.object({ holder: z.string(), until: z.number() });
+
+export interface SsmTokenStoreOptions {
+  prefix: string;
+  /** A customer-managed KMS key for the SecureString; the AWS-managed aws/ssm key when absent. */
+  kmsKeyId?: string | undefined;
+}
+
 export class SsmTokenStore implements TokenStore {
   constructor(
     private readonly client: SSMClient,
-    private readonly prefix: string,
+    private readonly options: SsmTokenStoreOptions,
     private readonly log: Log,
   ) {}
 
-  async get(targetName: string): Promise<CachedToken | undefined> {
-    const name = tokenParameterName(this.prefix, targetName);
-    let value: string | undefined;
-    try {
-      const output = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-      value = output.Parameter?.Value;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
-      throw error;
-    }
+  async get(targetName: string): Promise<TargetState | undefined> {
+    const name = tokenParameterName(this.options.prefix, targetName);
+    const value = await this.read(name, true);
     if (value === undefined) return undefined;
-    let json: unknown;
-    try {
-      json = JSON.parse(value);
-    } catch {
-      json = undefined;
-    }
-    const parsed = CachedTokenSchema.safeParse(json);
+    const parsed = TargetStateSchema.safeParse(safeJson(value));
     if (!parsed.success) {
       // Someone edited the parameter, or an older release wrote it: a miss, fixed by the next write.
       this.log.warn('cached token parameter is not a valid token record; ignoring it', { parameter: name });
@@ -41,15 +50,57 @@ export class SsmTokenStore implements TokenStore {
     return parsed.data;
   }
 
-  async put(targetName: string, token: CachedToken): Promise<void> {
+  async put(targetName: string, state: TargetState): Promise<void> {
     await this.client.send(
       new PutParameterCommand({
-        Name: tokenParameterName(this.prefix, targetName),
-        Value: JSON.stringify(token),
+        Name: tokenParameterName(this.options.prefix, targetName),
+        Value: JSON.stringify(state),
         Type: ParameterType.SECURE_STRING,
+        ...(this.options.kmsKeyId !== undefined ? { KeyId: this.options.kmsKeyId } : {}),
         Overwrite: true,
         Description: 'ArcGIS token cached by arcgis-token-vending (written by the function; do not edit)',
       }),
     );
+  }
+
+  async acquireLease(targetName: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    const name = leaseParameterName(this.options.prefix, targetName);
+    const value = JSON.stringify({ holder, until: now + ttlMs });
+    try {
+      await this.client.send(new PutParameterCommand({ Name: name, Value: value, Type: ParameterType.STRING, Overwrite: false }));
+      return true;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ParameterAlreadyExists')) throw error;
+    }
+    const current = LeaseSchema.safeParse(safeJson((await this.read(name, false)) ?? ''));
+    if (current.success && current.data.until > now && current.data.holder !== holder) return false;
+    await this.client.send(new PutParameterCommand({ Name: name, Value: value, Type: ParameterType.STRING, Overwrite: true }));
+    const after = LeaseSchema.safeParse(safeJson((await this.read(name, false)) ?? ''));
+    return after.success && after.data.holder === holder;
+  }
+
+  async releaseLease(targetName: string, holder: string): Promise<void> {
+    // Without ssm:DeleteParameter, releasing is writing a lease that has already run out.
+    await this.client.send(
+      new PutParameterCommand({ Name: leaseParameterName(this.options.prefix, targetName), Value: JSON.stringify({ holder, until: 0 }), Type: ParameterType.STRING, Overwrite: true }),
+    );
+  }
+
+  private async read(name: string, decrypt: boolean): Promise<string | undefined> {
+    try {
+      const output = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: decrypt }));
+      return output.Parameter?.Value;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
+      throw error;
+    }
+  }
+}
+
+function safeJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
   }
 }

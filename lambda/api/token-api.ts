@@ -27,6 +27,9 @@ export interface TokenAnswer {
   referer?: string;
   ip?: string;
   source: ServedToken['source'];
+  /** True when a refresh failed and this older token, still valid for the caller, is served. */
+  stale: boolean;
+  staleReason?: string;
 }
 
 export type TokenApi = (request: TokenApiRequest) => Promise<HttpResponse>;
@@ -42,7 +45,7 @@ export function createTokenApi(deps: { service: TokenService; log: Log }): Token
       }
       const query = parseTokenQuery(request.query);
       const served = await deps.service.getToken(request.targetName, query.minValiditySeconds);
-      deps.log.info('token served', { target: served.target.name, source: served.source, expiresAt: new Date(served.expires).toISOString(), minValidity: query.minValiditySeconds });
+      deps.log.info('token served', { target: served.target.name, source: served.source, stale: served.stale, expiresAt: new Date(served.expires).toISOString(), minValidity: query.minValiditySeconds });
       return jsonResponse(200, toAnswer(served));
     } catch (error) {
       return problemResponse(error, deps.log, { instance: request.path, requestId: request.requestId, target: request.targetName });
@@ -62,5 +65,7 @@ export function toAnswer(served: ServedToken): TokenAnswer {
     ...(target.client === 'referer' && target.referer !== undefined ? { referer: target.referer } : {}),
     ...(target.client === 'ip' && target.ip !== undefined ? { ip: target.ip } : {}),
     source: served.source,
+    stale: served.stale,
+    ...(served.staleReason !== undefined ? { staleReason: served.staleReason } : {}),
   };
 }

@@ -20,7 +20,9 @@ export interface IssuedToken {
   ssl: boolean;
 }
 
-const numericString = z.string().regex(/^\d{1,16}$/).transform(Number);
+// Only digit strings that Number() reads exactly: a longer one would be silently rounded, whereas
+// the numeric form above it is refused (z.number().int() accepts safe integers only).
+const numericString = z.string().regex(/^\d{1,16}$/).transform(Number).pipe(z.number().int());
 
 const TokenAnswer = z.object({
   token: z.string().min(1),
@@ -31,7 +33,21 @@ const TokenAnswer = z.object({
 const Details = z
   .union([z.string(), z.array(z.unknown()), z.null()])
   .optional()
-  .transform((value) => (value == null ? [] : Array.isArray(value) ? value.map(String) : [value]).filter((d) => d.length > 0));
+  .transform((value) => (value == null ? [] : Array.isArray(value) ? value.map(text) : [value]).filter((d) => d.length > 0));
+
+/**
+ * String(value) for a JSON value, without its throws: String() of an object with a `toString`
+ * member ({"toString":1}) throws a TypeError, and of a deeply nested array a RangeError. Such a
+ * part is left out (the empty string is filtered like an empty detail).
+ */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch {
+    return '';
+  }
+}
 
 const ErrorAnswer = z.object({
   error: z.object({
@@ -109,14 +125,15 @@ function errorInfo(json: unknown, answer: HttpAnswer): ArcGisErrorInfo | undefin
   }
   const admin = AdminErrorAnswer.safeParse(json);
   if (admin.success) {
-    const messages = (admin.data.messages ?? []).map(String);
+    const messages = (admin.data.messages ?? []).map(text);
     return { url: answer.url, code: toCode(admin.data.code, answer.status), message: messages[0] ?? '', details: messages.slice(1) };
   }
   return undefined;
 }
 
 function toCode(code: number | string | undefined, httpStatus: number): number {
-  const parsed = typeof code === 'number' ? code : Number(code);
+  // Number('') and Number('  ') are 0 and Number('0x1f') is 31: only a decimal integer string is a code.
+  const parsed = typeof code === 'number' ? code : typeof code === 'string' && /^\s*[+-]?\d+\s*$/.test(code) ? Number(code) : Number.NaN;
   if (Number.isInteger(parsed)) return parsed;
   return httpStatus === 200 ? 500 : httpStatus;
 }

@@ -5,6 +5,9 @@ import { parseServiceConfig, type ServiceConfig } from './schema.js';
 /** The whole service configuration as JSON (ServiceConfigInput), validated at cold start. */
 export const CONFIG_ENV = 'TOKEN_VENDING_CONFIG';
 
+/** A customer-managed KMS key (id or ARN) for the SecureString token parameters; unset = aws/ssm. */
+export const KMS_KEY_ENV = 'TOKEN_VENDING_KMS_KEY_ID';
+
 /** Lambda's total environment is limited to 4 KB; the config must leave room for the rest. */
 export const MAX_CONFIG_ENV_BYTES = 3_500;
 

@@ -1,13 +1,13 @@
-// What the service keeps per target (in memory and in SSM): the token, when it expires, and a
-// fingerprint of the settings it was issued under, so a configuration change never serves a token
-// bound to the old referer, IP or site.
+// What the service keeps per target, in memory and in the shared store (one SSM SecureString):
+// the last good token with a fingerprint of the settings it was issued under (so a configuration
+// change never serves a token bound to the old referer, IP or site), and the last login ArcGIS
+// rejected (so no container logs in again with the same credentials during the pause).
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { Target } from '../config/schema.js';
 import { tokenEndpointFor } from '../arcgis/token-endpoint.js';
 
 export const CachedTokenSchema = z.object({
-  version: z.literal(1),
   token: z.string().min(1),
   /** ms since epoch, as ArcGIS returned it */
   expires: z.number().int().positive(),
@@ -16,8 +16,26 @@ export const CachedTokenSchema = z.object({
   issuedAt: z.number().int().positive(),
   fingerprint: z.string().min(1),
 });
-
 export type CachedToken = z.infer<typeof CachedTokenSchema>;
+
+export const LoginFailureSchema = z.object({
+  /** The secret version ArcGIS rejected; a new version ends the pause. */
+  secretVersion: z.string(),
+  at: z.number().int().positive(),
+  until: z.number().int().positive(),
+  code: z.number().int(),
+  message: z.string(),
+  details: z.array(z.string()),
+  url: z.string(),
+});
+export type LoginFailure = z.infer<typeof LoginFailureSchema>;
+
+export const TargetStateSchema = z.object({
+  version: z.literal(2),
+  token: CachedTokenSchema.optional(),
+  loginFailure: LoginFailureSchema.optional(),
+});
+export type TargetState = z.infer<typeof TargetStateSchema>;
 
 /** A hash of everything that changes which token a target needs. */
 export function targetFingerprint(target: Target): string {

@@ -2,7 +2,8 @@
 // SSM in Lambda, in-memory stand-ins locally and in tests.
 import type { Target } from '../config/schema.js';
 import type { IssuedToken } from '../arcgis/token-response.js';
-import type { CachedToken } from './cached-token.js';
+import type { MetricName } from '../observability/metric-names.js';
+import type { TargetState } from './cached-token.js';
 
 export interface Credentials {
   username: string;
@@ -15,9 +16,16 @@ export interface CredentialSource {
 }
 
 export interface TokenStore {
-  /** The cached token of a target, or undefined when none is stored. */
-  get(targetName: string): Promise<CachedToken | undefined>;
-  put(targetName: string, token: CachedToken): Promise<void>;
+  /** The stored state of a target, or undefined when none is stored. */
+  get(targetName: string): Promise<TargetState | undefined>;
+  put(targetName: string, state: TargetState): Promise<void>;
+  /**
+   * Tries to become the one container that logs in for this target, for `ttlMs`. True when the
+   * lease is ours: it did not exist, or the previous holder's lease had run out.
+   */
+  acquireLease(targetName: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Gives the lease up early (best effort). */
+  releaseLease(targetName: string, holder: string): Promise<void>;
 }
 
 export interface TokenIssuer {
@@ -31,3 +39,10 @@ export interface Log {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
 }
+
+/** Counts events per target (EMF metrics in Lambda). */
+export interface Metrics {
+  count(name: MetricName, target: string, dimensions?: Record<string, string>): void;
+}
+
+export const NO_METRICS: Metrics = { count: () => undefined };

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { configFromEnvironment } from '../config/environment.js';
+import { KMS_KEY_ENV, configFromEnvironment } from '../config/environment.js';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.js';
 import { SsmTokenStore } from '../adapters/ssm-token-store.js';
 import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
@@ -13,6 +13,7 @@ import { problemResponse } from '../api/problem.js';
 import { describeError } from '../errors.js';
 import { isApiGatewayEvent } from './api-gateway.js';
 import { createPowertoolsLog } from './powertools-log.js';
+import { createPowertoolsMetrics } from './powertools-metrics.js';
 import { isScheduledEvent, type ScheduleSummary } from './schedule.js';
 import { wire, type Wiring } from './wiring.js';
 
@@ -21,10 +22,11 @@ const log = createPowertoolsLog();
 function wireFromEnvironment(): Wiring {
   const config = configFromEnvironment(process.env);
   return wire(config, {
-    store: new SsmTokenStore(new SSMClient({}), config.parameterPrefix, log),
+    store: new SsmTokenStore(new SSMClient({}), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
     credentials: new SecretsManagerCredentialSource(new SecretsManagerClient({})),
     issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs }),
     log,
+    metrics: createPowertoolsMetrics(),
   });
 }
 

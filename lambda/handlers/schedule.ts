@@ -1,7 +1,8 @@
 // The EventBridge schedule: refresh every target whose token would not stay servable until the next
 // run. Targets are refreshed independently; when any fails the invocation fails, so Lambda's
 // Errors metric (and any alarm on it) sees it.
-import type { Log } from '../core/ports.js';
+import { NO_METRICS, type Log, type Metrics } from '../core/ports.js';
+import { METRIC } from '../observability/metric-names.js';
 import type { TokenService } from '../core/token-service.js';
 import { ScheduledRefreshError, describeError } from '../errors.js';
 
@@ -10,7 +11,8 @@ export interface ScheduleSummary {
   refreshed: string[];
 }
 
-export function createScheduleHandler(deps: { service: TokenService; log: Log }): () => Promise<ScheduleSummary> {
+export function createScheduleHandler(deps: { service: TokenService; log: Log; metrics?: Metrics }): () => Promise<ScheduleSummary> {
+  const metrics = deps.metrics ?? NO_METRICS;
   return async () => {
     const intervalMs = deps.service.config.scheduleIntervalMinutes * 60_000;
     const names = deps.service.config.targets.map((t) => t.name);
@@ -20,8 +22,11 @@ export function createScheduleHandler(deps: { service: TokenService; log: Log })
     const failures: Array<{ target: string; error: Error }> = [];
     outcomes.forEach((outcome, index) => {
       const target = names[index]!;
-      if (outcome.status === 'fulfilled') summary[outcome.value].push(target);
-      else {
+      if (outcome.status === 'fulfilled') {
+        summary[outcome.value].push(target);
+        metrics.count(METRIC.refreshSucceeded, target);
+      } else {
+        metrics.count(METRIC.refreshFailed, target);
         const error = outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason));
         failures.push({ target, error });
         deps.log.error('scheduled refresh failed', { target, error: describeError(error) });

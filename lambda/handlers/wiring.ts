@@ -1,7 +1,7 @@
 // Builds the handlers from a configuration and its adapters. Used by the Lambda entry point and by
 // the local server, so both run exactly the same code path behind their adapters.
 import type { ServiceConfig } from '../config/schema.js';
-import type { CredentialSource, Log, TokenIssuer, TokenStore } from '../core/ports.js';
+import type { CredentialSource, Log, Metrics, TokenIssuer, TokenStore } from '../core/ports.js';
 import { TokenService } from '../core/token-service.js';
 import { createTokenApi, type TokenApi } from '../api/token-api.js';
 import { createApiGatewayHandler } from './api-gateway.js';
@@ -12,7 +12,9 @@ export interface Adapters {
   credentials: CredentialSource;
   issuer: TokenIssuer;
   log: Log;
+  metrics?: Metrics;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export function wire(config: ServiceConfig, adapters: Adapters) {
@@ -22,7 +24,7 @@ export function wire(config: ServiceConfig, adapters: Adapters) {
     service,
     api,
     apiGateway: createApiGatewayHandler(api),
-    schedule: createScheduleHandler({ service, log: adapters.log }),
+    schedule: createScheduleHandler({ service, log: adapters.log, ...(adapters.metrics ? { metrics: adapters.metrics } : {}) }),
   };
 }
 

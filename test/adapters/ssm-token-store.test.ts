@@ -2,18 +2,18 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SsmTokenStore, tokenParameterName } from '../../lambda/adapters/ssm-token-store.js';
-import type { CachedToken } from '../../lambda/core/cached-token.js';
+import type { TargetState } from '../../lambda/core/cached-token.js';
 import { CapturingLog } from '../core/fakes.js';
 
 const ssm = mockClient(SSMClient);
-const record: CachedToken = { version: 1, token: 'fake-token-abc', expires: 1_700_003_600_000, ssl: true, issuedAt: 1_700_000_000_000, fingerprint: 'f'.repeat(32) };
+const record: TargetState = { version: 2, token: { token: 'fake-token-abc', expires: 1_700_003_600_000, ssl: true, issuedAt: 1_700_000_000_000, fingerprint: 'f'.repeat(32) } };
 let log: CapturingLog;
 let store: SsmTokenStore;
 
 beforeEach(() => {
   ssm.reset();
   log = new CapturingLog();
-  store = new SsmTokenStore(new SSMClient({ region: 'eu-west-1' }), '/arcgis-token-vending', log);
+  store = new SsmTokenStore(new SSMClient({ region: 'eu-west-1' }), { prefix: '/arcgis-token-vending' }, log);
 });
 
 describe('SsmTokenStore', () => {
@@ -40,7 +40,7 @@ describe('SsmTokenStore', () => {
   });
 
   it('treats a record of the wrong shape as a miss', async () => {
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ ...record, expires: 'tomorrow' }) } });
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ ...record, token: { ...record.token, expires: 'tomorrow' } }) } });
     expect(await store.get('main')).toBeUndefined();
   });
 

@@ -1,7 +1,9 @@
 // Plain fakes of the core's ports, for tests that exercise policy without I/O.
 import type { Target } from '../../lambda/config/schema.js';
-import type { CachedToken } from '../../lambda/core/cached-token.js';
-import type { CredentialSource, Credentials, Log, TokenIssuer, TokenStore } from '../../lambda/core/ports.js';
+import type { CachedToken, TargetState } from '../../lambda/core/cached-token.js';
+import type { CredentialSource, Credentials, Log, Metrics, TokenIssuer } from '../../lambda/core/ports.js';
+import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
+import type { MetricName } from '../../lambda/observability/metric-names.js';
 import type { IssuedToken } from '../../lambda/arcgis/token-response.js';
 
 export class FakeClock {
@@ -29,22 +31,32 @@ export class CapturingLog implements Log {
   }
 }
 
-export class FakeStore implements TokenStore {
-  readonly values = new Map<string, CachedToken>();
-  reads = 0;
-  writes = 0;
+/** The in-memory store with injectable failures, as SSM throttling or access denial would cause. */
+export class FakeStore extends MemoryTokenStore {
   failReads: Error | undefined;
   failWrites: Error | undefined;
+  failLeases: Error | undefined;
 
-  async get(name: string): Promise<CachedToken | undefined> {
-    this.reads++;
-    if (this.failReads) throw this.failReads;
-    return this.values.get(name);
+  override async get(name: string): Promise<TargetState | undefined> {
+    if (this.failReads) {
+      this.reads++;
+      throw this.failReads;
+    }
+    return super.get(name);
   }
-  async put(name: string, token: CachedToken): Promise<void> {
-    this.writes++;
-    if (this.failWrites) throw this.failWrites;
-    this.values.set(name, token);
+  override async put(name: string, state: TargetState): Promise<void> {
+    if (this.failWrites) {
+      this.writes++;
+      throw this.failWrites;
+    }
+    return super.put(name, state);
+  }
+  override async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    if (this.failLeases) throw this.failLeases;
+    return super.acquireLease(name, holder, ttlMs, now);
+  }
+  token(name: string): CachedToken | undefined {
+    return this.values.get(name)?.token;
   }
 }
 
@@ -81,5 +93,13 @@ export class FakeIssuer implements TokenIssuer {
     const failure = this.failures.shift();
     if (failure) throw failure;
     return { token: `fake-token-${this.calls.length}`, expires: this.clock.now() + this.lifetimeMs, ssl: true };
+  }
+}
+
+export class CountingMetrics implements Metrics {
+  readonly counts: Array<{ name: MetricName; target: string; dimensions?: Record<string, string> | undefined }> = [];
+  count = (name: MetricName, target: string, dimensions?: Record<string, string>) => void this.counts.push({ name, target, ...(dimensions ? { dimensions } : {}) });
+  total(name: MetricName): number {
+    return this.counts.filter((c) => c.name === name).length;
   }
 }

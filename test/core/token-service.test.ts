@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseServiceConfig, type ServiceConfig } from '../../lambda/config/schema.js';
 import { targetFingerprint } from '../../lambda/core/cached-token.js';
-import { LOGIN_PAUSE_MS, TokenService } from '../../lambda/core/token-service.js';
+import { LOGIN_PAUSE_MS, PAUSED_SECRET_MAX_AGE_MS, TokenService } from '../../lambda/core/token-service.js';
 import {
   ArcGisUnreachableError,
   BadRequestError,
@@ -10,7 +10,7 @@ import {
   TokenLifetimeError,
   UnknownTargetError,
 } from '../../lambda/errors.js';
-import { CapturingLog, FakeClock, FakeCredentials, FakeIssuer, FakeStore } from './fakes.js';
+import { CapturingLog, CountingMetrics, FakeClock, FakeCredentials, FakeIssuer, FakeStore } from './fakes.js';
 
 const HOUR = 3_600_000;
 const config: ServiceConfig = parseServiceConfig(
@@ -51,7 +51,7 @@ describe('TokenService.getToken', () => {
     const served = await service.getToken(undefined);
     expect(served).toMatchObject({ token: 'fake-token-1', expires: clock.time + HOUR, ssl: true, source: 'generated' });
     expect(served.target.name).toBe('main');
-    expect(store.values.get('main')).toEqual({ version: 1, token: 'fake-token-1', expires: clock.time + HOUR, ssl: true, issuedAt: clock.time, fingerprint: targetFingerprint(config.targets[0]!) });
+    expect(store.values.get('main')).toEqual({ version: 2, token: { token: 'fake-token-1', expires: clock.time + HOUR, ssl: true, issuedAt: clock.time, fingerprint: targetFingerprint(config.targets[0]!) } });
     expect(issuer.calls).toEqual([{ target: 'main', credentials: credentials.credentials }]);
   });
 
@@ -117,6 +117,7 @@ describe('TokenService.getToken', () => {
     expect(issuer.calls).toHaveLength(1);
     expect(store.reads).toBe(1);
     expect(store.writes).toBe(1);
+    expect(store.leases.get('main')?.until).toBe(0);
   });
 
   it('releases a failed login at once: the next request tries again', async () => {
@@ -131,7 +132,7 @@ describe('TokenService.getToken', () => {
     const before = store.values.get('main');
     clock.advance(HOUR - 60_000);
     issuer.failures.push(new ArcGisUnreachableError('down'));
-    await expect(service.getToken('main')).rejects.toBeInstanceOf(ArcGisUnreachableError);
+    await expect(service.getToken('main', 120)).rejects.toBeInstanceOf(ArcGisUnreachableError);
     expect(store.values.get('main')).toEqual(before);
     expect(store.writes).toBe(1);
   });
@@ -142,7 +143,7 @@ describe('TokenService.getToken', () => {
     expect((await service.getToken('main')).source).toBe('generated');
     expect(log.lines.filter((l) => l.level === 'warn').map((l) => [l.message, l.fields?.error])).toEqual([
       ['token store read failed; continuing without it', 'ThrottlingException: Rate exceeded'],
-      ['token store write failed; the token is served but not shared', 'AccessDeniedException: denied'],
+      ['token store write failed; continuing without it', 'AccessDeniedException: denied'],
     ]);
   });
 
@@ -159,10 +160,11 @@ describe('TokenService.getToken', () => {
     const paused = await service.getToken('main').catch((e: unknown) => e);
     expect(paused).toBeInstanceOf(LoginPausedError);
     expect((paused as LoginPausedError).retryAt).toBe(clock.time + LOGIN_PAUSE_MS);
-    expect((paused as Error).message).toContain('a new secret version ends the pause at once');
+    expect((paused as Error).message).toContain('a new secret version ends the pause within 10 s');
     expect(issuer.calls).toHaveLength(1);
 
     credentials.version = 'v2';
+    clock.advance(PAUSED_SECRET_MAX_AGE_MS);
     expect((await service.getToken('main')).source).toBe('generated');
     expect(issuer.calls).toHaveLength(2);
   });
@@ -183,7 +185,7 @@ describe('TokenService.refreshIfDue', () => {
 
   it('refreshes a target with no cached token', async () => {
     expect(await service.refreshIfDue('main', interval)).toBe('refreshed');
-    expect(store.values.get('main')?.token).toBe('fake-token-1');
+    expect(store.token('main')?.token).toBe('fake-token-1');
   });
 
   it('leaves a token that outlives the next run plus the margin', async () => {
@@ -197,6 +199,115 @@ describe('TokenService.refreshIfDue', () => {
     await service.getToken('main');
     clock.advance(HOUR - 360_000 - interval);
     expect(await service.refreshIfDue('main', interval)).toBe('refreshed');
-    expect(store.values.get('main')?.token).toBe('fake-token-2');
+    expect(store.token('main')?.token).toBe('fake-token-2');
+  });
+});
+
+describe('TokenService: stale but valid', () => {
+  it('serves the cached token marked stale when a refresh fails, with the reason', async () => {
+    const metrics = new CountingMetrics();
+    service = new TokenService({ config, store, credentials, issuer, log, metrics, now: clock.now });
+    await service.getToken('main');
+    clock.advance(HOUR - 120_000); // inside the 6-minute margin, 2 minutes left
+    issuer.failures.push(new ArcGisUnreachableError('https://gis.example.com/portal/sharing/rest/generateToken did not answer within 10000 ms.'));
+    const served = await service.getToken('main', 60);
+    expect(served).toMatchObject({ token: 'fake-token-1', source: 'cache', stale: true, staleReason: 'https://gis.example.com/portal/sharing/rest/generateToken did not answer within 10000 ms.' });
+    expect(log.lines.find((l) => l.level === 'warn')).toEqual({
+      level: 'warn',
+      message: 'refresh failed; serving the cached token while it stays valid',
+      fields: { target: 'main', expiresAt: new Date(clock.time + 120_000).toISOString(), reason: 'ArcGisUnreachableError: https://gis.example.com/portal/sharing/rest/generateToken did not answer within 10000 ms.' },
+    });
+    expect(metrics.total('StaleServed')).toBe(1);
+  });
+
+  it('turns into the error only when the cached token cannot cover minValidity', async () => {
+    await service.getToken('main');
+    clock.advance(HOUR - 120_000);
+    issuer.failures.push(new ArcGisUnreachableError('down'));
+    await expect(service.getToken('main', 120)).rejects.toBeInstanceOf(ArcGisUnreachableError);
+  });
+
+  it('tries to refresh again on the next request after serving stale', async () => {
+    await service.getToken('main');
+    clock.advance(HOUR - 120_000);
+    issuer.failures.push(new ArcGisUnreachableError('down'));
+    expect((await service.getToken('main')).stale).toBe(true);
+    expect(await service.getToken('main')).toMatchObject({ token: 'fake-token-3', source: 'generated', stale: false });
+  });
+});
+
+describe('TokenService: lockout protection across containers', () => {
+  it('records the rejection next to the cached token without touching the token', async () => {
+    await service.getToken('main');
+    const token = store.token('main');
+    clock.advance(HOUR - 120_000);
+    issuer.failures.push(badCredentials());
+    expect((await service.getToken('main')).stale).toBe(true);
+    expect(store.values.get('main')).toEqual({
+      version: 2,
+      token,
+      loginFailure: { secretVersion: 'v1', at: clock.time, until: clock.time + LOGIN_PAUSE_MS, code: 400, message: 'Unable to generate token.', details: ['Invalid username or password.'], url: 'https://gis.example.com/portal/sharing/rest/generateToken' },
+    });
+  });
+
+  it('makes another container (and its schedule) skip the login during the pause', async () => {
+    issuer.failures.push(badCredentials());
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    const other = newContainer();
+    const paused = await other.getToken('main').catch((e: unknown) => e);
+    expect(paused).toBeInstanceOf(LoginPausedError);
+    expect((paused as LoginPausedError).extensions()).toEqual({ retryAt: new Date(clock.time + LOGIN_PAUSE_MS).toISOString(), arcgisCode: 400, arcgisMessage: 'Unable to generate token.' });
+    await expect(newContainer().refreshIfDue('main', 15 * 60_000)).rejects.toBeInstanceOf(LoginPausedError);
+    expect(issuer.calls).toHaveLength(1);
+  });
+
+  it('lets any container log in again once the secret has a new version', async () => {
+    issuer.failures.push(badCredentials());
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    credentials.version = 'v2';
+    const other = newContainer();
+    expect((await other.getToken('main')).source).toBe('generated');
+    expect(store.values.get('main')?.loginFailure).toBeUndefined();
+  });
+
+  it('counts paused logins and ArcGIS errors by code', async () => {
+    const metrics = new CountingMetrics();
+    service = new TokenService({ config, store, credentials, issuer, log, metrics, now: clock.now });
+    issuer.failures.push(badCredentials());
+    await service.getToken('main').catch(() => undefined);
+    await service.getToken('main').catch(() => undefined);
+    expect(metrics.counts).toEqual([
+      { name: 'ArcGisErrors', target: 'main', dimensions: { ArcGisCode: '400' } },
+      { name: 'LoginsPaused', target: 'main' },
+    ]);
+  });
+});
+
+describe('TokenService: AWS faults and credentials', () => {
+  it('logs in anyway when the lease cannot be taken, and counts the fault', async () => {
+    const metrics = new CountingMetrics();
+    service = new TokenService({ config, store, credentials, issuer, log, metrics, now: clock.now });
+    store.failLeases = Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' });
+    expect((await service.getToken('main')).source).toBe('generated');
+    expect(metrics.total('StoreFaults')).toBe(1);
+  });
+
+  it('reads the secret once per 5 minutes per container, not once per login', async () => {
+    issuer.lifetimeMs = 120_000; // margin 60 s: a new login every 61 s
+    await service.getToken('main');
+    clock.advance(61_000);
+    await service.getToken('main');
+    expect([issuer.calls.length, credentials.reads]).toEqual([2, 1]);
+    clock.advance(5 * 60_000);
+    await service.getToken('main');
+    expect([issuer.calls.length, credentials.reads]).toEqual([3, 2]);
+  });
+
+  it('counts tokens served and cache hits', async () => {
+    const metrics = new CountingMetrics();
+    service = new TokenService({ config, store, credentials, issuer, log, metrics, now: clock.now });
+    await service.getToken('main');
+    await service.getToken('main');
+    expect(metrics.counts.map((c) => c.name)).toEqual(['TokensGenerated', 'TokensServed', 'TokensServed', 'CacheHits']);
   });
 });

@@ -39,6 +39,11 @@ function configFor(overrides: Partial<ServiceConfigInput> = {}): ServiceConfigIn
   };
 }
 
+/** PutParameter inputs that wrote a token state (not a lease). */
+function tokenWrites() {
+  return ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input).filter((input) => input.Name!.endsWith('/token'));
+}
+
 async function call(handler: Handler, ...args: Parameters<typeof apiEvent>) {
   const result = (await handler(apiEvent(...args))) as APIGatewayProxyResult;
   return { ...result, json: JSON.parse(result.body) as Record<string, unknown> };
@@ -77,7 +82,7 @@ describe('GET /token through the Lambda entry point', () => {
     expect(first.statusCode).toBe(200);
     expect(first.headers).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     const { token, expires } = first.json as { token: string; expires: number };
-    expect(first.json).toEqual({ token, expires, expiresAt: new Date(expires).toISOString(), ssl: false, target: 'portal', client: 'referer', referer: 'https://apps.example.com', source: 'generated' });
+    expect(first.json).toEqual({ token, expires, expiresAt: new Date(expires).toISOString(), ssl: false, target: 'portal', client: 'referer', referer: 'https://apps.example.com', source: 'generated', stale: false });
     expect(expires - Date.now()).toBeGreaterThan(59 * 60_000);
     expect(expires - Date.now()).toBeLessThanOrEqual(60 * 60_000);
 
@@ -88,8 +93,8 @@ describe('GET /token through the Lambda entry point', () => {
     expect(login.form).toEqual({ username: FAKE.username, password: FAKE.password, client: 'referer', expiration: '60', f: 'json', referer: 'https://apps.example.com' });
 
     expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/arcgis-token-vending/portal/token', Type: 'SecureString', Overwrite: true });
-    const stored = JSON.parse(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input.Value!) as Record<string, unknown>;
-    expect(stored).toMatchObject({ version: 1, token, expires, ssl: false });
+    const stored = JSON.parse(tokenWrites()[0]!.Value!) as Record<string, unknown>;
+    expect(stored).toMatchObject({ version: 2, token: { token, expires, ssl: false } });
 
     const second = await call(handler);
     expect(second.json).toMatchObject({ token, source: 'cache' });
@@ -109,12 +114,12 @@ describe('GET /token through the Lambda entry point', () => {
   });
 
   it('serves a token another container cached in SSM without logging in', async () => {
-    const cached = { version: 1, token: 'fake-cached-token', expires: Date.now() + 50 * 60_000, ssl: true, issuedAt: Date.now() - 10 * 60_000 };
+    const cached = { token: 'fake-cached-token', expires: Date.now() + 50 * 60_000, ssl: true, issuedAt: Date.now() - 10 * 60_000 };
     const handler = await loadHandler(configFor());
     // The fingerprint is internal; learn it from a first write, then serve a record carrying it.
     await call(handler);
-    const fingerprint = (JSON.parse(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input.Value!) as { fingerprint: string }).fingerprint;
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ ...cached, fingerprint }) } });
+    const fingerprint = (JSON.parse(tokenWrites()[0]!.Value!) as { token: { fingerprint: string } }).token.fingerprint;
+    ssm.on(GetParameterCommand, { Name: '/arcgis-token-vending/portal/token' }).resolves({ Parameter: { Value: JSON.stringify({ version: 2, token: { ...cached, fingerprint } }) } });
     const fresh = await loadHandler(configFor());
     const logins = sim.loginCount();
     const answer = await call(fresh);
@@ -188,7 +193,7 @@ describe('GET /token through the Lambda entry point', () => {
     expect(answer.statusCode).toBe(504);
     expect(answer.json).toMatchObject({ type: 'urn:arcgis-token-vending:problem:arcgis-unreachable', title: 'ArcGIS could not be reached' });
     expect(answer.json.detail).toBe(`${sim.portalTokenUrl} did not answer within 1000 ms. Check that ${new URL(sim.url).host} is up and reachable from the function (VPC, firewall), or raise requestTimeoutMs.`);
-    expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 0);
+    expect(tokenWrites()).toHaveLength(0);
   });
 
   it('answers 504 when the connection is reset', async () => {
@@ -227,11 +232,28 @@ describe('GET /token through the Lambda entry point', () => {
   it('logs structured JSON lines with the target and no token', async () => {
     const handler = await loadHandler(configFor());
     const answer = await call(handler);
-    const lines = output.lines();
-    expect(lines.map((l) => l.message)).toEqual(['token generated', 'token served']);
-    expect(lines[1]).toMatchObject({ level: 'INFO', service: 'arcgis-token-vending', target: 'portal', source: 'generated', minValidity: 0 });
+    const logs = output.lines().filter((l) => l.message !== undefined);
+    expect(logs.map((l) => l.message)).toEqual(['token generated', 'token served']);
+    expect(logs[1]).toMatchObject({ level: 'INFO', service: 'arcgis-token-vending', target: 'portal', source: 'generated', stale: false, minValidity: 0 });
     expect(output.text()).not.toContain(answer.json.token as string);
   });
+});
+
+it('emits EMF metrics per target: a login and a token served', async () => {
+  const handler = await loadHandler(configFor());
+  await call(handler);
+  await call(handler);
+  const emf = output.lines().filter((l) => l._aws !== undefined);
+  const counts = emf.map((l) => {
+    const metric = (l._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]!;
+    return [metric.Namespace, metric.Metrics[0]!.Name, l.Target, l[metric.Metrics[0]!.Name]];
+  });
+  expect(counts).toEqual([
+    ['ArcGisTokenVending', 'TokensGenerated', 'portal', 1],
+    ['ArcGisTokenVending', 'TokensServed', 'portal', 1],
+    ['ArcGisTokenVending', 'TokensServed', 'portal', 1],
+    ['ArcGisTokenVending', 'CacheHits', 'portal', 1],
+  ]);
 });
 
 describe('scheduled refresh through the Lambda entry point', () => {
@@ -240,7 +262,7 @@ describe('scheduled refresh through the Lambda entry point', () => {
     const logins = sim.loginCount();
     expect(await handler(scheduledEvent())).toEqual({ fresh: [], refreshed: ['portal', 'server'] });
     expect(sim.loginCount() - logins).toBe(2);
-    expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 2);
+    expect(tokenWrites()).toHaveLength(2);
     expect(await handler(scheduledEvent())).toEqual({ fresh: ['portal', 'server'], refreshed: [] });
     expect(sim.loginCount() - logins).toBe(2);
   });
@@ -253,7 +275,7 @@ describe('scheduled refresh through the Lambda entry point', () => {
     expect((error as Error).name).toBe('ScheduledRefreshError');
     expect((error as Error).message).toMatch(/^Scheduled refresh failed for 1 target\(s\): server \(SecretError: The secret "arcgis\/server" must be a JSON object/);
     expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/arcgis-token-vending/portal/token' });
-    expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 1);
+    expect(tokenWrites().map((w) => w.Name)).toEqual(['/arcgis-token-vending/portal/token']);
     expect(output.lines().filter((l) => l.level === 'ERROR').map((l) => l.target)).toEqual(['server']);
   });
 
