@@ -16,6 +16,10 @@ export function parseCredentialsJson(raw: string, where: string, fix: string): C
   } catch {
     throw new SecretError(`The ${where} is not JSON. ${fix}`);
   }
+  return parseCredentials(parsed, where, fix);
+}
+
+export function parseCredentials(parsed: unknown, where: string, fix: string): Credentials {
   const result = CredentialsSchema.safeParse(parsed);
   if (!result.success) {
     const fields = [...new Set(result.error.issues.map((issue) => (issue.path.length > 0 ? String(issue.path[0]) : '(whole value)')))];

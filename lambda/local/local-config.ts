@@ -1,26 +1,40 @@
-// The local run's settings, from environment variables, validated like the Lambda's.
+// The local run's settings, validated like the Lambda's. Either one target from ARCGIS_* variables,
+// or many from a JSON file (TARGETS_FILE, the same document the Lambda reads from
+// TOKEN_VENDING_CONFIG). Credentials: SECRETS_FILE maps each secretId to {username, password};
+// without it, ARCGIS_USERNAME and ARCGIS_PASSWORD serve every target.
+import { readFileSync } from 'node:fs';
 import { parseServiceConfig, type ServiceConfig, type ServiceConfigInput } from '../config/schema.js';
 import { ConfigurationError } from '../errors.js';
 import type { Credentials } from '../core/ports.js';
+import { parseCredentials } from '../adapters/credentials-json.js';
 
 export const LOCAL_SECRET_ID = 'local/arcgis-credentials';
 
 export interface LocalSettings {
   config: ServiceConfig;
-  credentials: Credentials;
+  /** Credentials by secretId. */
+  secrets: Map<string, Credentials>;
   port: number;
   host: string;
 }
 
 /**
- * `simulator` is set when no ARCGIS_URL is given and the built-in simulator stands in for ArcGIS:
- * its URL and demo account are used then.
+ * `simulator` is set when neither ARCGIS_URL nor TARGETS_FILE is given and the built-in simulator
+ * stands in for ArcGIS: its URL and demo account are used then.
  */
 export function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string; credentials: Credentials }): LocalSettings {
   const port = parsePort(env.PORT);
-  const url = env.ARCGIS_URL ?? simulator?.url;
-  if (url === undefined) throw new ConfigurationError('ARCGIS_URL is not set and no simulator was started.');
+  const host = env.HOST ?? '127.0.0.1';
+  const allowInsecure = env.ARCGIS_ALLOW_INSECURE_HTTP === '1';
 
+  if (env.TARGETS_FILE !== undefined) {
+    const input = readJson(env.TARGETS_FILE, 'TARGETS_FILE') as Record<string, unknown>;
+    const config = parseServiceConfig(allowInsecure && typeof input === 'object' && input !== null ? { ...input, allowInsecureHttp: true } : input, `TARGETS_FILE (${env.TARGETS_FILE})`);
+    return { config, secrets: localSecrets(env, config), port, host };
+  }
+
+  const url = env.ARCGIS_URL ?? simulator?.url;
+  if (url === undefined) throw new ConfigurationError('Set ARCGIS_URL (one target) or TARGETS_FILE (many targets).');
   const username = env.ARCGIS_USERNAME ?? (env.ARCGIS_URL === undefined ? simulator?.credentials.username : undefined);
   const password = env.ARCGIS_PASSWORD ?? (env.ARCGIS_URL === undefined ? simulator?.credentials.password : undefined);
   if (!username || !password) {
@@ -40,10 +54,43 @@ export function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string;
         secretId: LOCAL_SECRET_ID,
       },
     ],
-    allowInsecureHttp: env.ARCGIS_ALLOW_INSECURE_HTTP === '1' || env.ARCGIS_URL === undefined,
+    allowInsecureHttp: allowInsecure || env.ARCGIS_URL === undefined,
   };
   const config = parseServiceConfig(input, 'the environment (ARCGIS_* variables)');
-  return { config, credentials: { username, password }, port, host: env.HOST ?? '127.0.0.1' };
+  return { config, secrets: new Map([[LOCAL_SECRET_ID, { username, password }]]), port, host };
+}
+
+function localSecrets(env: NodeJS.ProcessEnv, config: ServiceConfig): Map<string, Credentials> {
+  const secretIds = [...new Set(config.targets.map((t) => t.secretId))];
+  if (env.SECRETS_FILE !== undefined) {
+    const file = readJson(env.SECRETS_FILE, 'SECRETS_FILE');
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) {
+      throw new ConfigurationError(`SECRETS_FILE (${env.SECRETS_FILE}) must be a JSON object mapping each secretId to {"username","password"}.`);
+    }
+    const entries = file as Record<string, unknown>;
+    const missing = secretIds.filter((id) => !(id in entries));
+    if (missing.length > 0) throw new ConfigurationError(`SECRETS_FILE (${env.SECRETS_FILE}) has no credentials for secretId ${missing.map((m) => `"${m}"`).join(', ')}.`);
+    return new Map(secretIds.map((id) => [id, parseCredentials(entries[id], `entry "${id}" of SECRETS_FILE`, 'Give it {"username":"…","password":"…"}.')]));
+  }
+  if (!env.ARCGIS_USERNAME || !env.ARCGIS_PASSWORD) {
+    throw new ConfigurationError('With TARGETS_FILE, give SECRETS_FILE (credentials per secretId) or ARCGIS_USERNAME and ARCGIS_PASSWORD (used for every target).');
+  }
+  const shared = { username: env.ARCGIS_USERNAME, password: env.ARCGIS_PASSWORD };
+  return new Map(secretIds.map((id) => [id, shared]));
+}
+
+function readJson(path: string, variable: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(`${variable} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConfigurationError(`${variable} ${path} is not valid JSON.`);
+  }
 }
 
 function parsePort(value: string | undefined): number {

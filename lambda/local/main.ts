@@ -11,11 +11,11 @@ import { tokenEndpointFor } from '../arcgis/token-endpoint.js';
 import { TokenVendingError, describeError } from '../errors.js';
 import { startArcGisSimulator, DEFAULT_SIMULATOR_USER, type ArcGisSimulator } from './arcgis-simulator.js';
 import { createLocalServer } from './http-server.js';
-import { LOCAL_SECRET_ID, localSettings } from './local-config.js';
+import { localSettings } from './local-config.js';
 
 async function main(): Promise<void> {
   let simulator: ArcGisSimulator | undefined;
-  if (process.env.ARCGIS_URL === undefined) simulator = await startArcGisSimulator();
+  if (process.env.ARCGIS_URL === undefined && process.env.TARGETS_FILE === undefined) simulator = await startArcGisSimulator();
 
   let settings;
   try {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const log = createPowertoolsLog();
   const app = wire(settings.config, {
     store: new MemoryTokenStore(),
-    credentials: new StaticCredentialSource(new Map([[LOCAL_SECRET_ID, settings.credentials]])),
+    credentials: new StaticCredentialSource(settings.secrets),
     issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs }),
     log,
   });
@@ -45,13 +45,15 @@ async function main(): Promise<void> {
   }, settings.config.scheduleIntervalMinutes * 60_000);
   refresh.unref();
 
-  const target = settings.config.targets[0]!;
   const lines = [
     `arcgis-token-vending listening on ${base}`,
-    `  target "${target.name}": ${tokenEndpointFor(target.url)} (client ${target.client}${target.referer ? `, referer ${target.referer}` : ''}${target.ip ? `, ip ${target.ip}` : ''}, ${target.expirationMinutes} min)`,
+    ...settings.config.targets.map(
+      (t) =>
+        `  target "${t.name}"${t.name === settings.config.defaultTarget ? ' (default)' : ''}: ${tokenEndpointFor(t.url)} (client ${t.client}${t.referer ? `, referer ${t.referer}` : ''}${t.ip ? `, ip ${t.ip}` : ''}, ${t.expirationMinutes} min) as user "${settings.secrets.get(t.secretId)?.username}"`,
+    ),
     simulator
-      ? `  ArcGIS: built-in simulator at ${simulator.url} (user "${DEFAULT_SIMULATOR_USER.username}"); set ARCGIS_URL, ARCGIS_USERNAME and ARCGIS_PASSWORD to use a real site`
-      : `  ArcGIS: ${target.url} as user "${settings.credentials.username}"`,
+      ? `  ArcGIS: built-in simulator at ${simulator.url}; set ARCGIS_URL (or TARGETS_FILE) to use a real site`
+      : `  ArcGIS: the site(s) above`,
     `  try: curl ${base}/token`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

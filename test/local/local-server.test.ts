@@ -2,6 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 
@@ -58,7 +61,8 @@ describe('npm start with the built-in simulator', () => {
   afterAll(() => stop(started));
 
   it('says in its banner that the simulator stands in for ArcGIS', () => {
-    expect(started.output()).toMatch(/ArcGIS: built-in simulator at http:\/\/127\.0\.0\.1:\d+ \(user "demo"\)/);
+    expect(started.output()).toMatch(/ArcGIS: built-in simulator at http:\/\/127\.0\.0\.1:\d+; set ARCGIS_URL/);
+    expect(started.output()).toMatch(/target "default" \(default\): http:\/\/127\.0\.0\.1:\d+\/portal\/sharing\/rest\/generateToken \(client referer, referer http:\/\/localhost, 60 min\) as user "demo"/);
     expect(started.output()).toContain(`try: curl ${started.base}/token`);
   });
 
@@ -112,7 +116,7 @@ describe('npm start against a given ArcGIS site', () => {
       const body = (await (await fetch(`${started.base}/token`)).json()) as Record<string, unknown>;
       expect(body).toMatchObject({ client: 'ip', ip: '198.51.100.4', source: 'generated' });
       expect(sim.requests.at(-1)!.form).toMatchObject({ username: FAKE.username, client: 'ip', ip: '198.51.100.4', expiration: '30', f: 'json' });
-      expect(started.output()).toContain(`ArcGIS: ${sim.serverUrl} as user "fake-user"`);
+      expect(started.output()).toContain(`target "default" (default): ${sim.serverTokenUrl} (client ip, ip 198.51.100.4, 30 min) as user "fake-user"`);
       expect(started.output()).not.toContain(FAKE.password);
     } finally {
       await stop(started);
@@ -130,5 +134,61 @@ describe('npm start against a given ArcGIS site', () => {
     const { code, output } = await exitOf({ ARCGIS_URL: 'https://gis.example.com/portal', ARCGIS_REFERER: 'https://apps.example.com' });
     expect(code).toBe(1);
     expect(output).toContain('ARCGIS_USERNAME and ARCGIS_PASSWORD must both be set');
+  });
+});
+
+describe('npm start with TARGETS_FILE', () => {
+  let sim: ArcGisSimulator;
+  let dir: string;
+  beforeAll(async () => {
+    sim = await startArcGisSimulator({ users: [FAKE, { username: 'fake-ops', password: 'fake-ops-password' }] });
+    dir = mkdtempSync(join(tmpdir(), 'atv-targets-'));
+    writeFileSync(
+      join(dir, 'targets.json'),
+      JSON.stringify({
+        targets: [
+          { name: 'maps', url: sim.portalUrl, referer: 'https://maps.example.com', secretId: 'arcgis/maps' },
+          { name: 'ops', url: sim.serverUrl, client: 'ip', ip: '203.0.113.9', expirationMinutes: 15, secretId: 'arcgis/ops' },
+        ],
+        defaultTarget: 'ops',
+        allowInsecureHttp: true,
+      }),
+    );
+    writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ 'arcgis/maps': FAKE, 'arcgis/ops': { username: 'fake-ops', password: 'fake-ops-password' } }));
+  });
+  afterAll(async () => {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves each target with its own credentials and settings', async () => {
+    const started = await start({ TARGETS_FILE: join(dir, 'targets.json'), SECRETS_FILE: join(dir, 'secrets.json') });
+    try {
+      expect(started.output()).toContain(`target "maps": ${sim.portalTokenUrl} (client referer, referer https://maps.example.com, 60 min) as user "fake-user"`);
+      expect(started.output()).toContain(`target "ops" (default): ${sim.serverTokenUrl} (client ip, ip 203.0.113.9, 15 min) as user "fake-ops"`);
+      const ops = (await (await fetch(`${started.base}/token`)).json()) as Record<string, unknown>;
+      const maps = (await (await fetch(`${started.base}/token/maps`)).json()) as Record<string, unknown>;
+      expect([ops.target, ops.client, maps.target, maps.referer]).toEqual(['ops', 'ip', 'maps', 'https://maps.example.com']);
+      expect(ops.token).not.toBe(maps.token);
+      expect(sim.requests.filter((r) => r.path.endsWith('generateToken')).map((r) => r.form.username)).toEqual(['fake-ops', 'fake-user']);
+      expect(started.output()).not.toContain('fake-ops-password');
+    } finally {
+      await stop(started);
+    }
+  });
+
+  it('refuses to start when SECRETS_FILE lacks a target secret', async () => {
+    writeFileSync(join(dir, 'partial.json'), JSON.stringify({ 'arcgis/maps': FAKE }));
+    const { code, output } = await exitOf({ TARGETS_FILE: join(dir, 'targets.json'), SECRETS_FILE: join(dir, 'partial.json') });
+    expect(code).toBe(1);
+    expect(output).toContain(`SECRETS_FILE (${join(dir, 'partial.json')}) has no credentials for secretId "arcgis/ops".`);
+    expect(output).not.toContain(FAKE.password);
+  });
+
+  it('refuses an invalid TARGETS_FILE naming the field', async () => {
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ targets: [{ name: 'maps', url: sim.portalUrl, secretId: 'arcgis/maps' }], allowInsecureHttp: true }));
+    const { code, output } = await exitOf({ TARGETS_FILE: join(dir, 'bad.json'), ARCGIS_USERNAME: 'u', ARCGIS_PASSWORD: 'fake-p' });
+    expect(code).toBe(1);
+    expect(output).toContain(`Invalid configuration in TARGETS_FILE (${join(dir, 'bad.json')}):\n  - targets[0].referer: client "referer" needs a referer`);
   });
 });
