@@ -1,67 +1,30 @@
 // The deployed entry point, end to end inside one process: API Gateway and EventBridge events go
 // into `handler`; Secrets Manager and SSM are the real SDK v3 clients with aws-sdk-client-mock;
 // ArcGIS is the simulator over real HTTP on loopback.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mockClient } from 'aws-sdk-client-mock';
-import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyResult } from 'aws-lambda';
-import { CONFIG_ENV } from '../../lambda/config/environment.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { ServiceConfigInput } from '../../lambda/config/schema.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE, PAYLOADS } from '../fixtures/arcgis-payloads.js';
-import { apiEvent, scheduledEvent } from './events.js';
+import { scheduledEvent } from './events.js';
 import { captureOutput } from './output-capture.js';
+import { call, configFor as harnessConfig, loadHandler, resetAwsMocks, sm, ssm, tokenWrites, unloadConfig } from './lambda-harness.js';
 
-const ssm = mockClient(SSMClient);
-const sm = mockClient(SecretsManagerClient);
 let sim: ArcGisSimulator;
 let output: ReturnType<typeof captureOutput>;
 
-type Handler = (event: unknown) => Promise<unknown>;
-
-async function loadHandler(config: ServiceConfigInput | string): Promise<Handler> {
-  process.env[CONFIG_ENV] = typeof config === 'string' ? config : JSON.stringify(config);
-  vi.resetModules();
-  const module = await import('../../lambda/handlers/lambda.js');
-  return module.handler as Handler;
-}
-
-function configFor(overrides: Partial<ServiceConfigInput> = {}): ServiceConfigInput {
-  return {
-    targets: [
-      { name: 'portal', url: sim.portalUrl, referer: 'https://apps.example.com', secretId: 'arcgis/portal' },
-      { name: 'server', url: `${sim.serverUrl}/rest/services`, client: 'ip', ip: '203.0.113.7', expirationMinutes: 120, secretId: 'arcgis/server' },
-    ],
-    allowInsecureHttp: true,
-    requestTimeoutMs: 1_000,
-    ...overrides,
-  };
-}
-
-/** PutParameter inputs that wrote a token state (not a lease). */
-function tokenWrites() {
-  return ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input).filter((input) => input.Name!.endsWith('/token'));
-}
-
-async function call(handler: Handler, ...args: Parameters<typeof apiEvent>) {
-  const result = (await handler(apiEvent(...args))) as APIGatewayProxyResult;
-  return { ...result, json: JSON.parse(result.body) as Record<string, unknown> };
-}
+const configFor = (overrides: Partial<ServiceConfigInput> = {}) => harnessConfig(sim, overrides);
 
 beforeAll(async () => {
   sim = await startArcGisSimulator({ users: [FAKE] });
 });
 afterAll(async () => {
   await sim.close();
-  delete process.env[CONFIG_ENV];
+  unloadConfig();
 });
 beforeEach(() => {
-  ssm.reset();
-  sm.reset();
-  ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
-  ssm.on(PutParameterCommand).resolves({ Version: 1 });
-  sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(FAKE), VersionId: 'v1' });
+  resetAwsMocks();
   sim.requests.length = 0;
   output = captureOutput();
 });

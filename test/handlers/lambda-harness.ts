@@ -1,0 +1,62 @@
+// Drives the deployed entry point inside the test process: the real SDK v3 clients with
+// aws-sdk-client-mock for Secrets Manager and SSM, a fresh module (a fresh "container") per load.
+import { expect, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { CONFIG_ENV } from '../../lambda/config/environment.js';
+import type { ServiceConfigInput } from '../../lambda/config/schema.js';
+import type { ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
+import { FAKE } from '../fixtures/arcgis-payloads.js';
+import { apiEvent } from './events.js';
+
+export const ssm = mockClient(SSMClient);
+export const sm = mockClient(SecretsManagerClient);
+
+export type Handler = (event: unknown) => Promise<unknown>;
+
+/** A new container: the entry module loaded afresh with this configuration. */
+export async function loadHandler(config: ServiceConfigInput | string): Promise<Handler> {
+  process.env[CONFIG_ENV] = typeof config === 'string' ? config : JSON.stringify(config);
+  vi.resetModules();
+  const module = await import('../../lambda/handlers/lambda.js');
+  return module.handler as Handler;
+}
+
+export function unloadConfig(): void {
+  delete process.env[CONFIG_ENV];
+}
+
+/** Two targets on the simulator: a portal bound to a referer, a server (given by a service URL) bound to an IP. */
+export function configFor(sim: ArcGisSimulator, overrides: Partial<ServiceConfigInput> = {}): ServiceConfigInput {
+  return {
+    targets: [
+      { name: 'portal', url: sim.portalUrl, referer: 'https://apps.example.com', secretId: 'arcgis/portal' },
+      { name: 'server', url: `${sim.serverUrl}/rest/services`, client: 'ip', ip: '203.0.113.7', expirationMinutes: 120, secretId: 'arcgis/server' },
+    ],
+    allowInsecureHttp: true,
+    requestTimeoutMs: 1_000,
+    ...overrides,
+  };
+}
+
+/** Healthy AWS: no cached token yet, writes succeed, the secret holds FAKE credentials. */
+export function resetAwsMocks(): void {
+  ssm.reset();
+  sm.reset();
+  ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+  ssm.on(PutParameterCommand).resolves({ Version: 1 });
+  sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(FAKE), VersionId: 'v1' });
+}
+
+/** PutParameter inputs that wrote a token state (not a lease). */
+export function tokenWrites() {
+  return ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input).filter((input) => input.Name!.endsWith('/token'));
+}
+
+export async function call(handler: Handler, ...args: Parameters<typeof apiEvent>) {
+  const result = (await handler(apiEvent(...args))) as APIGatewayProxyResult;
+  expect(typeof result.body).toBe('string');
+  return { ...result, json: JSON.parse(result.body) as Record<string, unknown> };
+}
