@@ -13,6 +13,8 @@ export interface HttpAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** The server's clock when it answered (HTTP Date header, 1 s resolution), if it sent one. */
+  serverDate?: number | undefined;
 }
 
 export interface PostFormOptions {
@@ -56,7 +58,8 @@ export async function postForm(url: string, form: URLSearchParams, options: Post
     if (error instanceof ArcGisBadResponseError) throw error;
     throw unreachable(url, error, options.timeoutMs);
   }
-  return { url, status: response.status, contentType: response.headers.get('content-type') ?? '', body };
+  const date = Date.parse(response.headers.get('date') ?? '');
+  return { url, status: response.status, contentType: response.headers.get('content-type') ?? '', body, serverDate: Number.isFinite(date) ? date : undefined };
 }
 
 async function readCapped(response: Response, url: string, maxBytes: number): Promise<string> {

@@ -72,7 +72,8 @@ export function parseTokenAnswer(answer: HttpAnswer, now: number): IssuedToken {
 
   const success = TokenAnswer.safeParse(json);
   if (success.success) {
-    const { token, expires, ssl } = success.data;
+    const { token, ssl } = success.data;
+    const expires = success.data.expires - clockSkew(answer, now);
     if (expires <= now) {
       throw new ArcGisBadResponseError(
         `${answer.url} issued a token whose expires (${expires}) is not in the future (now ${now}). ArcGIS sends milliseconds since 1970 UTC: check the server's clock.`,
@@ -89,6 +90,20 @@ export function parseTokenAnswer(answer: HttpAnswer, now: number): IssuedToken {
     `${answer.url} answered HTTP ${answer.status} with JSON that holds neither a token nor an ArcGIS error${jsonKeys(json)}. Check that the target's url is a generateToken endpoint.`,
     answer.status,
   );
+}
+
+/** Below this, a difference between ArcGIS's Date header and our clock is noise (1 s resolution, latency). */
+export const SKEW_TOLERANCE_MS = 5_000;
+
+/**
+ * How far ArcGIS's clock runs ahead of ours (negative: behind). ArcGIS judges `expires` by its own
+ * clock, so a server running 5 minutes fast ends the token 5 minutes earlier by ours: `expires` is
+ * moved onto our clock before anything relies on it.
+ */
+export function clockSkew(answer: Pick<HttpAnswer, 'serverDate'>, now: number): number {
+  if (answer.serverDate === undefined) return 0;
+  const skew = answer.serverDate - now;
+  return Math.abs(skew) > SKEW_TOLERANCE_MS ? skew : 0;
 }
 
 function parseJson(answer: HttpAnswer): unknown {

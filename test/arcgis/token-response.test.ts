@@ -96,3 +96,17 @@ describe('parseTokenAnswer: answers that are not ArcGIS JSON', () => {
     expect(failure(answer('{"token":"t-fake","expires":"soon"}'))).toBeInstanceOf(ArcGisBadResponseError);
   });
 });
+
+describe('parseTokenAnswer: clock skew', () => {
+  const body = '{"token":"t-fake","expires":1500003600000,"ssl":true}';
+  it('moves expires onto our clock when the server clock runs ahead', () => {
+    expect(parseTokenAnswer({ ...answer(body), serverDate: NOW + 300_000 }, NOW).expires).toBe(1500003600000 - 300_000);
+  });
+  it('moves expires later when the server clock runs behind', () => {
+    expect(parseTokenAnswer({ ...answer(body), serverDate: NOW - 120_000 }, NOW).expires).toBe(1500003600000 + 120_000);
+  });
+  it('ignores differences within the Date header resolution and network latency', () => {
+    expect(parseTokenAnswer({ ...answer(body), serverDate: NOW + 4_000 }, NOW).expires).toBe(1500003600000);
+    expect(parseTokenAnswer(answer(body), NOW).expires).toBe(1500003600000);
+  });
+});
