@@ -116,6 +116,32 @@ export class ArcGisBadResponseError extends TokenVendingError {
   }
 }
 
+export interface DiscoveryAttempt {
+  url: string;
+  /** What it answered: "HTTP 404 HTML page", "ArcGIS error 499", "unreachable (ECONNREFUSED)", … */
+  outcome: string;
+}
+
+/** Neither rest/info nor any standard path led to a token endpoint. */
+export class TokenEndpointNotFoundError extends TokenVendingError {
+  override readonly name = 'TokenEndpointNotFoundError';
+  readonly status = 502;
+  readonly slug = 'token-endpoint-not-found';
+  readonly title = 'No ArcGIS token endpoint found';
+
+  constructor(
+    configured: string,
+    readonly attempts: DiscoveryAttempt[],
+    hint = "Give the target's url as the exact token endpoint from https://HOST/ADAPTOR/rest/info?f=json (authInfo.tokenServicesUrl), or set its kind.",
+  ) {
+    super(`No token endpoint was found from ${configured}. Tried: ${attempts.map((a) => `${a.url} → ${a.outcome}`).join('; ')}. ${hint}`);
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { attempts: this.attempts };
+  }
+}
+
 /** No answer from ArcGIS: DNS, connection, TLS or timeout. */
 export class ArcGisUnreachableError extends TokenVendingError {
   override readonly name = 'ArcGisUnreachableError';

@@ -2,12 +2,24 @@
 // that are wrong, never a value: zod's own messages could echo what it received.
 import * as z from 'zod';
 import { SecretError } from '../errors.js';
-import type { Credentials } from '../core/ports.js';
+import type { Credentials, ManualToken } from '../core/ports.js';
 
-const CredentialsSchema = z.object({
-  username: z.string().min(1),
-  password: z.string().min(1),
+const nonEmpty = z.string().min(1);
+
+const ManualFields = z.object({
+  manualToken: nonEmpty.optional(),
+  /** ms since epoch, or an ISO 8601 date */
+  manualTokenExpires: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]).optional(),
 });
+
+const SecretSchema = ManualFields.extend({
+  username: nonEmpty.optional(),
+  password: nonEmpty.optional(),
+  clientId: nonEmpty.optional(),
+  clientSecret: nonEmpty.optional(),
+});
+
+const SHAPES = '{"username","password"} for a built-in ArcGIS account, {"clientId","clientSecret"} for app credentials (OAuth), and/or {"manualToken","manualTokenExpires"} for an administrator-issued token';
 
 export function parseCredentialsJson(raw: string, where: string, fix: string): Credentials {
   let parsed: unknown;
@@ -20,10 +32,28 @@ export function parseCredentialsJson(raw: string, where: string, fix: string): C
 }
 
 export function parseCredentials(parsed: unknown, where: string, fix: string): Credentials {
-  const result = CredentialsSchema.safeParse(parsed);
+  const result = SecretSchema.safeParse(parsed);
+  const refuse = (problem: string) => new SecretError(`The ${where} ${problem}. It must hold ${SHAPES}. ${fix}`);
   if (!result.success) {
     const fields = [...new Set(result.error.issues.map((issue) => (issue.path.length > 0 ? String(issue.path[0]) : '(whole value)')))];
-    throw new SecretError(`The ${where} must be a JSON object with non-empty string fields "username" and "password"; wrong or missing: ${fields.join(', ')}. ${fix}`);
+    throw refuse(`has fields of the wrong type: ${fields.join(', ')}`);
   }
-  return { username: result.data.username, password: result.data.password };
+  const s = result.data;
+  const hasUser = s.username !== undefined || s.password !== undefined;
+  const hasApp = s.clientId !== undefined || s.clientSecret !== undefined;
+  if (hasUser && hasApp) throw refuse('holds both a user login and app credentials; keep one');
+  if (hasUser && (s.username === undefined || s.password === undefined)) throw refuse(`lacks "${s.username === undefined ? 'username' : 'password'}"`);
+  if (hasApp && (s.clientId === undefined || s.clientSecret === undefined)) throw refuse(`lacks "${s.clientId === undefined ? 'clientId' : 'clientSecret'}"`);
+  if ((s.manualToken === undefined) !== (s.manualTokenExpires === undefined)) {
+    throw refuse(`has "${s.manualToken === undefined ? 'manualTokenExpires' : 'manualToken'}" without "${s.manualToken === undefined ? 'manualToken' : 'manualTokenExpires'}"`);
+  }
+  const manual: ManualToken | undefined =
+    s.manualToken !== undefined && s.manualTokenExpires !== undefined
+      ? { token: s.manualToken, expires: typeof s.manualTokenExpires === 'number' ? s.manualTokenExpires : Date.parse(s.manualTokenExpires) }
+      : undefined;
+
+  if (s.username !== undefined && s.password !== undefined) return { kind: 'user', username: s.username, password: s.password, manual };
+  if (s.clientId !== undefined && s.clientSecret !== undefined) return { kind: 'app', clientId: s.clientId, clientSecret: s.clientSecret, manual };
+  if (manual !== undefined) return { kind: 'manual', manual };
+  throw refuse('holds no credentials');
 }

@@ -2,13 +2,13 @@
 // Errors name the secret and what is wrong with its shape, never its content.
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '../errors.js';
-import type { CredentialSource } from '../core/ports.js';
+import type { CredentialSource, Credentials } from '../core/ports.js';
 import { parseCredentialsJson } from './credentials-json.js';
 
 export class SecretsManagerCredentialSource implements CredentialSource {
   constructor(private readonly client: SecretsManagerClient) {}
 
-  async read(secretId: string): Promise<{ credentials: { username: string; password: string }; version: string }> {
+  async read(secretId: string): Promise<{ credentials: Credentials; version: string }> {
     let output;
     try {
       output = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -23,7 +23,7 @@ export class SecretsManagerCredentialSource implements CredentialSource {
 }
 
 const PUT_HINT = (secretId: string): string =>
-  `Store the credentials with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"username":"…","password":"…"}'`;
+  `Store the credentials with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"username":"…","password":"…"}' (or '{"clientId":"…","clientSecret":"…"}')`;
 
 function describeSdkFailure(secretId: string, error: unknown): string {
   const name = error instanceof Error ? error.name : 'UnknownError';

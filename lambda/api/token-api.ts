@@ -14,6 +14,21 @@ export interface TokenApiRequest {
   targetName?: string | undefined;
   query: Readonly<Record<string, readonly string[] | undefined>>;
   requestId?: string | undefined;
+  /** The caller's IP address as API Gateway saw it (used by caller-ip targets). */
+  callerIp?: string | undefined;
+}
+
+/** How a caller presents the token to ArcGIS. */
+export interface TokenUsage {
+  /** Esri's recommended way: this header with the value `Bearer TOKEN`. */
+  header: 'X-Esri-Authorization';
+  scheme: 'Bearer';
+  /** The alternative: a `token` query or form parameter. */
+  parameter: 'token';
+  /** For referer-bound tokens: the exact Referer header every request must carry. */
+  refererHeader?: string;
+  /** ArcGIS accepts this token over HTTPS only. */
+  httpsOnly: boolean;
 }
 
 /** The body of a successful answer. `referer` is present when the token is referer-bound. */
@@ -23,9 +38,11 @@ export interface TokenAnswer {
   expiresAt: string;
   ssl: boolean;
   target: string;
+  /** How the token is bound: referer, ip, requestip; none for app tokens; unknown for manual tokens. */
   client: string;
   referer?: string;
   ip?: string;
+  usage: TokenUsage;
   source: ServedToken['source'];
   /** True when a refresh failed and this older token, still valid for the caller, is served. */
   stale: boolean;
@@ -44,7 +61,7 @@ export function createTokenApi(deps: { service: TokenService; log: Log }): Token
         return response;
       }
       const query = parseTokenQuery(request.query);
-      const served = await deps.service.getToken(request.targetName, query.minValiditySeconds);
+      const served = await deps.service.getToken(request.targetName, query.minValiditySeconds, { callerIp: request.callerIp });
       deps.log.info('token served', { target: served.target.name, source: served.source, stale: served.stale, expiresAt: new Date(served.expires).toISOString(), minValidity: query.minValiditySeconds });
       return jsonResponse(200, toAnswer(served));
     } catch (error) {
@@ -54,16 +71,23 @@ export function createTokenApi(deps: { service: TokenService; log: Log }): Token
 }
 
 export function toAnswer(served: ServedToken): TokenAnswer {
-  const { target } = served;
+  const { binding } = served;
   return {
     token: served.token,
     expires: served.expires,
     expiresAt: new Date(served.expires).toISOString(),
     ssl: served.ssl,
-    target: target.name,
-    client: target.client,
-    ...(target.client === 'referer' && target.referer !== undefined ? { referer: target.referer } : {}),
-    ...(target.client === 'ip' && target.ip !== undefined ? { ip: target.ip } : {}),
+    target: served.target.name,
+    client: binding.client,
+    ...(binding.referer !== undefined ? { referer: binding.referer } : {}),
+    ...(binding.ip !== undefined ? { ip: binding.ip } : {}),
+    usage: {
+      header: 'X-Esri-Authorization',
+      scheme: 'Bearer',
+      parameter: 'token',
+      ...(binding.referer !== undefined ? { refererHeader: binding.referer } : {}),
+      httpsOnly: served.ssl,
+    },
     source: served.source,
     stale: served.stale,
     ...(served.staleReason !== undefined ? { staleReason: served.staleReason } : {}),

@@ -5,6 +5,7 @@ import { BadRequestError } from '../errors.js';
 import { MAX_EXPIRATION_MINUTES } from '../config/schema.js';
 
 const MAX_MIN_VALIDITY_SECONDS = MAX_EXPIRATION_MINUTES * 60;
+const AT_MOST = `minValidity is at most ${MAX_MIN_VALIDITY_SECONDS} seconds (15 days)`;
 
 const TokenQuerySchema = z.strictObject({
   minValidity: z
@@ -14,9 +15,11 @@ const TokenQuerySchema = z.strictObject({
     .pipe(
       z
         .string()
-        .regex(/^\d{1,7}$/, 'minValidity must be a whole number of seconds, e.g. minValidity=600')
+        // Any number of digits: leading zeros are fine, and a too large number is called too large
+        // (Number() of more than ~309 digits is Infinity, which z.number() refuses with the same message).
+        .regex(/^\d+$/, 'minValidity must be a whole number of seconds, e.g. minValidity=600')
         .transform(Number)
-        .pipe(z.number().max(MAX_MIN_VALIDITY_SECONDS, `minValidity is at most ${MAX_MIN_VALIDITY_SECONDS} seconds (15 days)`)),
+        .pipe(z.number({ error: AT_MOST }).max(MAX_MIN_VALIDITY_SECONDS, AT_MOST)),
     )
     .optional(),
 });

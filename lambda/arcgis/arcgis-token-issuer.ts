@@ -1,26 +1,93 @@
-// The TokenIssuer the core uses: a target's settings plus credentials become a generateToken call.
+// The TokenIssuer the core uses. For a target it finds the token endpoint (discovery, cached per
+// container), logs in with a user's password (generateToken) or an app's credentials (OAuth), for a
+// federated server exchanges the portal token for a server token, optionally tries the result on
+// the target's serviceUrl, and reports how the token is bound.
 import type { Target } from '../config/schema.js';
-import type { Credentials, TokenIssuer } from '../core/ports.js';
+import { ConfigurationError } from '../errors.js';
+import type { IssueRequest, IssuedBoundToken, TokenBinding, TokenIssuer } from '../core/ports.js';
+import { discoverTokenSite, type TokenSite } from './discovery.js';
+import { exchangeForServerToken } from './exchange-token.js';
 import { generateToken } from './generate-token.js';
 import type { FetchLike } from './http.js';
-import { tokenEndpointFor } from './token-endpoint.js';
+import { appToken } from './oauth-token.js';
 import type { IssuedToken } from './token-response.js';
+import { checkTokenOnService } from './validate-token.js';
+
+export interface ArcGisTokenIssuerOptions {
+  timeoutMs: number;
+  /** Allow http:// token endpoints named by discovery (local simulators only). */
+  allowInsecureHttp?: boolean;
+  now?: () => number;
+  fetch?: FetchLike;
+}
 
 export class ArcGisTokenIssuer implements TokenIssuer {
-  constructor(private readonly options: { timeoutMs: number; now?: () => number; fetch?: FetchLike }) {}
+  private readonly sites = new Map<string, Promise<TokenSite>>();
+  private readonly now: () => number;
 
-  issue(target: Target, credentials: Credentials): Promise<IssuedToken> {
-    return generateToken(
-      {
-        tokenUrl: tokenEndpointFor(target.url),
-        username: credentials.username,
-        password: credentials.password,
-        client: target.client,
-        referer: target.referer,
-        ip: target.ip,
-        expirationMinutes: target.expirationMinutes,
-      },
-      { timeoutMs: this.options.timeoutMs, now: this.options.now ?? Date.now, ...(this.options.fetch ? { fetch: this.options.fetch } : {}) },
-    );
+  constructor(private readonly options: ArcGisTokenIssuerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The target's token site, discovered once per container (a failed discovery is retried next time). */
+  site(target: Target): Promise<TokenSite> {
+    const key = `${target.kind ?? ''} ${target.url}`;
+    let site = this.sites.get(key);
+    if (site === undefined) {
+      site = discoverTokenSite(target.url, target.kind, this.http()).then((found) => this.checkHttps(target, found));
+      site.catch(() => this.sites.delete(key));
+      this.sites.set(key, site);
+    }
+    return site;
+  }
+
+  async issue(request: IssueRequest): Promise<IssuedBoundToken> {
+    const { target, credentials } = request;
+    const site = await this.site(target);
+    const http = { ...this.http(), now: this.now };
+
+    let base: IssuedToken;
+    let binding: TokenBinding;
+    if (credentials.kind === 'user') {
+      base = await generateToken(
+        { tokenUrl: site.tokenUrl, username: credentials.username, password: credentials.password, client: request.client, referer: request.referer, ip: request.ip, expirationMinutes: target.expirationMinutes },
+        http,
+      );
+      binding = { client: request.client, ...(request.client === 'referer' ? { referer: request.referer } : {}), ...(request.client === 'ip' ? { ip: request.ip } : {}) };
+    } else {
+      if (site.oauthUrl === undefined) {
+        throw new ConfigurationError(
+          `Target "${target.name}" has app credentials (clientId/clientSecret), but ${site.tokenUrl} is a ${site.kind === 'admin' ? 'Server Administrator API' : 'standalone ArcGIS Server'}: app credentials need a portal or ArcGIS Online. Use a built-in user's username/password for this target.`,
+        );
+      }
+      base = await appToken({ oauthUrl: site.oauthUrl, clientId: credentials.clientId, clientSecret: credentials.clientSecret, expirationMinutes: target.expirationMinutes }, http);
+      binding = { client: 'none' };
+    }
+
+    const token =
+      site.kind === 'federated' && site.serverUrl !== undefined
+        ? await exchangeForServerToken({ portalTokenUrl: site.tokenUrl, portalToken: base, serverUrl: site.serverUrl, referer: binding.referer }, http)
+        : base;
+
+    if (target.serviceUrl !== undefined) {
+      await checkTokenOnService({ serviceUrl: target.serviceUrl, token: token.token, tokenUrl: site.tokenUrl, referer: binding.referer }, http);
+    }
+    return { ...token, binding };
+  }
+
+  private http() {
+    return { timeoutMs: this.options.timeoutMs, fetch: this.options.fetch };
+  }
+
+  /** A site may name an http:// token service in rest/info; the password must not follow it there. */
+  private checkHttps(target: Target, site: TokenSite): TokenSite {
+    if (!this.options.allowInsecureHttp) {
+      for (const url of [site.tokenUrl, site.oauthUrl]) {
+        if (url !== undefined && url.startsWith('http:')) {
+          throw new ConfigurationError(`The site of target "${target.name}" names ${url} as its token service: refusing to send credentials over plain http. Configure the site's token service for https, or give the https:// token endpoint as the target's url.`);
+        }
+      }
+    }
+    return site;
   }
 }

@@ -17,22 +17,30 @@ export interface HttpAnswer {
   serverDate?: number | undefined;
 }
 
-export interface PostFormOptions {
+export interface HttpOptions {
   timeoutMs: number;
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   headers?: Record<string, string>;
 }
 
-export async function postForm(url: string, form: URLSearchParams, options: PostFormOptions): Promise<HttpAnswer> {
+export function postForm(url: string, form: URLSearchParams, options: HttpOptions): Promise<HttpAnswer> {
+  // URLSearchParams encodes &, %, +, =, # and non-ASCII correctly, which hand-built bodies don't.
+  return exchange(url, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers } }, options);
+}
+
+export function getJson(url: string, options: HttpOptions): Promise<HttpAnswer> {
+  return exchange(url, { method: 'GET', headers: { ...options.headers } }, options);
+}
+
+async function exchange(url: string, init: { method: string; body?: string; headers: Record<string, string> }, options: HttpOptions): Promise<HttpAnswer> {
   const doFetch = options.fetch ?? fetch;
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;
   try {
     response = await doFetch(url, {
-      method: 'POST',
-      // URLSearchParams encodes &, %, +, =, # and non-ASCII correctly, which hand-built bodies don't.
-      body: form.toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...options.headers },
+      method: init.method,
+      ...(init.body !== undefined ? { body: init.body } : {}),
+      headers: { accept: 'application/json', ...init.headers },
       redirect: 'manual',
       signal,
     });

@@ -7,7 +7,7 @@ export type SiteKind = 'portal' | 'server';
 
 const GENERATE_TOKEN = /\/generatetoken\/?$/i;
 const TOKENS_SERVICE = /\/tokens\/?$/i;
-const SHARING = /\/sharing(\/rest)?\/?$/i;
+const SHARING_SEGMENT = /\/sharing(\/|$)/i;
 const REST_SEGMENT = /\/rest(\/|$)/i;
 
 export function isArcGisOnlineHost(hostname: string): boolean {
@@ -35,10 +35,14 @@ export function tokenEndpointFor(configured: string, kind?: SiteKind): string {
 
   if (GENERATE_TOKEN.test(path)) return withPath(url, path);
   if (TOKENS_SERVICE.test(path)) return withPath(url, `${path}/generateToken`);
-  if (SHARING.test(path)) return withPath(url, `${path.replace(SHARING, '')}/sharing/rest/generateToken`);
+
+  // A portal URL (…/sharing, …/sharing/rest, or any resource under it such as
+  // …/sharing/rest/portals/self): the portal root is what precedes /sharing/.
+  const sharingAt = path.search(SHARING_SEGMENT);
+  const restAt = path.search(REST_SEGMENT);
+  if (sharingAt >= 0 && (restAt < 0 || sharingAt < restAt)) return withPath(url, `${path.slice(0, sharingAt)}/sharing/rest/generateToken`);
 
   // A service, layer or admin URL: the site root is what precedes /rest/ (…/arcgis/rest/services/X).
-  const restAt = path.search(REST_SEGMENT);
   const root = restAt >= 0 ? path.slice(0, restAt) : path;
   const siteKind = kind ?? inferSiteKind(url);
   return withPath(url, siteKind === 'portal' ? `${root}/sharing/rest/generateToken` : `${root}/tokens/generateToken`);

@@ -106,7 +106,8 @@ export function clockSkew(answer: Pick<HttpAnswer, 'serverDate'>, now: number): 
   return Math.abs(skew) > SKEW_TOLERANCE_MS ? skew : 0;
 }
 
-function parseJson(answer: HttpAnswer): unknown {
+/** The answer's JSON, or a typed error saying what came instead (HTML page, garbage, empty body). */
+export function parseJson(answer: HttpAnswer): unknown {
   try {
     return JSON.parse(answer.body);
   } catch {
@@ -132,7 +133,8 @@ function nonJsonHint(status: number, html: boolean): string {
   return 'Check that the target\'s url is an ArcGIS generateToken endpoint.';
 }
 
-function errorInfo(json: unknown, answer: HttpAnswer): ArcGisErrorInfo | undefined {
+/** The ArcGIS error in an answer (standard or admin shape), if it holds one. */
+export function errorInfo(json: unknown, answer: HttpAnswer): ArcGisErrorInfo | undefined {
   const standard = ErrorAnswer.safeParse(json);
   if (standard.success) {
     const { code, message, details } = standard.data.error;

@@ -4,8 +4,22 @@ import * as z from 'zod';
 import { isIP } from 'node:net';
 import { ConfigurationError } from '../errors.js';
 
-export const CLIENT_MODES = ['referer', 'ip', 'requestip'] as const;
+/**
+ * How ArcGIS binds a token. `caller-ip` is this service's own mode: a token bound (client=ip) to the
+ * address of the app calling the API, cached per caller address.
+ */
+export const CLIENT_MODES = ['referer', 'ip', 'requestip', 'caller-ip'] as const;
 export type ClientMode = (typeof CLIENT_MODES)[number];
+/** The modes ArcGIS itself knows (the `client` form parameter). */
+export type ArcGisClientMode = Exclude<ClientMode, 'caller-ip'>;
+
+/**
+ * What kind of site issues the target's tokens. Without it the service discovers it from the URL
+ * (rest/info, sharing/rest/info). `federated`: an ArcGIS Server federated with a portal, whose
+ * tokens come from exchanging a portal token.
+ */
+export const SITE_KINDS = ['portal', 'server', 'admin', 'federated'] as const;
+export type SiteKind = (typeof SITE_KINDS)[number];
 
 /** ArcGIS caps generateToken at 15 days (21600 minutes) unless a site sets another maximum. */
 export const MAX_EXPIRATION_MINUTES = 21_600;
@@ -39,8 +53,15 @@ export const TargetSchema = z
       .string()
       .regex(TARGET_NAME, 'use 1-64 letters, digits, "-" or "_", starting with a letter or digit'),
     url: urlString,
+    kind: z.enum(SITE_KINDS, { message: `use one of ${SITE_KINDS.join(', ')}, or leave it out to discover it` }).optional(),
     client: z.enum(CLIENT_MODES, { message: `use one of ${CLIENT_MODES.join(', ')}` }).default('referer'),
-    referer: z.string().trim().min(1).optional(),
+    // ArcGIS compares the Referer header; a query string or fragment on it never matches a real request.
+    referer: z
+      .string()
+      .trim()
+      .min(1)
+      .transform((value) => value.replace(/[?#].*$/, ''))
+      .optional(),
     ip: z.string().trim().optional(),
     expirationMinutes: z
       .number()
@@ -49,6 +70,8 @@ export const TargetSchema = z
       .max(MAX_EXPIRATION_MINUTES, `ArcGIS allows at most ${MAX_EXPIRATION_MINUTES} minutes (15 days)`)
       .default(DEFAULT_EXPIRATION_MINUTES),
     secretId: z.string().trim().min(1, 'name the Secrets Manager secret (name or ARN) that holds the credentials'),
+    /** A secured service on which each new token is tried before it is cached (catches a wrong dispenser). */
+    serviceUrl: urlString.optional(),
   })
   .superRefine((target, ctx) => {
     if (target.client === 'referer') {
@@ -106,12 +129,15 @@ export const ServiceConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `target name "${target.name}" is used twice; names must be unique (case-insensitive)` });
       }
       seen.add(key);
-      if (!config.allowInsecureHttp && URL.canParse(target.url) && new URL(target.url).protocol === 'http:') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['targets', index, 'url'],
-          message: 'http:// would send the password in clear: use https://, or set allowInsecureHttp (ARCGIS_ALLOW_INSECURE_HTTP=1) for a local simulator only',
-        });
+      for (const field of ['url', 'serviceUrl'] as const) {
+        const value = target[field];
+        if (!config.allowInsecureHttp && value !== undefined && URL.canParse(value) && new URL(value).protocol === 'http:') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['targets', index, field],
+            message: `http:// would send the ${field === 'url' ? 'password' : 'token'} in clear: use https://, or set allowInsecureHttp (ARCGIS_ALLOW_INSECURE_HTTP=1) for a local simulator only`,
+          });
+        }
       }
     });
     if (config.defaultTarget !== undefined && !config.targets.some((t) => t.name === config.defaultTarget)) {

@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { Target } from '../config/schema.js';
-import { tokenEndpointFor } from '../arcgis/token-endpoint.js';
 
 export const CachedTokenSchema = z.object({
   token: z.string().min(1),
@@ -15,6 +14,13 @@ export const CachedTokenSchema = z.object({
   /** ms since epoch when the service received the token; with `expires` it gives the real lifetime */
   issuedAt: z.number().int().positive(),
   fingerprint: z.string().min(1),
+  /** Hash of who the token belongs to (user name or app client id), never the name itself. */
+  identity: z.string().min(1),
+  binding: z.object({
+    client: z.enum(['referer', 'ip', 'requestip', 'none', 'unknown']),
+    referer: z.string().optional(),
+    ip: z.string().optional(),
+  }),
 });
 export type CachedToken = z.infer<typeof CachedTokenSchema>;
 
@@ -37,8 +43,20 @@ export const TargetStateSchema = z.object({
 });
 export type TargetState = z.infer<typeof TargetStateSchema>;
 
-/** A hash of everything that changes which token a target needs. */
+/**
+ * A hash of the settings that change which token a target needs: site, kind, binding and secret.
+ * Together with the cache key (target, and caller address for caller-ip) and the identity hash it
+ * is the whole cache key.
+ */
 export function targetFingerprint(target: Target): string {
-  const material = JSON.stringify([tokenEndpointFor(target.url), target.client, target.referer ?? null, target.ip ?? null, target.secretId]);
+  const material = JSON.stringify([target.url, target.kind ?? null, target.client, target.referer ?? null, target.ip ?? null, target.secretId]);
+  return hash(material);
+}
+
+export function identityHash(identity: string): string {
+  return hash(`identity:${identity}`);
+}
+
+function hash(material: string): string {
   return createHash('sha256').update(material).digest('hex').slice(0, 32);
 }

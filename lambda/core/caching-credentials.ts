@@ -20,6 +20,12 @@ export class CachingCredentialSource implements CredentialSource {
     private readonly maxAgeMs = CREDENTIALS_MAX_AGE_MS,
   ) {}
 
+  /** The cached copy if it is fresh enough, without any I/O. */
+  peek(secretId: string, maxAgeMs = this.maxAgeMs): { credentials: Credentials; version: string } | undefined {
+    const entry = this.entries.get(secretId);
+    return entry !== undefined && this.now() - entry.readAt < maxAgeMs ? entry.value : undefined;
+  }
+
   read(secretId: string, maxAgeMs = this.maxAgeMs): Promise<{ credentials: Credentials; version: string }> {
     const entry = this.entries.get(secretId);
     if (entry !== undefined && this.now() - entry.readAt < maxAgeMs) return Promise.resolve(entry.value);

@@ -10,6 +10,7 @@ export function createApiGatewayHandler(api: TokenApi): (event: APIGatewayProxyE
       targetName: event.pathParameters?.target ?? undefined,
       query: event.multiValueQueryStringParameters ?? {},
       requestId: event.requestContext?.requestId,
+      callerIp: event.requestContext?.identity?.sourceIp,
     });
     return { statusCode: response.statusCode, headers: response.headers, body: response.body };
   };

@@ -9,6 +9,8 @@ import { ScheduledRefreshError, describeError } from '../errors.js';
 export interface ScheduleSummary {
   fresh: string[];
   refreshed: string[];
+  /** caller-ip targets: their tokens are made per caller, on request. */
+  'on-demand': string[];
 }
 
 export function createScheduleHandler(deps: { service: TokenService; log: Log; metrics?: Metrics }): () => Promise<ScheduleSummary> {
@@ -18,7 +20,7 @@ export function createScheduleHandler(deps: { service: TokenService; log: Log; m
     const names = deps.service.config.targets.map((t) => t.name);
     const outcomes = await Promise.allSettled(names.map((name) => deps.service.refreshIfDue(name, intervalMs)));
 
-    const summary: ScheduleSummary = { fresh: [], refreshed: [] };
+    const summary: ScheduleSummary = { fresh: [], refreshed: [], 'on-demand': [] };
     const failures: Array<{ target: string; error: Error }> = [];
     outcomes.forEach((outcome, index) => {
       const target = names[index]!;

@@ -18,6 +18,14 @@ export interface Adapters {
 }
 
 export function wire(config: ServiceConfig, adapters: Adapters) {
+  for (const target of config.targets) {
+    if (target.client === 'requestip') {
+      adapters.log.warn(
+        'client requestip binds tokens to the address that asks ArcGIS for them: this function\'s own egress address. Apps that receive them cannot use them unless they share that egress; prefer referer, ip or caller-ip.',
+        { target: target.name },
+      );
+    }
+  }
   const service = new TokenService({ config, ...adapters });
   const api: TokenApi = createTokenApi({ service, log: adapters.log });
   return {

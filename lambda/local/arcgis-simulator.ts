@@ -1,10 +1,22 @@
-// A simulated ArcGIS site (a Portal and a standalone ArcGIS Server behind web adaptors) served over
-// real HTTP on loopback. The local dev server uses it when no real ArcGIS is at hand, and the test
-// suite uses it to exercise the token client against the answers real sites give, including the
-// awkward ones (HTML pages, HTTP 200 error bodies, redirects, huge bodies, hangs, resets).
+// A simulated ArcGIS site served over real HTTP on loopback: a Portal, a standalone ArcGIS Server
+// (with its Administrator API) and, optionally, servers federated with the portal (registered or
+// not), each behind its own web adaptor. The local dev server uses it when no real ArcGIS is at
+// hand, and the test suite uses it to exercise the token client against the answers real sites
+// give, including the awkward ones (HTML pages, HTTP 200 error bodies, real HTTP 498/499 statuses,
+// web-tier SAML/IWA logins, redirects, huge bodies, hangs, resets).
 //
 // Error payloads are byte-for-byte those of real servers (see docs/arcgis-tokens.md): key order and
-// spacing matter because fixtures and clients compare them verbatim.
+// spacing matter because fixtures and clients compare them verbatim. The few answers the doc does
+// not quote are marked "simulator-chosen" where they are defined.
+//
+// Layout (URL = http://127.0.0.1:PORT):
+//   URL/PORTAL   sharing/rest/generateToken (+ alias sharing/generateToken; password login or token
+//                exchange for a federated server), sharing/rest/oauth2/token (+ alias
+//                sharing/oauth2/token), sharing/rest/info, sharing/rest/portals/self (secured), home/
+//   URL/SERVER   tokens/generateToken (or tokenServicesPath), rest/info, rest/services,
+//                rest/services/Demo/FeatureServer/0 (secured), admin/generateToken, admin/ (secured)
+//   URL/FED      rest/info (owningSystemUrl = the portal), rest/services,
+//                rest/services/Demo/FeatureServer/0 (secured: exchanged server tokens only)
 //
 // The simulator never logs: requests carry passwords and answers carry tokens.
 import { randomBytes } from 'node:crypto';
@@ -14,6 +26,19 @@ import type { AddressInfo } from 'node:net';
 export interface SimulatorUser {
   username: string;
   password: string;
+}
+
+/** An OAuth 2.0 app registered with the portal (app credentials, grant_type=client_credentials). */
+export interface SimulatorApp {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** A server federated with the portal; only a registered one gets server tokens by exchange. */
+export interface SimulatorFederatedServer {
+  /** Web adaptor name (one path segment), distinct from the portal's and the standalone server's. */
+  adaptor: string;
+  registered: boolean;
 }
 
 export type SimulatorFault =
@@ -28,7 +53,7 @@ export type SimulatorFault =
   | { kind: 'delay'; ms: number }; // answers normally after ms
 
 export interface ArcGisSimulatorOptions {
-  /** Accounts that may log in; default: DEFAULT_SIMULATOR_USER only. */
+  /** Accounts that may log in (on every dispenser, the admin API included); default: DEFAULT_SIMULATOR_USER only. */
   users?: SimulatorUser[];
   /** Web adaptor name of the portal; default 'portal'. */
   portalAdaptor?: string;
@@ -42,6 +67,28 @@ export interface ArcGisSimulatorOptions {
   ssl?: boolean;
   /** Lock an account after this many consecutive failed logins; default 0 = never. */
   lockAfterFailures?: number;
+  /** Servers federated with the portal, each at url + '/' + adaptor; default none. */
+  federatedServers?: SimulatorFederatedServer[];
+  /** OAuth apps that may get app tokens at the portal's oauth2/token; default none. */
+  apps?: SimulatorApp[];
+  /**
+   * Secured resources (the layers and portals/self) answer 498/499 with that real HTTP status
+   * instead of HTTP 200, and word 498 "Invalid token.", as some servers do. Default false.
+   */
+  httpStatusErrors?: boolean;
+  /**
+   * Web-tier authentication in front of the portal: every request to the portal web adaptor
+   * (everything under /sharing/, oauth2/token included, and home/) is answered by the web tier.
+   * 'saml': HTTP 302 to the identity provider; 'iwa': HTTP 401 with WWW-Authenticate: Negotiate.
+   */
+  webTierLogin?: 'saml' | 'iwa';
+  /**
+   * Token service of the standalone server relative to serverUrl, for GeoServices implementations
+   * that do not use '/tokens/' (e.g. '/rest/generateToken'). rest/info then advertises
+   * serverUrl + tokenServicesPath and /tokens/generateToken answers 404. A path ending in '/' names
+   * a service root (generateToken is appended), otherwise the path is the operation itself.
+   */
+  tokenServicesPath?: string;
   /** Port to listen on; default 0 (a random free port). */
   port?: number;
   /** Clock in ms since 1970; default Date.now. */
@@ -68,15 +115,34 @@ export interface ArcGisSimulator {
   readonly serverUrl: string;
   /** portalUrl + '/sharing/rest/generateToken' */
   readonly portalTokenUrl: string;
-  /** serverUrl + '/tokens/generateToken' */
+  /** serverUrl + '/tokens/generateToken', or the tokenServicesPath endpoint when that option is set */
   readonly serverTokenUrl: string;
+  /** serverUrl + '/admin/generateToken' (Server Administrator API tokens) */
+  readonly adminTokenUrl: string;
+  /** portalUrl + '/sharing/rest/oauth2/token' */
+  readonly oauthTokenUrl: string;
   /** Every request received, in order. */
   readonly requests: RecordedRequest[];
-  /** Number of generateToken requests received (all outcomes, including faults). */
+  /** url + '/' + adaptor (whether or not such a federated server is configured). */
+  federatedServerUrl(adaptor: string): string;
+  /**
+   * Number of requests received on any generateToken endpoint (portal, standalone server, admin
+   * API), whatever the outcome (faults included): password logins, token exchanges and requests
+   * carrying neither. oauth2/token requests are not included (see oauthCount).
+   */
   loginCount(): number;
-  /** The next `times` (default 1) generateToken requests get this fault instead of normal handling (FIFO). */
+  /** generateToken requests (any dispenser) that carry a username or a password, whatever the outcome. */
+  passwordLoginCount(): number;
+  /** Portal generateToken requests that carry a token and no username/password (exchanges), whatever the outcome. */
+  exchangeCount(): number;
+  /** Requests received on the portal's oauth2/token endpoint, whatever the outcome. */
+  oauthCount(): number;
+  /**
+   * The next `times` (default 1) token requests (any generateToken endpoint or oauth2/token) get
+   * this fault instead of normal handling (FIFO).
+   */
   failNext(fault: SimulatorFault, times?: number): void;
-  /** Delay every generateToken answer by ms (default 0). */
+  /** Delay every token request's answer (generateToken and oauth2/token) by ms (default 0). */
   setLatency(ms: number): void;
   isLocked(username: string): boolean;
   issuedTokens(): number;
@@ -89,17 +155,27 @@ export const DEFAULT_SIMULATOR_USER: SimulatorUser = Object.freeze({
   password: 'demo-not-a-real-password',
 });
 
-type Dispenser = 'portal' | 'server';
-type ClientMode = 'referer' | 'ip' | 'requestip';
+/** Who issued a token; a token is only valid where its dispenser's tokens are. */
+type Dispenser = 'portal' | 'server' | 'admin' | 'federated';
+/** Which product answers: decides the JSON content type. */
+type Product = 'portal' | 'server';
+/** 'app': an OAuth app token, bound to nothing. */
+type ClientMode = 'referer' | 'ip' | 'requestip' | 'app';
+type TokenEndpoint = 'portal' | 'server' | 'admin' | 'oauth';
 
 interface IssuedToken {
-  username: string;
+  /** undefined for OAuth app tokens */
+  username: string | undefined;
   dispenser: Dispenser;
+  /** For dispenser 'federated': the server the token is for. */
+  federatedAdaptor: string | undefined;
   client: ClientMode;
   referer: string | undefined;
   ip: string | undefined;
   expires: number;
 }
+
+type TokenCheck = { ok: true; issued: IssuedToken } | { ok: false; code: 498 | 499 };
 
 // Verbatim answers of real servers. Built as objects (key order as written) so f=pjson can
 // pretty-print them; JSON.stringify of these reproduces the real bytes exactly.
@@ -114,10 +190,46 @@ const CLIENT_ID_UNDETERMINED = {
 };
 const TOKEN_REQUIRED = { error: { code: 499, message: 'Token Required', details: [] } };
 const INVALID_TOKEN = { error: { code: 498, message: 'Invalid Token', details: [] } };
+// The other real wording of 498 (portal, and servers that send 498 as the HTTP status).
+const INVALID_TOKEN_LOWER = { error: { code: 498, message: 'Invalid token.', details: [] } };
+// Server Administrator API shape, verbatim.
+const ADMIN_TOKEN_EXPIRED = { status: 'error', messages: ['Token Expired.'], code: 498 };
+const ADMIN_TOKEN_NOT_FOUND = {
+  status: 'error',
+  messages: ["Unauthorized access. Token not found. You can generate a token using the 'generateToken' operation."],
+  code: 499,
+};
+// Simulator-chosen: admin-API wording of a failed admin/generateToken (the shape is the real admin
+// shape; the exact messages of real servers are not recorded in docs/arcgis-tokens.md).
+const ADMIN_INVALID_CREDENTIALS = { status: 'error', messages: ['Invalid credentials'], code: 401 };
+const ADMIN_CLIENT_ID_UNDETERMINED = { status: 'error', messages: ['Client id cannot be determined'], code: 201 };
+// Simulator-chosen: a token exchange for a server the portal does not know or has not registered
+// (real portals refuse it; their exact wording is not recorded).
+const EXCHANGE_REFUSED = {
+  error: { code: 400, message: 'Unable to generate token.', details: ['Unable to generate token for this server'] },
+};
+// Simulator-chosen: OAuth errors (the shape follows ArcGIS' OAuth answers: HTTP 200, an "error"
+// object carrying both the OAuth fields and the usual code/message/details).
+const OAUTH_INVALID_CLIENT = {
+  error: { code: 400, error: 'invalid_client', error_description: 'Invalid client_id', message: 'Invalid client_id', details: [] },
+};
+const OAUTH_UNSUPPORTED_GRANT = {
+  error: {
+    code: 400,
+    error: 'unsupported_grant_type',
+    error_description: 'Unsupported grant type',
+    message: 'Unsupported grant type',
+    details: [],
+  },
+};
 const DEMO_LAYER = { id: 0, name: 'Demo', type: 'Feature Layer' };
+const ADMIN_ROOT = { resources: ['machines', 'clusters', 'services'] };
 
 const DEFAULT_EXPIRATION_MINUTES = 60;
 const DEFAULT_MAX_EXPIRATION_MINUTES = 21600;
+const OAUTH_DEFAULT_EXPIRATION_MINUTES = 120;
+const OAUTH_MAX_EXPIRATION_MINUTES = 20160; // 14 days
+const SAML_LOGIN_URL = 'https://idp.example.com/adfs/ls/?SAMLRequest=fake';
 
 // ArcGIS Server answers f=json with `text/plain` (a long-standing quirk kept for old browsers that
 // would otherwise offer JSON as a download); the portal's sharing API uses application/json.
@@ -139,6 +251,18 @@ const METHOD_NOT_ALLOWED_PAGE = page(
   '<h1>HTTP Status 405 – Method Not Allowed</h1><p>generateToken only accepts POST.</p>',
 );
 const LOGIN_PAGE = page('Sign In', '<h1>Sign in to ArcGIS</h1><form method="post" action="/login"><input name="user"></form>');
+const PORTAL_HOME_PAGE = page('ArcGIS Enterprise', '<h1>ArcGIS Enterprise</h1><p>Simulated portal home.</p>');
+const ADMIN_LOGIN_PAGE = page(
+  'ArcGIS Server Administrator Directory',
+  '<h2>ArcGIS Server Administrator Directory</h2><form method="post" action="generateToken"><input name="username">' +
+    '<input name="password" type="password"></form>',
+);
+const IWA_PAGE = page(
+  '401 - Unauthorized: Access is denied due to invalid credentials.',
+  '<h2>401 - Unauthorized: Access is denied due to invalid credentials.</h2>' +
+    '<h3>You do not have permission to view this directory or page using the credentials that you supplied.</h3>',
+);
+const SAML_REDIRECT_PAGE = page('Object moved', `<h2>Object moved to <a href="${SAML_LOGIN_URL}">here</a>.</h2>`);
 
 function page(title: string, body: string): string {
   return `<html><head><title>${title}</title></head><body>${body}</body></html>`;
@@ -146,24 +270,46 @@ function page(title: string, body: string): string {
 
 export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {}): Promise<ArcGisSimulator> {
   const users = (options.users ?? [DEFAULT_SIMULATOR_USER]).map((user) => ({ ...user }));
+  const apps = (options.apps ?? []).map((app) => ({ ...app }));
+  const federated = (options.federatedServers ?? []).map((fed) => ({ ...fed }));
   const portalAdaptor = options.portalAdaptor ?? 'portal';
   const serverAdaptor = options.serverAdaptor ?? 'arcgis';
   const maxExpirationMinutes = options.maxExpirationMinutes ?? DEFAULT_MAX_EXPIRATION_MINUTES;
   const lockAfterFailures = options.lockAfterFailures ?? 0;
   const ssl = options.ssl ?? false;
   const expiresAsString = options.expiresAsString ?? false;
+  const httpStatusErrors = options.httpStatusErrors ?? false;
+  const webTierLogin = options.webTierLogin;
+  const tokenServicesPath = options.tokenServicesPath;
   const now = options.now ?? Date.now;
   if (!(maxExpirationMinutes > 0)) throw new RangeError('maxExpirationMinutes must be positive');
   if (!Number.isInteger(lockAfterFailures) || lockAfterFailures < 0) {
     throw new RangeError('lockAfterFailures must be a non-negative integer');
   }
+  const adaptorsInUse = new Set([portalAdaptor, serverAdaptor]);
+  for (const { adaptor } of federated) {
+    if (!/^[^/?#\s]+$/.test(adaptor)) throw new RangeError(`federated server adaptor must be one path segment: ${adaptor}`);
+    if (adaptorsInUse.has(adaptor)) throw new RangeError(`federated server adaptor already in use: ${adaptor}`);
+    adaptorsInUse.add(adaptor);
+  }
+  if (tokenServicesPath !== undefined && !/^\/[^?#\s]*$/.test(tokenServicesPath)) {
+    throw new RangeError('tokenServicesPath must be a path starting with /');
+  }
 
   const portalPath = `/${portalAdaptor}`;
   const serverPath = `/${serverAdaptor}`;
   const portalTokenPaths = new Set([`${portalPath}/sharing/rest/generateToken`, `${portalPath}/sharing/generateToken`]);
-  const serverTokenPath = `${serverPath}/tokens/generateToken`;
+  const oauthTokenPaths = new Set([`${portalPath}/sharing/rest/oauth2/token`, `${portalPath}/sharing/oauth2/token`]);
+  // The token service as rest/info names it, and the path where generateToken answers.
+  const tokenServiceSuffix = tokenServicesPath ?? '/tokens/';
+  const serverTokenSuffix = tokenServiceSuffix.endsWith('/') ? `${tokenServiceSuffix}generateToken` : tokenServiceSuffix;
+  const serverTokenPath = `${serverPath}${serverTokenSuffix}`;
+  const adminTokenPath = `${serverPath}/admin/generateToken`;
+  const adminRootPaths = new Set([`${serverPath}/admin`, `${serverPath}/admin/`]);
   const serverInfoPath = `${serverPath}/rest/info`;
   const portalInfoPath = `${portalPath}/sharing/rest/info`;
+  const portalSelfPath = `${portalPath}/sharing/rest/portals/self`;
+  const portalHomePath = `${portalPath}/home/`;
   const securedLayerPath = `${serverPath}/rest/services/Demo/FeatureServer/0`;
 
   const requests: RecordedRequest[] = [];
@@ -173,6 +319,9 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
   const locked = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   let logins = 0;
+  let passwordLogins = 0;
+  let exchanges = 0;
+  let oauthRequests = 0;
   let latencyMs = 0;
   let closed = false;
 
@@ -194,6 +343,14 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     });
   }
 
+  function tokenEndpointAt(path: string): TokenEndpoint | undefined {
+    if (portalTokenPaths.has(path)) return 'portal';
+    if (path === serverTokenPath) return 'server';
+    if (path === adminTokenPath) return 'admin';
+    if (oauthTokenPaths.has(path)) return 'oauth';
+    return undefined;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const recorded = await record(req);
     if (recorded === undefined) return; // the client went away while sending its body
@@ -202,26 +359,42 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     // Form fields win over query-string parameters, as on real servers.
     const params: Record<string, string> = { ...recorded.query, ...recorded.form };
 
-    const isPortalToken = portalTokenPaths.has(path);
-    if (isPortalToken || path === serverTokenPath) {
-      logins += 1;
+    const endpoint = tokenEndpointAt(path);
+    if (endpoint !== undefined) {
+      if (endpoint === 'oauth') oauthRequests += 1;
+      else {
+        logins += 1;
+        if (carriesPassword(params)) passwordLogins += 1;
+        else if (endpoint === 'portal' && isExchange(params)) exchanges += 1;
+      }
       await sleep(latencyMs);
       const fault = faults.shift();
       if (fault !== undefined) {
         await applyFault(fault, req, res);
         if (fault.kind !== 'delay') return;
       }
-      generateToken(req, res, isPortalToken ? 'portal' : 'server', params);
-      return;
     }
+    // The web tier (IIS with IWA, or a SAML-protected adaptor) answers before the portal sees anything.
+    if (webTierLogin !== undefined && (path === portalPath || path.startsWith(`${portalPath}/`))) {
+      return webTierChallenge(res, webTierLogin);
+    }
+    if (endpoint === 'oauth') return oauthToken(req, res, params);
+    if (endpoint !== undefined) return generateToken(req, res, endpoint, params);
+
     if (path === serverInfoPath) {
       if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('ArcGIS REST Services Directory', '<h2>Server Info</h2>'));
       return sendJson(res, 'server', params, {
         currentVersion: 11.3,
         fullVersion: '11.3.0',
-        authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${serverUrl}/tokens/`, shortLivedTokenValidity: 60 },
+        authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${serverUrl}${tokenServiceSuffix}`, shortLivedTokenValidity: 60 },
       });
     }
+    if (path === `${serverPath}/rest/services` || path === `${serverPath}/rest/services/`) return servicesListing(res, params, 11.3);
+    if (path === securedLayerPath) {
+      // This service lives on the standalone server: portal, admin and federated tokens are from the wrong dispenser.
+      return securedLayer(req, res, params, (issued) => issued.dispenser === 'server');
+    }
+    if (adminRootPaths.has(path)) return adminRoot(req, res, params);
     if (path === portalInfoPath) {
       if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('ArcGIS Portal Directory', '<h2>Info</h2>'));
       return sendJson(res, 'portal', params, {
@@ -229,11 +402,42 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
         authInfo: { tokenServicesUrl: `${portalUrl}/sharing/rest/generateToken`, isTokenBasedSecurity: true },
       });
     }
-    if (path === securedLayerPath) return securedLayer(req, res, params);
+    if (path === portalSelfPath) return portalSelf(req, res, params);
+    if (path === portalHomePath) return send(res, 200, HTML_TYPE, PORTAL_HOME_PAGE);
+    if (path === `${portalPath}/home`) {
+      res.setHeader('Location', `${portalUrl}/home/`);
+      return send(res, 301, HTML_TYPE, '');
+    }
+    for (const fed of federated) {
+      const fedPath = `/${fed.adaptor}`;
+      if (path === `${fedPath}/rest/info`) {
+        if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('ArcGIS REST Services Directory', '<h2>Server Info</h2>'));
+        // Key order as in the real 10.6.1 answer: a federated server sends its callers to the portal.
+        return sendJson(res, 'server', params, {
+          currentVersion: 10.61,
+          fullVersion: '10.6.1',
+          owningSystemUrl: portalUrl,
+          authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${portalUrl}/sharing/rest/generateToken` },
+        });
+      }
+      if (path === `${fedPath}/rest/services` || path === `${fedPath}/rest/services/`) return servicesListing(res, params, 10.61);
+      if (path === `${fedPath}/rest/services/Demo/FeatureServer/0`) {
+        // Only server tokens the portal issued for this very server (by exchange, or by a portal
+        // login naming it in serverUrl); a portal token used directly is from the wrong dispenser.
+        return securedLayer(req, res, params, (issued) => issued.dispenser === 'federated' && issued.federatedAdaptor === fed.adaptor);
+      }
+      // Anything else on a federated server, its tokens/generateToken included (token generation
+      // is the portal's job), falls through to the 404 page.
+    }
     send(res, 404, HTML_TYPE, NOT_FOUND_PAGE);
   }
 
-  function generateToken(req: IncomingMessage, res: ServerResponse, dispenser: Dispenser, params: Record<string, string>): void {
+  function generateToken(
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpoint: Exclude<TokenEndpoint, 'oauth'>,
+    params: Record<string, string>,
+  ): void {
     if (req.method !== 'POST') {
       // Real servers refuse GET so that credentials never end up in URLs and access logs.
       res.setHeader('Allow', 'POST');
@@ -242,30 +446,99 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     // The default output format is html: without f=json a real server answers its HTML form page
     // (with HTTP 200), which naive clients then fail to parse as JSON.
     if (!wantsJson(params)) return send(res, 200, HTML_TYPE, GENERATE_TOKEN_PAGE);
+    const product: Product = endpoint === 'portal' ? 'portal' : 'server';
+
+    if (endpoint === 'portal' && isExchange(params)) return exchangeToken(req, res, params);
 
     // Credentials first, then the client mode (a wrong password with a bad client mode is a 401/400).
     const username = params['username'] ?? '';
     if (!checkCredentials(username, params['password'] ?? '')) {
-      // Wrong credentials are HTTP 200 with an error body; the two products word it differently.
-      return sendJson(res, dispenser, params, dispenser === 'portal' ? PORTAL_INVALID_CREDENTIALS : SERVER_INVALID_CREDENTIALS);
+      // Wrong credentials are HTTP 200 with an error body; the products word it differently.
+      const answer =
+        endpoint === 'portal' ? PORTAL_INVALID_CREDENTIALS : endpoint === 'admin' ? ADMIN_INVALID_CREDENTIALS : SERVER_INVALID_CREDENTIALS;
+      return sendJson(res, product, params, answer);
     }
 
     const client = clientMode(params);
-    if (client === undefined) return sendJson(res, dispenser, params, CLIENT_ID_UNDETERMINED);
+    if (client === undefined) {
+      return sendJson(res, product, params, endpoint === 'admin' ? ADMIN_CLIENT_ID_UNDETERMINED : CLIENT_ID_UNDETERMINED);
+    }
+
+    // A portal login may name a federated server in serverUrl: the answer is then a token for that
+    // server (only if it is registered with the portal), as the portal's generateToken documents.
+    let dispenser: Dispenser = endpoint;
+    let federatedAdaptor: string | undefined;
+    const serverUrlParam = endpoint === 'portal' ? serverUrlParameter(params) : undefined;
+    if (serverUrlParam !== undefined) {
+      const fed = federatedServerFor(serverUrlParam);
+      if (fed === undefined || !fed.registered) return sendJson(res, product, params, EXCHANGE_REFUSED);
+      dispenser = 'federated';
+      federatedAdaptor = fed.adaptor;
+    }
 
     // A lifetime beyond the site maximum is silently capped: clients must trust the returned expires.
-    const minutes = Math.min(requestedMinutes(params['expiration']), maxExpirationMinutes);
+    const minutes = Math.min(requestedMinutes(params['expiration'], DEFAULT_EXPIRATION_MINUTES), maxExpirationMinutes);
     const expires = now() + Math.floor(minutes * 60_000);
-    const token = randomBytes(32).toString('base64url');
-    tokens.set(token, {
+    const token = issue({
       username,
       dispenser,
+      federatedAdaptor,
       client,
       referer: client === 'referer' ? params['referer'] : undefined,
       ip: client === 'ip' ? params['ip'] : client === 'requestip' ? req.socket.remoteAddress : undefined,
       expires,
     });
-    sendJson(res, dispenser, params, { token, expires: expiresAsString ? String(expires) : expires, ssl });
+    sendJson(res, product, params, { token, expires: expiresAsString ? String(expires) : expires, ssl });
+  }
+
+  /**
+   * token=PORTAL_TOKEN&serverUrl=SERVER_URL: a server token for a federated server registered with
+   * the portal, bound like the portal token (referer, ip) and expiring exactly when it does.
+   */
+  function exchangeToken(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {
+    // Using the portal token here is a use like any other: it must be valid, from the portal, and
+    // sent with its Referer if it is referer-bound.
+    const check = checkToken(req, params['token'], (issued) => issued.dispenser === 'portal');
+    if (!check.ok) return sendJson(res, 'portal', params, INVALID_TOKEN_LOWER);
+    const serverUrlParam = serverUrlParameter(params);
+    const fed = serverUrlParam === undefined ? undefined : federatedServerFor(serverUrlParam);
+    if (fed === undefined || !fed.registered) return sendJson(res, 'portal', params, EXCHANGE_REFUSED);
+    const portalToken = check.issued;
+    const token = issue({ ...portalToken, dispenser: 'federated', federatedAdaptor: fed.adaptor });
+    const { expires } = portalToken;
+    sendJson(res, 'portal', params, { token, expires: expiresAsString ? String(expires) : expires, ssl });
+  }
+
+  /** OAuth 2.0 client_credentials: an app token, which is a portal token bound to nothing. */
+  function oauthToken(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {
+    if (req.method !== 'POST') {
+      // Simulator-chosen strictness: a client secret must never travel in a URL.
+      res.setHeader('Allow', 'POST');
+      return send(res, 405, HTML_TYPE, METHOD_NOT_ALLOWED_PAGE);
+    }
+    // The OAuth endpoint answers JSON whatever f says (f=pjson still pretty-prints).
+    const app = apps.find((candidate) => candidate.clientId === params['client_id']);
+    if (app === undefined || app.clientSecret !== params['client_secret']) return sendJson(res, 'portal', params, OAUTH_INVALID_CLIENT);
+    if (params['grant_type'] !== 'client_credentials') return sendJson(res, 'portal', params, OAUTH_UNSUPPORTED_GRANT);
+    // expiration in minutes, silently capped at 14 days; expires_in is in SECONDS.
+    const minutes = Math.min(requestedMinutes(params['expiration'], OAUTH_DEFAULT_EXPIRATION_MINUTES), OAUTH_MAX_EXPIRATION_MINUTES);
+    const expiresIn = Math.floor(minutes * 60);
+    const token = issue({
+      username: undefined,
+      dispenser: 'portal',
+      federatedAdaptor: undefined,
+      client: 'app',
+      referer: undefined,
+      ip: undefined,
+      expires: now() + expiresIn * 1000,
+    });
+    sendJson(res, 'portal', params, { access_token: token, expires_in: expiresIn });
+  }
+
+  function issue(issued: IssuedToken): string {
+    const token = randomBytes(32).toString('base64url');
+    tokens.set(token, issued);
+    return token;
   }
 
   function checkCredentials(username: string, password: string): boolean {
@@ -281,25 +554,95 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     return false;
   }
 
-  function securedLayer(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {
-    if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('Layer: Demo (ID: 0)', '<h2>Layer: Demo (ID: 0)</h2>'));
-    const token = params['token'] || bearerToken(req.headers['x-esri-authorization']);
-    // Token errors are HTTP 200 with an error body, like the credential errors.
-    if (!token) return sendJson(res, 'server', params, TOKEN_REQUIRED);
+  /** The federated server a serverUrl points into (its root or any URL under it), if configured. */
+  function federatedServerFor(value: string): SimulatorFederatedServer | undefined {
+    let parsed: URL;
+    try {
+      parsed = new URL(value.trim());
+    } catch {
+      return undefined;
+    }
+    // URL lower-cases the scheme and host and drops a default port, so the origin compares as-is.
+    if (parsed.origin !== new URL(url).origin) return undefined;
+    const path = parsed.pathname.replace(/\/+$/, '');
+    return federated.find((fed) => path === `/${fed.adaptor}` || path.startsWith(`/${fed.adaptor}/`));
+  }
+
+  function checkToken(req: IncomingMessage, token: string | undefined, accepts: (issued: IssuedToken) => boolean): TokenCheck {
+    if (!token) return { ok: false, code: 499 };
     const issued = tokens.get(token);
     if (
       issued === undefined ||
       issued.expires <= now() ||
-      // This service lives on the standalone server: a portal token is from the wrong dispenser.
-      issued.dispenser !== 'server' ||
+      !accepts(issued) ||
       // A referer-bound token needs exactly that Referer header (a missing header fails too).
       (issued.client === 'referer' && req.headers.referer !== issued.referer)
     ) {
-      return sendJson(res, 'server', params, INVALID_TOKEN);
+      return { ok: false, code: 498 };
     }
     // IP binding (client=ip/requestip) is not enforced: over loopback every caller is 127.0.0.1,
     // so the simulator cannot tell callers apart.
+    return { ok: true, issued };
+  }
+
+  function presentedToken(req: IncomingMessage, params: Record<string, string>): string | undefined {
+    return params['token'] || bearerToken(req.headers['x-esri-authorization']);
+  }
+
+  function securedLayer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    params: Record<string, string>,
+    accepts: (issued: IssuedToken) => boolean,
+  ): void {
+    if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('Layer: Demo (ID: 0)', '<h2>Layer: Demo (ID: 0)</h2>'));
+    const check = checkToken(req, presentedToken(req, params), accepts);
+    if (!check.ok) return tokenError(res, 'server', params, check.code);
     sendJson(res, 'server', params, DEMO_LAYER);
+  }
+
+  /** 498/499: HTTP 200 with the error body, or (httpStatusErrors) the real HTTP status. */
+  function tokenError(res: ServerResponse, product: Product, params: Record<string, string>, code: 498 | 499): void {
+    if (code === 499) return sendJson(res, product, params, TOKEN_REQUIRED, httpStatusErrors ? 499 : 200);
+    if (httpStatusErrors) return sendJson(res, product, params, INVALID_TOKEN_LOWER, 498);
+    sendJson(res, product, params, product === 'portal' ? INVALID_TOKEN_LOWER : INVALID_TOKEN);
+  }
+
+  /** A secured portal resource (the simulated portal allows no anonymous access): any valid portal token, app tokens included. */
+  function portalSelf(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {
+    if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('Portal Self', '<h2>Portal Self</h2>'));
+    const check = checkToken(req, presentedToken(req, params), (issued) => issued.dispenser === 'portal');
+    if (!check.ok) return tokenError(res, 'portal', params, check.code);
+    const { username } = check.issued;
+    sendJson(res, 'portal', params, {
+      id: 'SimPortal0000001',
+      name: 'Simulated Portal',
+      isPortal: true,
+      ...(username === undefined ? {} : { user: { username } }),
+    });
+  }
+
+  /** Server Administrator API root: admin tokens only, errors in the admin shape (always HTTP 200). */
+  function adminRoot(req: IncomingMessage, res: ServerResponse, params: Record<string, string>): void {
+    if (!wantsJson(params)) return send(res, 200, HTML_TYPE, ADMIN_LOGIN_PAGE);
+    const check = checkToken(req, presentedToken(req, params), (issued) => issued.dispenser === 'admin');
+    // Every unusable token (expired, unknown, another dispenser's, wrong referer) gets "Token Expired.".
+    if (!check.ok) return sendJson(res, 'server', params, check.code === 499 ? ADMIN_TOKEN_NOT_FOUND : ADMIN_TOKEN_EXPIRED);
+    sendJson(res, 'server', params, ADMIN_ROOT);
+  }
+
+  function servicesListing(res: ServerResponse, params: Record<string, string>, currentVersion: number): void {
+    if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('Folder: /', '<h2>Folder: /</h2><ul><li>Demo (FeatureServer)</li></ul>'));
+    sendJson(res, 'server', params, { currentVersion, folders: [], services: [{ name: 'Demo', type: 'FeatureServer' }] });
+  }
+
+  function webTierChallenge(res: ServerResponse, kind: 'saml' | 'iwa'): void {
+    if (kind === 'saml') {
+      res.setHeader('Location', SAML_LOGIN_URL);
+      return send(res, 302, HTML_TYPE, SAML_REDIRECT_PAGE);
+    }
+    res.setHeader('WWW-Authenticate', 'Negotiate');
+    send(res, 401, HTML_TYPE, IWA_PAGE);
   }
 
   async function applyFault(fault: SimulatorFault, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -352,9 +695,15 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     portalUrl,
     serverUrl,
     portalTokenUrl: `${portalUrl}/sharing/rest/generateToken`,
-    serverTokenUrl: `${serverUrl}/tokens/generateToken`,
+    serverTokenUrl: `${serverUrl}${serverTokenSuffix}`,
+    adminTokenUrl: `${serverUrl}/admin/generateToken`,
+    oauthTokenUrl: `${portalUrl}/sharing/rest/oauth2/token`,
     requests,
+    federatedServerUrl: (adaptor: string) => `${url}/${adaptor}`,
     loginCount: () => logins,
+    passwordLoginCount: () => passwordLogins,
+    exchangeCount: () => exchanges,
+    oauthCount: () => oauthRequests,
     failNext(fault: SimulatorFault, times = 1): void {
       for (let i = 0; i < times; i += 1) faults.push(fault);
     },
@@ -409,6 +758,21 @@ function wantsJson(params: Record<string, string>): boolean {
   return params['f'] === 'json' || params['f'] === 'pjson';
 }
 
+function carriesPassword(params: Record<string, string>): boolean {
+  return params['username'] !== undefined || params['password'] !== undefined;
+}
+
+/** A portal generateToken request is an exchange when it carries a token and no username/password. */
+function isExchange(params: Record<string, string>): boolean {
+  return !carriesPassword(params) && Boolean(params['token']);
+}
+
+/** serverUrl, spelled serverUrl or serverURL (any case) by clients. */
+function serverUrlParameter(params: Record<string, string>): string | undefined {
+  const name = Object.keys(params).find((key) => key.toLowerCase() === 'serverurl');
+  return name === undefined ? undefined : params[name];
+}
+
 /** Missing client means requestip; referer and ip need their companion parameter. */
 function clientMode(params: Record<string, string>): ClientMode | undefined {
   const client = params['client'] || 'requestip';
@@ -418,10 +782,10 @@ function clientMode(params: Record<string, string>): ClientMode | undefined {
   return undefined;
 }
 
-/** Requested lifetime in minutes; absent, non-numeric or non-positive means the default of 60. */
-function requestedMinutes(value: string | undefined): number {
+/** Requested lifetime in minutes; absent, non-numeric or non-positive means the given default. */
+function requestedMinutes(value: string | undefined, fallback: number): number {
   const minutes = value === undefined || value.trim() === '' ? Number.NaN : Number(value);
-  return Number.isFinite(minutes) && minutes > 0 ? minutes : DEFAULT_EXPIRATION_MINUTES;
+  return Number.isFinite(minutes) && minutes > 0 ? minutes : fallback;
 }
 
 function bearerToken(header: string | string[] | undefined): string | undefined {
@@ -431,9 +795,9 @@ function bearerToken(header: string | string[] | undefined): string | undefined 
 }
 
 /** JSON in the content type of the product that answers; f=pjson is the same JSON pretty-printed. */
-function sendJson(res: ServerResponse, product: Dispenser, params: Record<string, string>, body: unknown): void {
+function sendJson(res: ServerResponse, product: Product, params: Record<string, string>, body: unknown, status = 200): void {
   const text = params['f'] === 'pjson' ? JSON.stringify(body, null, 2) : JSON.stringify(body);
-  send(res, 200, product === 'portal' ? PORTAL_JSON_TYPE : SERVER_JSON_TYPE, text);
+  send(res, status, product === 'portal' ? PORTAL_JSON_TYPE : SERVER_JSON_TYPE, text);
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer): void {

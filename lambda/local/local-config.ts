@@ -22,7 +22,7 @@ export interface LocalSettings {
  * `simulator` is set when neither ARCGIS_URL nor TARGETS_FILE is given and the built-in simulator
  * stands in for ArcGIS: its URL and demo account are used then.
  */
-export function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string; credentials: Credentials }): LocalSettings {
+export function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string; credentials: { username: string; password: string } }): LocalSettings {
   const port = parsePort(env.PORT);
   const host = env.HOST ?? '127.0.0.1';
   const allowInsecure = env.ARCGIS_ALLOW_INSECURE_HTTP === '1';
@@ -35,10 +35,9 @@ export function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string;
 
   const url = env.ARCGIS_URL ?? simulator?.url;
   if (url === undefined) throw new ConfigurationError('Set ARCGIS_URL (one target) or TARGETS_FILE (many targets).');
-  const username = env.ARCGIS_USERNAME ?? (env.ARCGIS_URL === undefined ? simulator?.credentials.username : undefined);
-  const password = env.ARCGIS_PASSWORD ?? (env.ARCGIS_URL === undefined ? simulator?.credentials.password : undefined);
-  if (!username || !password) {
-    throw new ConfigurationError('ARCGIS_USERNAME and ARCGIS_PASSWORD must both be set when ARCGIS_URL names a real ArcGIS site.');
+  const credentials = envCredentials(env) ?? (env.ARCGIS_URL === undefined && simulator ? ({ kind: 'user', ...simulator.credentials } as const) : undefined);
+  if (credentials === undefined) {
+    throw new ConfigurationError('ARCGIS_USERNAME and ARCGIS_PASSWORD (or ARCGIS_CLIENT_ID and ARCGIS_CLIENT_SECRET) must both be set when ARCGIS_URL names a real ArcGIS site.');
   }
 
   const client = env.ARCGIS_CLIENT ?? 'referer';
@@ -57,7 +56,7 @@ export function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string;
     allowInsecureHttp: allowInsecure || env.ARCGIS_URL === undefined,
   };
   const config = parseServiceConfig(input, 'the environment (ARCGIS_* variables)');
-  return { config, secrets: new Map([[LOCAL_SECRET_ID, { username, password }]]), port, host };
+  return { config, secrets: new Map([[LOCAL_SECRET_ID, credentials]]), port, host };
 }
 
 function localSecrets(env: NodeJS.ProcessEnv, config: ServiceConfig): Map<string, Credentials> {
@@ -72,11 +71,18 @@ function localSecrets(env: NodeJS.ProcessEnv, config: ServiceConfig): Map<string
     if (missing.length > 0) throw new ConfigurationError(`SECRETS_FILE (${env.SECRETS_FILE}) has no credentials for secretId ${missing.map((m) => `"${m}"`).join(', ')}.`);
     return new Map(secretIds.map((id) => [id, parseCredentials(entries[id], `entry "${id}" of SECRETS_FILE`, 'Give it {"username":"…","password":"…"}.')]));
   }
-  if (!env.ARCGIS_USERNAME || !env.ARCGIS_PASSWORD) {
+  const shared = envCredentials(env);
+  if (shared === undefined) {
     throw new ConfigurationError('With TARGETS_FILE, give SECRETS_FILE (credentials per secretId) or ARCGIS_USERNAME and ARCGIS_PASSWORD (used for every target).');
   }
-  const shared = { username: env.ARCGIS_USERNAME, password: env.ARCGIS_PASSWORD };
   return new Map(secretIds.map((id) => [id, shared]));
+}
+
+/** A login from ARCGIS_USERNAME/ARCGIS_PASSWORD, or app credentials from ARCGIS_CLIENT_ID/ARCGIS_CLIENT_SECRET. */
+function envCredentials(env: NodeJS.ProcessEnv): Credentials | undefined {
+  if (env.ARCGIS_USERNAME && env.ARCGIS_PASSWORD) return { kind: 'user', username: env.ARCGIS_USERNAME, password: env.ARCGIS_PASSWORD };
+  if (env.ARCGIS_CLIENT_ID && env.ARCGIS_CLIENT_SECRET) return { kind: 'app', clientId: env.ARCGIS_CLIENT_ID, clientSecret: env.ARCGIS_CLIENT_SECRET };
+  return undefined;
 }
 
 function readJson(path: string, variable: string): unknown {

@@ -12,6 +12,7 @@ import { TokenVendingError, describeError } from '../errors.js';
 import { startArcGisSimulator, DEFAULT_SIMULATOR_USER, type ArcGisSimulator } from './arcgis-simulator.js';
 import { createLocalServer } from './http-server.js';
 import { localSettings } from './local-config.js';
+import { credentialIdentity, type Credentials } from '../core/ports.js';
 
 async function main(): Promise<void> {
   let simulator: ArcGisSimulator | undefined;
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const app = wire(settings.config, {
     store: new MemoryTokenStore(),
     credentials: new StaticCredentialSource(settings.secrets),
-    issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs }),
+    issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs, allowInsecureHttp: settings.config.allowInsecureHttp }),
     log,
   });
   const server = createLocalServer(app.apiGateway);
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     `arcgis-token-vending listening on ${base}`,
     ...settings.config.targets.map(
       (t) =>
-        `  target "${t.name}"${t.name === settings.config.defaultTarget ? ' (default)' : ''}: ${tokenEndpointFor(t.url)} (client ${t.client}${t.referer ? `, referer ${t.referer}` : ''}${t.ip ? `, ip ${t.ip}` : ''}, ${t.expirationMinutes} min) as user "${settings.secrets.get(t.secretId)?.username}"`,
+        `  target "${t.name}"${t.name === settings.config.defaultTarget ? ' (default)' : ''}: ${tokenEndpointFor(t.url)} (client ${t.client}${t.referer ? `, referer ${t.referer}` : ''}${t.ip ? `, ip ${t.ip}` : ''}, ${t.expirationMinutes} min) as ${describeIdentity(settings.secrets.get(t.secretId))}`,
     ),
     simulator
       ? `  ArcGIS: built-in simulator at ${simulator.url}; set ARCGIS_URL (or TARGETS_FILE) to use a real site`
@@ -67,6 +68,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+function describeIdentity(credentials: Credentials | undefined): string {
+  if (credentials === undefined) return 'nobody';
+  const identity = credentialIdentity(credentials);
+  return identity.startsWith('user:') ? `user "${identity.slice(5)}"` : identity.startsWith('app:') ? `app "${identity.slice(4)}"` : 'a manual token';
 }
 
 main().catch((error: unknown) => {

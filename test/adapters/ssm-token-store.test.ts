@@ -6,7 +6,10 @@ import type { TargetState } from '../../lambda/core/cached-token.js';
 import { CapturingLog } from '../core/fakes.js';
 
 const ssm = mockClient(SSMClient);
-const record: TargetState = { version: 2, token: { token: 'fake-token-abc', expires: 1_700_003_600_000, ssl: true, issuedAt: 1_700_000_000_000, fingerprint: 'f'.repeat(32) } };
+const record: TargetState = {
+  version: 2,
+  token: { token: 'fake-token-abc', expires: 1_700_003_600_000, ssl: true, issuedAt: 1_700_000_000_000, fingerprint: 'f'.repeat(32), identity: 'i'.repeat(32), binding: { client: 'referer', referer: 'https://apps.example.com' } },
+};
 let log: CapturingLog;
 let store: SsmTokenStore;
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HttpAnswer } from '../../lambda/arcgis/http.js';
-import { parseTokenAnswer, type IssuedToken } from '../../lambda/arcgis/token-response.js';
+import { parseTokenAnswer, SKEW_TOLERANCE_MS, type IssuedToken } from '../../lambda/arcgis/token-response.js';
 import { ArcGisBadResponseError, ArcGisRefusedError, InvalidCredentialsError } from '../../lambda/errors.js';
 
 const URL_ = 'https://gis.example.com/arcgis/tokens/generateToken';
@@ -29,6 +29,8 @@ function thrown(a: HttpAnswer, now: number): Error {
 
 // ---- arbitraries -------------------------------------------------------------------------------
 
+/** Any code point, lone surrogates included (wider than the "binary" unit, and without its ~1 s set-up). */
+const anyChar = fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c));
 /** Milliseconds since 1970 up to 2100: what `now` is in production. */
 const nowArb = fc.integer({ min: 1, max: 4_102_444_800_000 });
 const statusArb = fc.oneof(fc.constantFrom(200, 400, 401, 403, 404, 498, 499, 500, 502), fc.integer({ min: 100, max: 599 }));
@@ -41,7 +43,7 @@ const tokenArb = markerArb.map((m) => `tok-${m}`);
 const jsonLeafText: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.json({ maxDepth: 2 }) },
   { weight: 1, arbitrary: fc.constantFrom('{"toString":1}', '{"valueOf":{},"toString":"x"}', '[{"toString":null}]', '["Invalid Token",{"toString":1}]', 'null', '""', '"401"', '401') },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 60_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 20_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)) },
 );
 const KEYS = ['token', 'expires', 'ssl', 'error', 'status', 'messages', 'code', 'message', 'details', 'toString', '__proto__'];
 const objectText = (value: fc.Arbitrary<string>): fc.Arbitrary<string> =>
@@ -52,8 +54,8 @@ const objectText = (value: fc.Arbitrary<string>): fc.Arbitrary<string> =>
 const arcgisLikeText = objectText(fc.oneof({ weight: 3, arbitrary: jsonLeafText }, { weight: 2, arbitrary: objectText(jsonLeafText) }));
 
 const anyBodyArb = fc.oneof(
-  fc.string({ unit: 'binary' }),
-  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }), // lone surrogates too
+  fc.string({ unit: anyChar }),
+  fc.string({ unit: 'grapheme-ascii' }),
   fc.json(),
   arcgisLikeText,
   objectText(jsonLeafText).map((error) => `{"error":${error}}`),
@@ -116,7 +118,7 @@ describe('parseTokenAnswer (properties)', () => {
 
   it('a body that is not JSON is summarised (kind and size), never quoted', () => {
     const nonJson = fc
-      .tuple(fc.string({ unit: 'binary' }), markerArb, fc.string({ unit: 'binary' }), fc.boolean())
+      .tuple(fc.string({ unit: anyChar }), markerArb, fc.string({ unit: anyChar }), fc.boolean())
       .map(([before, marker, after, html]) => ({ marker, body: `${html ? '<html>' : ''}${before}${marker}${after}` }))
       .filter(({ body }) => {
         try {
@@ -148,7 +150,7 @@ describe('parseTokenAnswer (properties)', () => {
     const success = nowArb.chain((now) =>
       fc.record({
         now: fc.constant(now),
-        token: fc.oneof(fc.string({ unit: 'binary', minLength: 1 }), tokenArb),
+        token: fc.oneof(fc.string({ unit: anyChar, minLength: 1 }), tokenArb),
         expires: fc.integer({ min: now + 1, max: Number.MAX_SAFE_INTEGER }).chain((n) => fc.tuple(fc.constant(n), expiresFormArb(n))),
         ssl: fc.option(fc.boolean(), { nil: undefined }),
         extra: fc.dictionary(fc.string().filter((k) => !['token', 'expires', 'ssl'].includes(k)), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
@@ -159,6 +161,30 @@ describe('parseTokenAnswer (properties)', () => {
       fc.property(success, ({ now, token, expires: [n, form], ssl, extra, indent }) => {
         const body = JSON.stringify({ ...extra, token, expires: form, ...(ssl === undefined ? {} : { ssl }) }, null, indent);
         expect(parseTokenAnswer(answer(body), now)).toStrictEqual({ token, expires: n, ssl: ssl ?? false });
+      }),
+      RUNS,
+    );
+  });
+
+  it('with a server Date, expires is moved onto our clock when the skew exceeds 5 s, and is still refused unless after now', () => {
+    const skewed = fc.record({
+      now: nowArb,
+      skew: fc.oneof(fc.integer({ min: -SKEW_TOLERANCE_MS, max: SKEW_TOLERANCE_MS }), fc.integer({ min: -86_400_000, max: 86_400_000 })),
+      lifetime: fc.integer({ min: -86_400_000, max: 2 * 86_400_000 }),
+      token: tokenArb,
+    });
+    fc.assert(
+      fc.property(skewed, ({ now, skew, lifetime, token }) => {
+        const raw = now + skew + lifetime; // what the server sent, by its own clock
+        fc.pre(raw > 0);
+        const expected = Math.abs(skew) > SKEW_TOLERANCE_MS ? raw - skew : raw;
+        const outcome = run({ ...answer(JSON.stringify({ token, expires: raw, ssl: true })), serverDate: now + skew }, now);
+        if (expected > now) {
+          expect(outcome).toStrictEqual({ token: { token, expires: expected, ssl: true } });
+        } else {
+          expect('error' in outcome && (outcome.error as object).constructor).toBe(ArcGisBadResponseError);
+          expect((outcome as { error: Error }).error.message).not.toContain(token);
+        }
       }),
       RUNS,
     );
@@ -193,7 +219,7 @@ describe('parseTokenAnswer (properties)', () => {
 
   it('an expires string with a non-digit, or beyond the exact integer range, is an ArcGisBadResponseError that does not quote the token', () => {
     const badExpires = fc.oneof(
-      fc.string({ unit: 'binary' }).filter((s) => /\D/.test(s)),
+      fc.string({ unit: anyChar }).filter((s) => /\D/.test(s)),
       fc.integer({ min: 1, max: 1e15 }).map((n) => `${n}.0`),
       fc.integer({ min: 1, max: 1e15 }).map((n) => ` ${n}`),
       fc.bigInt({ min: BigInt(Number.MAX_SAFE_INTEGER) + 1n, max: 10n ** 16n - 1n }).map(String),
@@ -285,9 +311,9 @@ describe('parseTokenAnswer (properties)', () => {
 
   it('details or messages holding objects, arrays or deep nesting still give a typed refusal', () => {
     const hostile = fc.oneof(
-      fc.constantFrom('{"toString":1}', '{"toString":{},"valueOf":{}}', '[[{"toString":"x"}]]'),
-      fc.integer({ min: 1, max: 60_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
-      fc.json({ maxDepth: 3 }),
+      { weight: 3, arbitrary: fc.constantFrom('{"toString":1}', '{"toString":{},"valueOf":{}}', '[[{"toString":"x"}]]') },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 20_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)) },
+      { weight: 3, arbitrary: fc.json({ maxDepth: 3 }) },
     );
     const body = fc
       .tuple(fc.array(hostile, { minLength: 1, maxLength: 3 }), fc.boolean(), codeArb)

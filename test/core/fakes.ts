@@ -1,10 +1,8 @@
 // Plain fakes of the core's ports, for tests that exercise policy without I/O.
-import type { Target } from '../../lambda/config/schema.js';
 import type { CachedToken, TargetState } from '../../lambda/core/cached-token.js';
-import type { CredentialSource, Credentials, Log, Metrics, TokenIssuer } from '../../lambda/core/ports.js';
+import type { CredentialSource, Credentials, IssueRequest, IssuedBoundToken, Log, Metrics, TokenIssuer } from '../../lambda/core/ports.js';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import type { MetricName } from '../../lambda/observability/metric-names.js';
-import type { IssuedToken } from '../../lambda/arcgis/token-response.js';
 
 export class FakeClock {
   constructor(public time = 1_700_000_000_000) {}
@@ -63,7 +61,7 @@ export class FakeStore extends MemoryTokenStore {
 export class FakeCredentials implements CredentialSource {
   reads = 0;
   constructor(
-    public credentials: Credentials = { username: 'fake-user', password: 'fake-password-not-real' },
+    public credentials: Credentials = { kind: 'user', username: 'fake-user', password: 'fake-password-not-real' },
     public version = 'v1',
   ) {}
   async read(_secretId: string) {
@@ -74,7 +72,7 @@ export class FakeCredentials implements CredentialSource {
 
 /** Issues tokens `fake-token-N` valid for `lifetimeMs`, or fails with the queued errors. */
 export class FakeIssuer implements TokenIssuer {
-  calls: Array<{ target: string; credentials: Credentials }> = [];
+  calls: Array<{ target: string; credentials: Credentials; client: string; referer?: string | undefined; ip?: string | undefined }> = [];
   failures: Error[] = [];
   lifetimeMs: number;
   /** Resolves issue() only when released, to hold many callers in flight. */
@@ -87,12 +85,13 @@ export class FakeIssuer implements TokenIssuer {
     this.lifetimeMs = lifetimeMs;
   }
 
-  async issue(target: Target, credentials: Credentials): Promise<IssuedToken> {
-    this.calls.push({ target: target.name, credentials });
+  async issue(request: IssueRequest): Promise<IssuedBoundToken> {
+    this.calls.push({ target: request.target.name, credentials: request.credentials, client: request.client, ...(request.referer ? { referer: request.referer } : {}), ...(request.ip ? { ip: request.ip } : {}) });
     if (this.gate) await this.gate;
     const failure = this.failures.shift();
     if (failure) throw failure;
-    return { token: `fake-token-${this.calls.length}`, expires: this.clock.now() + this.lifetimeMs, ssl: true };
+    const binding = request.credentials.kind === 'app' ? { client: 'none' as const } : { client: request.client, ...(request.client === 'referer' ? { referer: request.referer } : {}), ...(request.client === 'ip' ? { ip: request.ip } : {}) };
+    return { token: `fake-token-${this.calls.length}`, expires: this.clock.now() + this.lifetimeMs, ssl: true, binding };
   }
 }
 

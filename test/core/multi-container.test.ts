@@ -18,8 +18,8 @@ function container(): TokenService {
   return new TokenService({
     config,
     store,
-    credentials: new StaticCredentialSource(new Map([['arcgis/main', { username: FAKE.username, password: FAKE.password }], ['arcgis/ops', { username: FAKE.username, password: FAKE.password }]])),
-    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs }),
+    credentials: new StaticCredentialSource(new Map([['arcgis/main', { kind: 'user', ...FAKE }], ['arcgis/ops', { kind: 'user', ...FAKE }]])),
+    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: true }),
     log: new CapturingLog(),
   });
 }

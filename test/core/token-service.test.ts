@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseServiceConfig, type ServiceConfig } from '../../lambda/config/schema.js';
-import { targetFingerprint } from '../../lambda/core/cached-token.js';
+import { identityHash, targetFingerprint } from '../../lambda/core/cached-token.js';
 import { LOGIN_PAUSE_MS, PAUSED_SECRET_MAX_AGE_MS, TokenService } from '../../lambda/core/token-service.js';
 import {
   ArcGisUnreachableError,
@@ -51,8 +51,20 @@ describe('TokenService.getToken', () => {
     const served = await service.getToken(undefined);
     expect(served).toMatchObject({ token: 'fake-token-1', expires: clock.time + HOUR, ssl: true, source: 'generated' });
     expect(served.target.name).toBe('main');
-    expect(store.values.get('main')).toEqual({ version: 2, token: { token: 'fake-token-1', expires: clock.time + HOUR, ssl: true, issuedAt: clock.time, fingerprint: targetFingerprint(config.targets[0]!) } });
-    expect(issuer.calls).toEqual([{ target: 'main', credentials: credentials.credentials }]);
+    expect(store.values.get('main')).toEqual({
+      version: 2,
+      token: {
+        token: 'fake-token-1',
+        expires: clock.time + HOUR,
+        ssl: true,
+        issuedAt: clock.time,
+        fingerprint: targetFingerprint(config.targets[0]!),
+        identity: identityHash('user:fake-user'),
+        binding: { client: 'referer', referer: 'https://apps.example.com' },
+      },
+    });
+    expect(served.binding).toEqual({ client: 'referer', referer: 'https://apps.example.com' });
+    expect(issuer.calls).toEqual([{ target: 'main', credentials: credentials.credentials, client: 'referer', referer: 'https://apps.example.com' }]);
   });
 
   it('serves from memory afterwards without touching the store or ArcGIS', async () => {

@@ -45,7 +45,18 @@ describe('GET /token through the Lambda entry point', () => {
     expect(first.statusCode).toBe(200);
     expect(first.headers).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     const { token, expires } = first.json as { token: string; expires: number };
-    expect(first.json).toEqual({ token, expires, expiresAt: new Date(expires).toISOString(), ssl: false, target: 'portal', client: 'referer', referer: 'https://apps.example.com', source: 'generated', stale: false });
+    expect(first.json).toEqual({
+      token,
+      expires,
+      expiresAt: new Date(expires).toISOString(),
+      ssl: false,
+      target: 'portal',
+      client: 'referer',
+      referer: 'https://apps.example.com',
+      usage: { header: 'X-Esri-Authorization', scheme: 'Bearer', parameter: 'token', refererHeader: 'https://apps.example.com', httpsOnly: false },
+      source: 'generated',
+      stale: false,
+    });
     expect(expires - Date.now()).toBeGreaterThan(59 * 60_000);
     expect(expires - Date.now()).toBeLessThanOrEqual(60 * 60_000);
 
@@ -81,8 +92,8 @@ describe('GET /token through the Lambda entry point', () => {
     const handler = await loadHandler(configFor());
     // The fingerprint is internal; learn it from a first write, then serve a record carrying it.
     await call(handler);
-    const fingerprint = (JSON.parse(tokenWrites()[0]!.Value!) as { token: { fingerprint: string } }).token.fingerprint;
-    ssm.on(GetParameterCommand, { Name: '/arcgis-token-vending/portal/token' }).resolves({ Parameter: { Value: JSON.stringify({ version: 2, token: { ...cached, fingerprint } }) } });
+    const written = (JSON.parse(tokenWrites()[0]!.Value!) as { token: Record<string, unknown> }).token;
+    ssm.on(GetParameterCommand, { Name: '/arcgis-token-vending/portal/token' }).resolves({ Parameter: { Value: JSON.stringify({ version: 2, token: { ...written, ...cached } }) } });
     const fresh = await loadHandler(configFor());
     const logins = sim.loginCount();
     const answer = await call(fresh);
@@ -223,10 +234,10 @@ describe('scheduled refresh through the Lambda entry point', () => {
   it('refreshes every target that has no fresh token', async () => {
     const handler = await loadHandler(configFor());
     const logins = sim.loginCount();
-    expect(await handler(scheduledEvent())).toEqual({ fresh: [], refreshed: ['portal', 'server'] });
+    expect(await handler(scheduledEvent())).toEqual({ fresh: [], refreshed: ['portal', 'server'], 'on-demand': [] });
     expect(sim.loginCount() - logins).toBe(2);
     expect(tokenWrites()).toHaveLength(2);
-    expect(await handler(scheduledEvent())).toEqual({ fresh: ['portal', 'server'], refreshed: [] });
+    expect(await handler(scheduledEvent())).toEqual({ fresh: ['portal', 'server'], refreshed: [], 'on-demand': [] });
     expect(sim.loginCount() - logins).toBe(2);
   });
 
@@ -236,7 +247,7 @@ describe('scheduled refresh through the Lambda entry point', () => {
     const error = await (handler(scheduledEvent()) as Promise<unknown>).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).name).toBe('ScheduledRefreshError');
-    expect((error as Error).message).toMatch(/^Scheduled refresh failed for 1 target\(s\): server \(SecretError: The secret "arcgis\/server" must be a JSON object/);
+    expect((error as Error).message).toMatch(/^Scheduled refresh failed for 1 target\(s\): server \(SecretError: The secret "arcgis\/server" lacks "password"\. It must hold/);
     expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/arcgis-token-vending/portal/token' });
     expect(tokenWrites().map((w) => w.Name)).toEqual(['/arcgis-token-vending/portal/token']);
     expect(output.lines().filter((l) => l.level === 'ERROR').map((l) => l.target)).toEqual(['server']);

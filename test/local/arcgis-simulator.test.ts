@@ -629,3 +629,715 @@ describe('recording', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Admin API, federated servers, token exchange, OAuth app credentials, HTTP 498/499, web tier,
+// custom token service path, portal and services discovery.
+
+const ADMIN_401 = '{"status":"error","messages":["Invalid credentials"],"code":401}';
+const ADMIN_201 = '{"status":"error","messages":["Client id cannot be determined"],"code":201}';
+const ADMIN_498 = '{"status":"error","messages":["Token Expired."],"code":498}';
+const ADMIN_499 =
+  '{"status":"error","messages":["Unauthorized access. Token not found. You can generate a token using the \'generateToken\' operation."],"code":499}';
+const ADMIN_ROOT = '{"resources":["machines","clusters","services"]}';
+const TOKEN_498_LOWER = '{"error":{"code":498,"message":"Invalid token.","details":[]}}';
+const EXCHANGE_400 = '{"error":{"code":400,"message":"Unable to generate token.","details":["Unable to generate token for this server"]}}';
+const OAUTH_INVALID_CLIENT =
+  '{"error":{"code":400,"error":"invalid_client","error_description":"Invalid client_id","message":"Invalid client_id","details":[]}}';
+const OAUTH_UNSUPPORTED_GRANT =
+  '{"error":{"code":400,"error":"unsupported_grant_type","error_description":"Unsupported grant type","message":"Unsupported grant type","details":[]}}';
+const OAUTH_ANSWER = /^\{"access_token":"([A-Za-z0-9_-]{40,})","expires_in":(\d+)\}$/;
+const SERVICES_113 = '{"currentVersion":11.3,"folders":[],"services":[{"name":"Demo","type":"FeatureServer"}]}';
+const SERVICES_1061 = '{"currentVersion":10.61,"folders":[],"services":[{"name":"Demo","type":"FeatureServer"}]}';
+
+const FEDERATED = [
+  { adaptor: 'server', registered: true },
+  { adaptor: 'hosted2', registered: false },
+];
+const APP = { clientId: 'app-client-id', clientSecret: 'app-secret-&%+=#' };
+
+const layerOf = (base: string): string => `${base}/rest/services/Demo/FeatureServer/0?f=json`;
+const withToken = (url: string, token: string): string => `${url}&token=${encodeURIComponent(token)}`;
+
+async function expiresFrom(response: Response): Promise<number> {
+  const body = (await response.json()) as { expires: number };
+  return body.expires;
+}
+
+describe('Server Administrator API', () => {
+  let clock = T0;
+  let sim: ArcGisSimulator;
+  let adminRoot: string;
+  beforeAll(async () => {
+    sim = await startArcGisSimulator({ now: () => clock });
+    adminRoot = `${sim.serverUrl}/admin/?f=json`;
+  });
+  afterAll(() => sim.close());
+  afterEach(() => {
+    clock = T0;
+  });
+
+  it('exposes adminTokenUrl under the server URL', () => {
+    expect(sim.adminTokenUrl).toBe(`${sim.serverUrl}/admin/generateToken`);
+  });
+
+  it('issues an admin token in the generateToken shape', async () => {
+    const response = await post(sim.adminTokenUrl, login());
+    expect(response.status).toBe(200);
+    const match = TOKEN_ANSWER.exec(await response.text());
+    expect(Number(match?.[2])).toBe(T0 + 60 * MINUTE);
+  });
+
+  it('answers wrong credentials in the admin error shape with HTTP 200', async () => {
+    const response = await post(sim.adminTokenUrl, login({ password: 'wrong' }));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(ADMIN_401);
+  });
+
+  it('answers client=ip without ip in the admin error shape', async () => {
+    expect(await (await post(sim.adminTokenUrl, login({ client: 'ip' }))).text()).toBe(ADMIN_201);
+  });
+
+  it('answers an HTML page when f is missing', async () => {
+    const { f: _omitted, ...withoutF } = login();
+    const response = await post(sim.adminTokenUrl, withoutF);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toMatch(/^<html>/);
+  });
+
+  it('refuses GET on admin/generateToken with 405', async () => {
+    expect((await fetch(`${sim.adminTokenUrl}?${new URLSearchParams(login()).toString()}`)).status).toBe(405);
+  });
+
+  it('lists the admin resources for a valid admin token', async () => {
+    const token = await tokenFrom(await post(sim.adminTokenUrl, login()));
+    expect(await (await fetch(withToken(adminRoot, token))).text()).toBe(ADMIN_ROOT);
+  });
+
+  it('accepts the admin token in X-Esri-Authorization and at /admin without a slash', async () => {
+    const token = await tokenFrom(await post(sim.adminTokenUrl, login()));
+    const response = await fetch(`${sim.serverUrl}/admin?f=json`, { headers: { 'X-Esri-Authorization': `Bearer ${token}` } });
+    expect(await response.text()).toBe(ADMIN_ROOT);
+  });
+
+  it('answers the verbatim admin 499 without a token', async () => {
+    const response = await fetch(adminRoot);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(ADMIN_499);
+  });
+
+  it('answers the verbatim "Token Expired." 498 for an unknown token', async () => {
+    expect(await (await fetch(withToken(adminRoot, 'not-a-token'))).text()).toBe(ADMIN_498);
+  });
+
+  it('answers 498 for an expired admin token', async () => {
+    const token = await tokenFrom(await post(sim.adminTokenUrl, login({ expiration: '5' })));
+    clock = T0 + 5 * MINUTE;
+    expect(await (await fetch(withToken(adminRoot, token))).text()).toBe(ADMIN_498);
+  });
+
+  it('answers 498 for a rest (tokens/generateToken) token: wrong dispenser', async () => {
+    const token = await tokenFrom(await post(sim.serverTokenUrl, login()));
+    expect(await (await fetch(withToken(adminRoot, token))).text()).toBe(ADMIN_498);
+  });
+
+  it('answers 498 for a portal token', async () => {
+    const token = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    expect(await (await fetch(withToken(adminRoot, token))).text()).toBe(ADMIN_498);
+  });
+
+  it('rejects an admin token on the rest services: wrong dispenser', async () => {
+    const token = await tokenFrom(await post(sim.adminTokenUrl, login()));
+    expect(await (await fetch(withToken(layerOf(sim.serverUrl), token))).text()).toBe(TOKEN_498);
+  });
+
+  it('answers the admin root with HTML without f=json', async () => {
+    const response = await fetch(`${sim.serverUrl}/admin/`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toMatch(/^<html>/);
+  });
+
+  it('shares the account lockout with the other dispensers', async () => {
+    const locking = await simulator({ lockAfterFailures: 2 });
+    for (let i = 0; i < 2; i += 1) await (await post(locking.adminTokenUrl, login({ password: 'wrong' }))).text();
+    expect(locking.isLocked('demo')).toBe(true);
+    expect(await (await post(locking.serverTokenUrl, login())).text()).toBe(SERVER_401);
+  });
+});
+
+describe('federated servers', () => {
+  let sim: ArcGisSimulator;
+  beforeAll(async () => {
+    sim = await startArcGisSimulator({ now: () => T0, federatedServers: FEDERATED });
+  });
+  afterAll(() => sim.close());
+
+  it('derives federatedServerUrl from the adaptor name', () => {
+    expect(sim.federatedServerUrl('server')).toBe(`${sim.url}/server`);
+    expect(sim.federatedServerUrl('hosted2')).toBe(`${sim.url}/hosted2`);
+  });
+
+  it('answers rest/info like a real federated server, pointing at the portal', async () => {
+    const response = await fetch(`${sim.federatedServerUrl('server')}/rest/info?f=json`);
+    expect(response.headers.get('content-type')).toBe('text/plain;charset=utf-8');
+    expect(await response.text()).toBe(
+      `{"currentVersion":10.61,"fullVersion":"10.6.1","owningSystemUrl":"${sim.portalUrl}","authInfo":{"isTokenBasedSecurity":true,"tokenServicesUrl":"${sim.portalTokenUrl}"}}`,
+    );
+  });
+
+  it('answers rest/info the same way for a server that is not registered', async () => {
+    const response = await fetch(`${sim.federatedServerUrl('hosted2')}/rest/info?f=json`);
+    expect(await response.text()).toBe(
+      `{"currentVersion":10.61,"fullVersion":"10.6.1","owningSystemUrl":"${sim.portalUrl}","authInfo":{"isTokenBasedSecurity":true,"tokenServicesUrl":"${sim.portalTokenUrl}"}}`,
+    );
+  });
+
+  it('answers the federated rest/info with HTML without f=json', async () => {
+    const response = await fetch(`${sim.federatedServerUrl('server')}/rest/info`);
+    expect(await response.text()).toMatch(/^<html>/);
+  });
+
+  it('answers 404 HTML at a federated server tokens/generateToken', async () => {
+    const response = await post(`${sim.federatedServerUrl('server')}/tokens/generateToken`, login());
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toMatch(/^<html><head><title>Error 404<\/title>/);
+  });
+
+  it('answers 499 on the federated layer without a token', async () => {
+    expect(await (await fetch(layerOf(sim.federatedServerUrl('server')))).text()).toBe(TOKEN_499);
+  });
+
+  it('rejects a portal token on the federated layer (no exchange): 498', async () => {
+    const token = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    expect(await (await fetch(withToken(layerOf(sim.federatedServerUrl('server')), token))).text()).toBe(TOKEN_498);
+  });
+
+  it('rejects a standalone server token on the federated layer: 498', async () => {
+    const token = await tokenFrom(await post(sim.serverTokenUrl, login()));
+    expect(await (await fetch(withToken(layerOf(sim.federatedServerUrl('server')), token))).text()).toBe(TOKEN_498);
+  });
+
+  it('refuses a federated adaptor that is already in use', async () => {
+    await expect(startArcGisSimulator({ federatedServers: [{ adaptor: 'portal', registered: true }] })).rejects.toThrow(RangeError);
+    await expect(
+      startArcGisSimulator({
+        federatedServers: [
+          { adaptor: 'server', registered: true },
+          { adaptor: 'server', registered: false },
+        ],
+      }),
+    ).rejects.toThrow(RangeError);
+  });
+
+  it('refuses a federated adaptor that is not one path segment', async () => {
+    await expect(startArcGisSimulator({ federatedServers: [{ adaptor: 'a/b', registered: true }] })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('token exchange at the portal', () => {
+  let clock = T0;
+  let sim: ArcGisSimulator;
+  let fed: string;
+  beforeAll(async () => {
+    sim = await startArcGisSimulator({ now: () => clock, federatedServers: FEDERATED });
+    fed = sim.federatedServerUrl('server');
+  });
+  afterAll(() => sim.close());
+  afterEach(() => {
+    clock = T0;
+  });
+
+  const exchange = (token: string, extra: Record<string, string> = {}, init: RequestInit = {}): Promise<Response> =>
+    post(sim.portalTokenUrl, { token, serverUrl: fed, f: 'json', ...extra }, init);
+
+  it('answers a server token that expires exactly when the portal token does', async () => {
+    const portal = await post(sim.portalTokenUrl, login({ expiration: '30' }));
+    const portalBody = (await portal.json()) as { token: string; expires: number };
+    clock = T0 + 10 * MINUTE;
+    const response = await exchange(portalBody.token, { expiration: '600' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json;charset=utf-8');
+    const text = await response.text();
+    const match = TOKEN_ANSWER.exec(text);
+    expect(text).toBe(`{"token":"${match?.[1]}","expires":${T0 + 30 * MINUTE},"ssl":false}`);
+    expect(match?.[1]).not.toBe(portalBody.token);
+  });
+
+  it('issues a server token the federated layer accepts', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    const serverToken = await tokenFrom(await exchange(portalToken));
+    expect(await (await fetch(withToken(layerOf(fed), serverToken))).text()).toBe(DEMO_LAYER);
+  });
+
+  it('issues a server token valid only on that server (standalone layer: 498)', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    const serverToken = await tokenFrom(await exchange(portalToken));
+    expect(await (await fetch(withToken(layerOf(sim.serverUrl), serverToken))).text()).toBe(TOKEN_498);
+  });
+
+  it('issues a server token that is not a portal token (exchanging it again: 498)', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    const serverToken = await tokenFrom(await exchange(portalToken));
+    expect(await (await exchange(serverToken)).text()).toBe(TOKEN_498_LOWER);
+  });
+
+  it('lets the server token expire with the portal token', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login({ expiration: '5' })));
+    const serverToken = await tokenFrom(await exchange(portalToken));
+    clock = T0 + 5 * MINUTE;
+    expect(await (await fetch(withToken(layerOf(fed), serverToken))).text()).toBe(TOKEN_498);
+  });
+
+  it('accepts the serverURL spelling', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    const response = await post(sim.portalTokenUrl, { token: portalToken, serverURL: fed, f: 'json' });
+    const serverToken = await tokenFrom(response);
+    expect(await (await fetch(withToken(layerOf(fed), serverToken))).text()).toBe(DEMO_LAYER);
+  });
+
+  it('accepts any URL under the server, a trailing slash and an upper-case scheme', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    for (const serverUrl of [`${fed}/`, `${fed}/rest/services`, `${fed}/rest/services/Demo/FeatureServer/0`, fed.replace('http:', 'HTTP:')]) {
+      expect(await (await exchange(portalToken, { serverUrl })).text()).toMatch(TOKEN_ANSWER);
+    }
+  });
+
+  it('works at the older alias /sharing/generateToken', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    const response = await post(`${sim.portalUrl}/sharing/generateToken`, { token: portalToken, serverUrl: fed, f: 'json' });
+    expect(await response.text()).toMatch(TOKEN_ANSWER);
+  });
+
+  it('binds the server token to the portal token referer', async () => {
+    const referer = 'https://app.example.com/';
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login({ client: 'referer', referer })));
+    const serverToken = await tokenFrom(await exchange(portalToken, {}, { headers: { 'content-type': 'application/x-www-form-urlencoded', referer } }));
+    const url = withToken(layerOf(fed), serverToken);
+    expect(await (await fetch(url, { headers: { referer } })).text()).toBe(DEMO_LAYER);
+    expect(await (await fetch(url)).text()).toBe(TOKEN_498);
+    expect(await (await fetch(url, { headers: { referer: 'https://evil.example.com/' } })).text()).toBe(TOKEN_498);
+  });
+
+  it('answers 498 "Invalid token." when a referer-bound portal token comes without its Referer', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login({ client: 'referer', referer: 'https://app.example.com/' })));
+    expect(await (await exchange(portalToken)).text()).toBe(TOKEN_498_LOWER);
+  });
+
+  it('refuses a server that is not registered with the portal with HTTP 200 and a 400 body', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    const response = await exchange(portalToken, { serverUrl: sim.federatedServerUrl('hosted2') });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(EXCHANGE_400);
+  });
+
+  it('refuses the standalone server, an unknown adaptor, another host and a missing serverUrl', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    for (const serverUrl of [sim.serverUrl, sim.federatedServerUrl('elsewhere'), 'https://other.example.com/server', 'not a url']) {
+      expect(await (await exchange(portalToken, { serverUrl })).text()).toBe(EXCHANGE_400);
+    }
+    expect(await (await post(sim.portalTokenUrl, { token: portalToken, f: 'json' })).text()).toBe(EXCHANGE_400);
+  });
+
+  it('answers 498 "Invalid token." for an unknown portal token', async () => {
+    const response = await exchange('not-a-token');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(TOKEN_498_LOWER);
+  });
+
+  it('answers 498 for an expired portal token', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login({ expiration: '5' })));
+    clock = T0 + 5 * MINUTE;
+    expect(await (await exchange(portalToken)).text()).toBe(TOKEN_498_LOWER);
+  });
+
+  it('answers 498 for a standalone server token (wrong dispenser)', async () => {
+    const serverToken = await tokenFrom(await post(sim.serverTokenUrl, login()));
+    expect(await (await exchange(serverToken)).text()).toBe(TOKEN_498_LOWER);
+  });
+
+  it('checks the portal token before the server', async () => {
+    expect(await (await exchange('not-a-token', { serverUrl: sim.federatedServerUrl('hosted2') })).text()).toBe(TOKEN_498_LOWER);
+  });
+
+  it('answers the HTML page when f is missing', async () => {
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    const response = await post(sim.portalTokenUrl, { token: portalToken, serverUrl: fed });
+    expect(await response.text()).toMatch(/^<html>/);
+  });
+
+  it('gives a server token directly to a password login naming a registered server', async () => {
+    const serverToken = await tokenFrom(await post(sim.portalTokenUrl, login({ serverUrl: fed })));
+    expect(await (await fetch(withToken(layerOf(fed), serverToken))).text()).toBe(DEMO_LAYER);
+  });
+
+  it('refuses a password login naming an unregistered server', async () => {
+    const response = await post(sim.portalTokenUrl, login({ serverUrl: sim.federatedServerUrl('hosted2') }));
+    expect(await response.text()).toBe(EXCHANGE_400);
+  });
+
+  it('sends the exchanged expires as a string when expiresAsString is set', async () => {
+    const stringy = await simulator({ federatedServers: FEDERATED, expiresAsString: true });
+    const portalToken = await tokenFrom(await post(stringy.portalTokenUrl, login()));
+    const text = await (await post(stringy.portalTokenUrl, { token: portalToken, serverUrl: stringy.federatedServerUrl('server'), f: 'json' })).text();
+    expect(text).toMatch(new RegExp(`^\\{"token":"[A-Za-z0-9_-]{40,}","expires":"${T0 + 60 * MINUTE}","ssl":false\\}$`));
+  });
+});
+
+describe('OAuth app credentials', () => {
+  let clock = T0;
+  let sim: ArcGisSimulator;
+  beforeAll(async () => {
+    sim = await startArcGisSimulator({ now: () => clock, apps: [APP], federatedServers: FEDERATED });
+  });
+  afterAll(() => sim.close());
+  afterEach(() => {
+    clock = T0;
+  });
+
+  const appLogin = (extra: Record<string, string> = {}): Record<string, string> => ({
+    client_id: APP.clientId,
+    client_secret: APP.clientSecret,
+    grant_type: 'client_credentials',
+    f: 'json',
+    ...extra,
+  });
+  const accessToken = async (response: Response): Promise<string> =>
+    ((await response.json()) as { access_token: string }).access_token;
+
+  it('exposes oauthTokenUrl under the portal', () => {
+    expect(sim.oauthTokenUrl).toBe(`${sim.portalUrl}/sharing/rest/oauth2/token`);
+  });
+
+  it('issues an app token with expires_in in seconds, 120 minutes by default', async () => {
+    const response = await post(sim.oauthTokenUrl, appLogin());
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json;charset=utf-8');
+    const match = OAUTH_ANSWER.exec(await response.text());
+    expect(match).not.toBeNull();
+    expect(Number(match?.[2])).toBe(7200);
+  });
+
+  it('honours a requested expiration in minutes', async () => {
+    const match = OAUTH_ANSWER.exec(await (await post(sim.oauthTokenUrl, appLogin({ expiration: '60' }))).text());
+    expect(Number(match?.[2])).toBe(3600);
+  });
+
+  it('silently caps the expiration at 20160 minutes (14 days)', async () => {
+    const match = OAUTH_ANSWER.exec(await (await post(sim.oauthTokenUrl, appLogin({ expiration: '100000' }))).text());
+    expect(Number(match?.[2])).toBe(20160 * 60);
+  });
+
+  it('answers at the alias /sharing/oauth2/token', async () => {
+    expect(await (await post(`${sim.portalUrl}/sharing/oauth2/token`, appLogin())).text()).toMatch(OAUTH_ANSWER);
+  });
+
+  it('answers a wrong secret with invalid_client and HTTP 200', async () => {
+    const response = await post(sim.oauthTokenUrl, appLogin({ client_secret: 'wrong' }));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(OAUTH_INVALID_CLIENT);
+  });
+
+  it('answers an unknown client_id with invalid_client', async () => {
+    expect(await (await post(sim.oauthTokenUrl, appLogin({ client_id: 'nobody' }))).text()).toBe(OAUTH_INVALID_CLIENT);
+  });
+
+  it('answers a wrong grant_type with unsupported_grant_type', async () => {
+    expect(await (await post(sim.oauthTokenUrl, appLogin({ grant_type: 'password' }))).text()).toBe(OAUTH_UNSUPPORTED_GRANT);
+  });
+
+  it('answers a missing grant_type with unsupported_grant_type', async () => {
+    const { grant_type: _omitted, ...withoutGrant } = appLogin();
+    expect(await (await post(sim.oauthTokenUrl, withoutGrant)).text()).toBe(OAUTH_UNSUPPORTED_GRANT);
+  });
+
+  it('refuses GET with 405', async () => {
+    expect((await fetch(`${sim.oauthTokenUrl}?${new URLSearchParams(appLogin()).toString()}`)).status).toBe(405);
+  });
+
+  it('issues a portal token: accepted on portals/self, without a user', async () => {
+    const token = await accessToken(await post(sim.oauthTokenUrl, appLogin()));
+    const response = await fetch(withToken(`${sim.portalUrl}/sharing/rest/portals/self?f=json`, token));
+    expect(await response.text()).toBe('{"id":"SimPortal0000001","name":"Simulated Portal","isPortal":true}');
+  });
+
+  it('issues a portal token usable in exchange for a federated server', async () => {
+    const token = await accessToken(await post(sim.oauthTokenUrl, appLogin()));
+    const fed = sim.federatedServerUrl('server');
+    const exchanged = await post(sim.portalTokenUrl, { token, serverUrl: fed, f: 'json' });
+    const body = (await exchanged.json()) as { token: string; expires: number };
+    expect(body.expires).toBe(T0 + 7200 * 1000);
+    expect(await (await fetch(withToken(layerOf(fed), body.token))).text()).toBe(DEMO_LAYER);
+  });
+
+  it('issues a token rejected on the standalone server layer (wrong dispenser)', async () => {
+    const token = await accessToken(await post(sim.oauthTokenUrl, appLogin()));
+    expect(await (await fetch(withToken(layerOf(sim.serverUrl), token))).text()).toBe(TOKEN_498);
+  });
+
+  it('issues a token that expires after expires_in seconds', async () => {
+    const token = await accessToken(await post(sim.oauthTokenUrl, appLogin({ expiration: '1' })));
+    const self = withToken(`${sim.portalUrl}/sharing/rest/portals/self?f=json`, token);
+    clock = T0 + 59_999;
+    expect(await (await fetch(self)).text()).toMatch(/^\{"id"/);
+    clock = T0 + 60_000;
+    expect(await (await fetch(self)).text()).toBe(TOKEN_498_LOWER);
+  });
+
+  it('has no apps by default', async () => {
+    const plain = await simulator();
+    expect(await (await post(plain.oauthTokenUrl, appLogin())).text()).toBe(OAUTH_INVALID_CLIENT);
+  });
+
+  it('applies queued faults to oauth2/token requests', async () => {
+    const faulty = await simulator({ apps: [APP] });
+    faulty.failNext({ kind: 'status', status: 503 });
+    expect((await post(faulty.oauthTokenUrl, appLogin())).status).toBe(503);
+    expect(await (await post(faulty.oauthTokenUrl, appLogin())).text()).toMatch(OAUTH_ANSWER);
+  });
+});
+
+describe('portal self (a secured portal resource)', () => {
+  let sim: ArcGisSimulator;
+  let self: string;
+  beforeAll(async () => {
+    sim = await startArcGisSimulator({ now: () => T0 });
+    self = `${sim.portalUrl}/sharing/rest/portals/self?f=json`;
+  });
+  afterAll(() => sim.close());
+
+  it('answers with the user for a portal user token', async () => {
+    const token = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    const response = await fetch(withToken(self, token));
+    expect(response.headers.get('content-type')).toBe('application/json;charset=utf-8');
+    expect(await response.text()).toBe('{"id":"SimPortal0000001","name":"Simulated Portal","isPortal":true,"user":{"username":"demo"}}');
+  });
+
+  it('answers 499 Token Required without a token', async () => {
+    expect(await (await fetch(self)).text()).toBe(TOKEN_499);
+  });
+
+  it('answers 498 "Invalid token." for a standalone server token', async () => {
+    const token = await tokenFrom(await post(sim.serverTokenUrl, login()));
+    expect(await (await fetch(withToken(self, token))).text()).toBe(TOKEN_498_LOWER);
+  });
+});
+
+describe('real HTTP 498/499 statuses (httpStatusErrors)', () => {
+  let sim: ArcGisSimulator;
+  beforeAll(async () => {
+    sim = await startArcGisSimulator({ now: () => T0, httpStatusErrors: true, federatedServers: FEDERATED });
+  });
+  afterAll(() => sim.close());
+
+  it('answers HTTP 499 with the Token Required body without a token', async () => {
+    const response = await fetch(layerOf(sim.serverUrl));
+    expect(response.status).toBe(499);
+    expect(await response.text()).toBe(TOKEN_499);
+  });
+
+  it('answers HTTP 498 with the "Invalid token." body for a bad token', async () => {
+    const response = await fetch(withToken(layerOf(sim.serverUrl), 'not-a-token'));
+    expect(response.status).toBe(498);
+    expect(await response.text()).toBe(TOKEN_498_LOWER);
+  });
+
+  it('answers HTTP 498 on a federated layer for a portal token', async () => {
+    const token = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    const response = await fetch(withToken(layerOf(sim.federatedServerUrl('server')), token));
+    expect(response.status).toBe(498);
+    expect(await response.text()).toBe(TOKEN_498_LOWER);
+  });
+
+  it('answers HTTP 498 on portals/self for a bad token', async () => {
+    const response = await fetch(withToken(`${sim.portalUrl}/sharing/rest/portals/self?f=json`, 'not-a-token'));
+    expect(response.status).toBe(498);
+  });
+
+  it('still answers 200 for a valid token', async () => {
+    const token = await tokenFrom(await post(sim.serverTokenUrl, login()));
+    const response = await fetch(withToken(layerOf(sim.serverUrl), token));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(DEMO_LAYER);
+  });
+
+  it('leaves generateToken errors at HTTP 200', async () => {
+    const response = await post(sim.serverTokenUrl, login({ password: 'wrong' }));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(SERVER_401);
+  });
+
+  it('leaves the admin API at HTTP 200 with its own shape', async () => {
+    const response = await fetch(`${sim.serverUrl}/admin/?f=json&token=not-a-token`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(ADMIN_498);
+  });
+});
+
+describe('web-tier login in front of the portal', () => {
+  it('saml: redirects generateToken to the identity provider with HTTP 302', async () => {
+    const sim = await simulator({ webTierLogin: 'saml' });
+    const response = await post(sim.portalTokenUrl, login());
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('https://idp.example.com/adfs/ls/?SAMLRequest=fake');
+    await response.text();
+  });
+
+  it('saml: redirects every portal request, rest/info and oauth2/token included', async () => {
+    const sim = await simulator({ webTierLogin: 'saml', apps: [APP] });
+    for (const url of [`${sim.portalUrl}/sharing/rest/info?f=json`, `${sim.portalUrl}/home/`]) {
+      const response = await fetch(url, { redirect: 'manual' });
+      expect(response.status).toBe(302);
+      await response.text();
+    }
+    const oauth = await post(sim.oauthTokenUrl, { client_id: APP.clientId, client_secret: APP.clientSecret, grant_type: 'client_credentials' });
+    expect(oauth.status).toBe(302);
+  });
+
+  it('iwa: answers HTTP 401 with WWW-Authenticate: Negotiate and an HTML body', async () => {
+    const sim = await simulator({ webTierLogin: 'iwa' });
+    const response = await post(sim.portalTokenUrl, login());
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Negotiate');
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toMatch(/^<html>.*401 - Unauthorized/);
+  });
+
+  it('leaves the standalone server alone', async () => {
+    const sim = await simulator({ webTierLogin: 'iwa' });
+    expect(await (await post(sim.serverTokenUrl, login())).text()).toMatch(TOKEN_ANSWER);
+  });
+
+  it('still counts the intercepted generateToken requests', async () => {
+    const sim = await simulator({ webTierLogin: 'saml' });
+    await (await post(sim.portalTokenUrl, login())).text();
+    expect(sim.loginCount()).toBe(1);
+    expect(sim.passwordLoginCount()).toBe(1);
+    expect(sim.issuedTokens()).toBe(0);
+  });
+});
+
+describe('custom token service path (tokenServicesPath)', () => {
+  it('advertises serverUrl + tokenServicesPath in rest/info', async () => {
+    const sim = await simulator({ tokenServicesPath: '/rest/generateToken' });
+    const response = await fetch(`${sim.serverUrl}/rest/info?f=json`);
+    expect(await response.text()).toBe(
+      `{"currentVersion":11.3,"fullVersion":"11.3.0","authInfo":{"isTokenBasedSecurity":true,"tokenServicesUrl":"${sim.serverUrl}/rest/generateToken","shortLivedTokenValidity":60}}`,
+    );
+  });
+
+  it('answers generateToken at the custom path and reports it as serverTokenUrl', async () => {
+    const sim = await simulator({ tokenServicesPath: '/rest/generateToken' });
+    expect(sim.serverTokenUrl).toBe(`${sim.serverUrl}/rest/generateToken`);
+    expect(await (await post(sim.serverTokenUrl, login())).text()).toMatch(TOKEN_ANSWER);
+    expect(sim.loginCount()).toBe(1);
+  });
+
+  it('answers 404 at the usual /tokens/generateToken', async () => {
+    const sim = await simulator({ tokenServicesPath: '/rest/generateToken' });
+    const response = await post(`${sim.serverUrl}/tokens/generateToken`, login());
+    expect(response.status).toBe(404);
+    expect(await response.text()).toMatch(/^<html><head><title>Error 404<\/title>/);
+  });
+
+  it('appends generateToken to a service root ending in /', async () => {
+    const sim = await simulator({ tokenServicesPath: '/auth/tokens/' });
+    expect(sim.serverTokenUrl).toBe(`${sim.serverUrl}/auth/tokens/generateToken`);
+    expect(await (await post(sim.serverTokenUrl, login())).text()).toMatch(TOKEN_ANSWER);
+  });
+
+  it('refuses a tokenServicesPath that does not start with /', async () => {
+    await expect(startArcGisSimulator({ tokenServicesPath: 'rest/generateToken' })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('portal home and services listings', () => {
+  let sim: ArcGisSimulator;
+  beforeAll(async () => {
+    sim = await startArcGisSimulator({ federatedServers: FEDERATED });
+  });
+  afterAll(() => sim.close());
+
+  it('answers the portal home page with 200 HTML', async () => {
+    const response = await fetch(`${sim.portalUrl}/home/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toMatch(/^<html>/);
+  });
+
+  it('redirects /home to /home/', async () => {
+    const response = await fetch(`${sim.portalUrl}/home`, { redirect: 'manual' });
+    expect(response.status).toBe(301);
+    expect(response.headers.get('location')).toBe(`${sim.portalUrl}/home/`);
+  });
+
+  it('lists the standalone server services', async () => {
+    const response = await fetch(`${sim.serverUrl}/rest/services?f=json`);
+    expect(response.headers.get('content-type')).toBe('text/plain;charset=utf-8');
+    expect(await response.text()).toBe(SERVICES_113);
+  });
+
+  it('lists the services with a trailing slash too', async () => {
+    expect(await (await fetch(`${sim.serverUrl}/rest/services/?f=json`)).text()).toBe(SERVICES_113);
+  });
+
+  it('lists a federated server services with its version', async () => {
+    expect(await (await fetch(`${sim.federatedServerUrl('hosted2')}/rest/services?f=json`)).text()).toBe(SERVICES_1061);
+  });
+
+  it('answers the services listing with HTML without f=json', async () => {
+    expect(await (await fetch(`${sim.serverUrl}/rest/services`)).text()).toMatch(/^<html>/);
+  });
+});
+
+describe('counters', () => {
+  it('counts exchanges separately, and in loginCount, but not as password logins', async () => {
+    const sim = await simulator({ federatedServers: FEDERATED });
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+    await (await post(sim.portalTokenUrl, { token: portalToken, serverUrl: sim.federatedServerUrl('server'), f: 'json' })).text();
+    await (await post(sim.portalTokenUrl, { token: 'bad', serverUrl: sim.federatedServerUrl('server'), f: 'json' })).text();
+    expect(sim.exchangeCount()).toBe(2);
+    expect(sim.passwordLoginCount()).toBe(1);
+    expect(sim.loginCount()).toBe(3);
+  });
+
+  it('counts password logins on every dispenser, whatever the outcome', async () => {
+    const sim = await simulator();
+    await (await post(sim.portalTokenUrl, login())).text();
+    await (await post(sim.serverTokenUrl, login({ password: 'wrong' }))).text();
+    await (await post(sim.adminTokenUrl, login())).text();
+    sim.failNext({ kind: 'status', status: 500 });
+    await (await post(sim.serverTokenUrl, login())).text();
+    await (await post(sim.serverTokenUrl, { f: 'json' })).text();
+    expect(sim.passwordLoginCount()).toBe(4);
+    expect(sim.loginCount()).toBe(5);
+    expect(sim.exchangeCount()).toBe(0);
+  });
+
+  it('counts oauth2/token requests in oauthCount only', async () => {
+    const sim = await simulator({ apps: [APP] });
+    await (await post(sim.oauthTokenUrl, { client_id: APP.clientId, client_secret: APP.clientSecret, grant_type: 'client_credentials' })).text();
+    await (await post(sim.oauthTokenUrl, { client_id: APP.clientId, client_secret: 'wrong', grant_type: 'client_credentials' })).text();
+    expect(sim.oauthCount()).toBe(2);
+    expect(sim.loginCount()).toBe(0);
+    expect(sim.passwordLoginCount()).toBe(0);
+  });
+
+  it('never writes to the console on the new endpoints either', async () => {
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation(() => undefined),
+    );
+    try {
+      const sim = await simulator({ federatedServers: FEDERATED, apps: [APP], httpStatusErrors: true });
+      const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login()));
+      await (await post(sim.portalTokenUrl, { token: portalToken, serverUrl: sim.federatedServerUrl('hosted2'), f: 'json' })).text();
+      await (await post(sim.oauthTokenUrl, { client_id: APP.clientId, client_secret: 'wrong', grant_type: 'client_credentials' })).text();
+      await (await post(sim.adminTokenUrl, login({ password: 'wrong' }))).text();
+      await (await fetch(`${sim.serverUrl}/admin/?f=json`)).text();
+      await (await fetch(layerOf(sim.federatedServerUrl('server')))).text();
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+});

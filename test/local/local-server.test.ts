@@ -133,7 +133,7 @@ describe('npm start against a given ArcGIS site', () => {
   it('refuses to start without credentials for a real site', async () => {
     const { code, output } = await exitOf({ ARCGIS_URL: 'https://gis.example.com/portal', ARCGIS_REFERER: 'https://apps.example.com' });
     expect(code).toBe(1);
-    expect(output).toContain('ARCGIS_USERNAME and ARCGIS_PASSWORD must both be set');
+    expect(output).toContain('ARCGIS_USERNAME and ARCGIS_PASSWORD (or ARCGIS_CLIENT_ID and ARCGIS_CLIENT_SECRET) must both be set when ARCGIS_URL names a real ArcGIS site.');
   });
 });
 

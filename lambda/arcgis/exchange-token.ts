@@ -1,0 +1,36 @@
+// A federated ArcGIS Server accepts only server tokens, which the portal issues in exchange for a
+// portal token (POST generateToken with token + serverUrl). The server token keeps the portal
+// token's referer and never outlives it.
+import { ArcGisRefusedError } from '../errors.js';
+import { postForm, type HttpOptions } from './http.js';
+import { parseTokenAnswer, type IssuedToken } from './token-response.js';
+
+export interface ExchangeRequest {
+  portalTokenUrl: string;
+  portalToken: IssuedToken;
+  serverUrl: string;
+  /** The referer the portal token is bound to: presenting it needs that Referer header. */
+  referer?: string | undefined;
+}
+
+export async function exchangeForServerToken(request: ExchangeRequest, options: HttpOptions & { now: () => number }): Promise<IssuedToken> {
+  const form = new URLSearchParams({ token: request.portalToken.token, serverUrl: request.serverUrl, f: 'json' });
+  if (request.referer !== undefined) form.set('referer', request.referer);
+  const answer = await postForm(request.portalTokenUrl, form, { ...options, headers: { ...options.headers, ...(request.referer !== undefined ? { referer: request.referer } : {}) } });
+  let server: IssuedToken;
+  try {
+    server = parseTokenAnswer(answer, options.now());
+  } catch (error) {
+    if (error instanceof ArcGisRefusedError && (error.arcgis.code === 498 || error.arcgis.code === 499)) {
+      throw new ArcGisRefusedError(error.arcgis, `The portal refused its own fresh token while exchanging it for a server token: check that the portal's token settings and the referer (${request.referer ?? 'none'}) match.`);
+    }
+    if (error instanceof ArcGisRefusedError) {
+      throw new ArcGisRefusedError(
+        error.arcgis,
+        `The portal would not issue a token for ${request.serverUrl}: that server is not federated with (registered with) this portal. Check Portal → Organization → Settings → Servers, or, for a standalone server, set the target's kind to server and use its own token endpoint.`,
+      );
+    }
+    throw error;
+  }
+  return { ...server, expires: Math.min(server.expires, request.portalToken.expires) };
+}

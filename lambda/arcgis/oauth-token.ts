@@ -1,0 +1,53 @@
+// App credentials (OAuth 2.0 client_credentials): the way to tokens for sites whose users sign in
+// with SAML or IWA, where generateToken cannot be used. The wire format is `access_token` and
+// `expires_in` in SECONDS (a known bug in other helpers reads it as minutes); it becomes
+// { token, expires } here, inside the adapter.
+import * as z from 'zod';
+import { ArcGisBadResponseError, InvalidCredentialsError } from '../errors.js';
+import { postForm, type HttpOptions } from './http.js';
+import { errorInfo, parseJson, refusal, type IssuedToken } from './token-response.js';
+
+/** ArcGIS caps app tokens at 14 days. */
+export const MAX_APP_TOKEN_MINUTES = 20_160;
+
+const AppTokenAnswer = z.object({
+  access_token: z.string().min(1),
+  expires_in: z.number().int().positive(),
+});
+
+export interface AppTokenRequest {
+  oauthUrl: string;
+  clientId: string;
+  clientSecret: string;
+  expirationMinutes: number;
+}
+
+export async function appToken(request: AppTokenRequest, options: HttpOptions & { now: () => number }): Promise<IssuedToken> {
+  const form = new URLSearchParams({
+    client_id: request.clientId,
+    client_secret: request.clientSecret,
+    grant_type: 'client_credentials',
+    expiration: String(Math.min(request.expirationMinutes, MAX_APP_TOKEN_MINUTES)),
+    f: 'json',
+  });
+  const started = options.now();
+  const answer = await postForm(request.oauthUrl, form, options);
+  const json = parseJson(answer);
+  const ok = AppTokenAnswer.safeParse(json);
+  if (ok.success) {
+    // OAuth answers carry no ssl flag; an https endpoint issues tokens meant for https.
+    return { token: ok.data.access_token, expires: started + ok.data.expires_in * 1000, ssl: request.oauthUrl.startsWith('https:') };
+  }
+  const info = errorInfo(json, answer);
+  if (info !== undefined) {
+    const text = `${info.message} ${info.details.join(' ')} ${JSON.stringify(json)}`;
+    if (/invalid_client|invalid client/i.test(text)) {
+      throw new InvalidCredentialsError(
+        info,
+        'The app\'s clientId or clientSecret was rejected: copy both from the app item\'s Credentials in the portal (Content → the app → Settings), or register a new application there, and put them in the secret.',
+      );
+    }
+    throw refusal(info);
+  }
+  throw new ArcGisBadResponseError(`${request.oauthUrl} answered HTTP ${answer.status} with JSON that holds neither access_token nor an error. Check that it is the portal's /sharing/rest/oauth2/token.`, answer.status);
+}
