@@ -323,3 +323,80 @@ describe('TokenService: AWS faults and credentials', () => {
     expect(metrics.counts.map((c) => c.name)).toEqual(['TokensGenerated', 'TokensServed', 'TokensServed', 'CacheHits']);
   });
 });
+
+describe('TokenService: manual tokens', () => {
+  it('serves a manual token when it is the only credential, without calling ArcGIS or the store', async () => {
+    credentials.credentials = { kind: 'manual', manual: { token: 'fake-manual-token', expires: clock.time + 30 * 24 * HOUR } };
+    const served = await service.getToken('main', 3000);
+    expect(served).toMatchObject({ token: 'fake-manual-token', expires: clock.time + 30 * 24 * HOUR, source: 'manual', stale: false, binding: { client: 'unknown' } });
+    expect(issuer.calls).toHaveLength(0);
+    expect(store.writes).toBe(0);
+  });
+
+  it('serves the manual token when generation fails and no cached token is left', async () => {
+    credentials.credentials = { kind: 'user', username: 'fake-user', password: 'fake-password-not-real', manual: { token: 'fake-manual-token', expires: clock.time + 2 * HOUR } };
+    issuer.failures.push(new ArcGisUnreachableError('down'));
+    const served = await service.getToken('main');
+    expect(served).toMatchObject({ token: 'fake-manual-token', source: 'manual', staleReason: 'down' });
+  });
+
+  it('prefers a still-valid generated token over the manual one', async () => {
+    credentials.credentials = { kind: 'user', username: 'fake-user', password: 'fake-password-not-real', manual: { token: 'fake-manual-token', expires: clock.time + 48 * HOUR } };
+    await service.getToken('main');
+    clock.advance(HOUR - 120_000);
+    issuer.failures.push(new ArcGisUnreachableError('down'));
+    expect(await service.getToken('main', 60)).toMatchObject({ token: 'fake-token-1', source: 'cache', stale: true });
+  });
+
+  it('refuses an expired manual token with the fix', async () => {
+    credentials.credentials = { kind: 'manual', manual: { token: 'fake-manual-token', expires: clock.time + 60_000 } };
+    const error = await service.getToken('main', 120).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenLifetimeError);
+    expect((error as Error).message).toBe(`The manual token of target "main" expires at ${new Date(clock.time + 60_000).toISOString()}, sooner than the requested minValidity of 120 s. Ask an administrator for a new one and store it in secret "arcgis/main".`);
+  });
+});
+
+describe('TokenService: bindings and cache keys', () => {
+  const callerConfig = parseServiceConfig({ targets: [{ name: 'apps', url: 'https://gis.example.com/arcgis', client: 'caller-ip', secretId: 'arcgis/apps' }] }, 'test');
+
+  it('binds caller-ip tokens to each caller address and caches them per caller', async () => {
+    service = new TokenService({ config: callerConfig, store, credentials, issuer, log, now: clock.now });
+    const a = await service.getToken('apps', 0, { callerIp: '198.51.100.7' });
+    const b = await service.getToken('apps', 0, { callerIp: '::ffff:203.0.113.9' });
+    const a2 = await service.getToken('apps', 0, { callerIp: '198.51.100.7' });
+    expect([a.binding, b.binding]).toEqual([{ client: 'ip', ip: '198.51.100.7' }, { client: 'ip', ip: '203.0.113.9' }]);
+    expect([a.token, b.token, a2.token, a2.source]).toEqual(['fake-token-1', 'fake-token-2', 'fake-token-1', 'cache']);
+    expect(issuer.calls.map((c) => [c.client, c.ip])).toEqual([['ip', '198.51.100.7'], ['ip', '203.0.113.9']]);
+    expect([...store.values.keys()]).toEqual(['apps/ip-198.51.100.7', 'apps/ip-203.0.113.9']);
+  });
+
+  it('keys IPv6 callers with parameter-safe names', async () => {
+    service = new TokenService({ config: callerConfig, store, credentials, issuer, log, now: clock.now });
+    await service.getToken('apps', 0, { callerIp: '2001:db8::1' });
+    expect([...store.values.keys()]).toEqual(['apps/ip-2001_db8__1']);
+  });
+
+  it('refuses a caller-ip request without a usable caller address', async () => {
+    service = new TokenService({ config: callerConfig, store, credentials, issuer, log, now: clock.now });
+    await expect(service.getToken('apps', 0, {})).rejects.toThrow(new BadRequestError('Target "apps" binds tokens to the caller\'s IP address (client caller-ip), and this request\'s address is unknown or not an IP address.'));
+  });
+
+  it('leaves caller-ip targets to on-demand refresh in the schedule', async () => {
+    service = new TokenService({ config: callerConfig, store, credentials, issuer, log, now: clock.now });
+    expect(await service.refreshIfDue('apps', 15 * 60_000)).toBe('on-demand');
+    expect(issuer.calls).toHaveLength(0);
+  });
+
+  it('reports app-credential tokens as unbound', async () => {
+    credentials.credentials = { kind: 'app', clientId: 'fake-client', clientSecret: 'fake-client-secret' };
+    expect((await service.getToken('main')).binding).toEqual({ client: 'none' });
+  });
+
+  it('does not serve a stored token that belongs to other credentials', async () => {
+    await service.getToken('main');
+    credentials.credentials = { kind: 'user', username: 'other-user', password: 'fake-other' };
+    credentials.version = 'v2';
+    const other = newContainer();
+    expect(await other.getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'generated' });
+  });
+});
