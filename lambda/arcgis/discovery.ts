@@ -7,7 +7,6 @@
 import type { SiteKind } from '../config/schema.js';
 import { ArcGisBadResponseError, ArcGisUnreachableError, TokenEndpointNotFoundError, type DiscoveryAttempt } from '../errors.js';
 import { getJson, postForm, type HttpAnswer, type HttpOptions } from './http.js';
-import { isArcGisOnlineHost } from './token-endpoint.js';
 import { errorInfo, parseJson } from './token-response.js';
 
 export interface TokenSite {
@@ -38,6 +37,11 @@ const MARKERS: Array<[RegExp, SiteKind]> = [
   [/\/admin(\/|$)/i, 'admin'],
   [/\/manager(\/|$)/i, 'server'],
 ];
+
+export function isArcGisOnlineHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'arcgis.com' || host.endsWith('.arcgis.com');
+}
 
 /** Splits a pasted URL into the site root and what its path suggests. */
 export function parseSiteUrl(configured: string): Parsed {

@@ -94,6 +94,7 @@ export function parseTokenAnswer(answer: HttpAnswer, now: number): IssuedToken {
 
 /** Below this, a difference between ArcGIS's Date header and our clock is noise (1 s resolution, latency). */
 export const SKEW_TOLERANCE_MS = 5_000;
+export const MAX_CREDIBLE_SKEW_MS = 24 * 3_600_000;
 
 /**
  * How far ArcGIS's clock runs ahead of ours (negative: behind). ArcGIS judges `expires` by its own
@@ -103,7 +104,8 @@ export const SKEW_TOLERANCE_MS = 5_000;
 export function clockSkew(answer: Pick<HttpAnswer, 'serverDate'>, now: number): number {
   if (answer.serverDate === undefined) return 0;
   const skew = answer.serverDate - now;
-  return Math.abs(skew) > SKEW_TOLERANCE_MS ? skew : 0;
+  // A Date header a day or more away is a broken header, not a clock: trust expires as sent.
+  return Math.abs(skew) > SKEW_TOLERANCE_MS && Math.abs(skew) < MAX_CREDIBLE_SKEW_MS ? skew : 0;
 }
 
 /** The answer's JSON, or a typed error saying what came instead (HTML page, garbage, empty body). */

@@ -82,10 +82,8 @@ export const TargetSchema = z
           message: 'client "referer" needs a referer: the base URL of the app that will use the token (e.g. https://apps.example.com)',
         });
       } else {
-        try {
-          new URL(target.referer);
-        } catch {
-          ctx.addIssue({ code: 'custom', path: ['referer'], message: `"${target.referer}" is not a URL: use the base URL the calling app sends as Referer` });
+        if (!/^https?:\/\/[^/]/i.test(target.referer) || !URL.canParse(target.referer)) {
+          ctx.addIssue({ code: 'custom', path: ['referer'], message: `"${target.referer}" is not an http(s) URL: use the base URL the calling app sends as Referer, e.g. https://apps.example.com` });
         }
       }
     }

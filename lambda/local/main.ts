@@ -7,7 +7,6 @@ import { MemoryTokenStore } from '../adapters/memory-token-store.js';
 import { StaticCredentialSource } from '../adapters/static-credentials.js';
 import { createPowertoolsLog } from '../handlers/powertools-log.js';
 import { wire } from '../handlers/wiring.js';
-import { tokenEndpointFor } from '../arcgis/token-endpoint.js';
 import { TokenVendingError, describeError } from '../errors.js';
 import { startArcGisSimulator, DEFAULT_SIMULATOR_USER, type ArcGisSimulator } from './arcgis-simulator.js';
 import { createLocalServer } from './http-server.js';
@@ -50,7 +49,7 @@ async function main(): Promise<void> {
     `arcgis-token-vending listening on ${base}`,
     ...settings.config.targets.map(
       (t) =>
-        `  target "${t.name}"${t.name === settings.config.defaultTarget ? ' (default)' : ''}: ${tokenEndpointFor(t.url)} (client ${t.client}${t.referer ? `, referer ${t.referer}` : ''}${t.ip ? `, ip ${t.ip}` : ''}, ${t.expirationMinutes} min) as ${describeIdentity(settings.secrets.get(t.secretId))}`,
+        `  target "${t.name}"${t.name === settings.config.defaultTarget ? ' (default)' : ''}: ${t.url}${t.kind ? ` (kind ${t.kind})` : ''} (client ${t.client}${t.referer ? `, referer ${t.referer}` : ''}${t.ip ? `, ip ${t.ip}` : ''}, ${t.expirationMinutes} min) as ${describeIdentity(settings.secrets.get(t.secretId))}`,
     ),
     simulator
       ? `  ArcGIS: built-in simulator at ${simulator.url}; set ARCGIS_URL (or TARGETS_FILE) to use a real site`

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HttpAnswer } from '../../lambda/arcgis/http.js';
-import { parseTokenAnswer, SKEW_TOLERANCE_MS, type IssuedToken } from '../../lambda/arcgis/token-response.js';
+import { MAX_CREDIBLE_SKEW_MS, parseTokenAnswer, SKEW_TOLERANCE_MS, type IssuedToken } from '../../lambda/arcgis/token-response.js';
 import { ArcGisBadResponseError, ArcGisRefusedError, InvalidCredentialsError } from '../../lambda/errors.js';
 
 const URL_ = 'https://gis.example.com/arcgis/tokens/generateToken';
@@ -166,10 +166,10 @@ describe('parseTokenAnswer (properties)', () => {
     );
   });
 
-  it('with a server Date, expires is moved onto our clock when the skew exceeds 5 s, and is still refused unless after now', () => {
+  it('with a server Date, expires is moved onto our clock when the skew exceeds 5 s but is credible (under a day), and is still refused unless after now', () => {
     const skewed = fc.record({
       now: nowArb,
-      skew: fc.oneof(fc.integer({ min: -SKEW_TOLERANCE_MS, max: SKEW_TOLERANCE_MS }), fc.integer({ min: -86_400_000, max: 86_400_000 })),
+      skew: fc.oneof(fc.integer({ min: -SKEW_TOLERANCE_MS, max: SKEW_TOLERANCE_MS }), fc.integer({ min: -2 * MAX_CREDIBLE_SKEW_MS, max: 2 * MAX_CREDIBLE_SKEW_MS })),
       lifetime: fc.integer({ min: -86_400_000, max: 2 * 86_400_000 }),
       token: tokenArb,
     });
@@ -177,7 +177,7 @@ describe('parseTokenAnswer (properties)', () => {
       fc.property(skewed, ({ now, skew, lifetime, token }) => {
         const raw = now + skew + lifetime; // what the server sent, by its own clock
         fc.pre(raw > 0);
-        const expected = Math.abs(skew) > SKEW_TOLERANCE_MS ? raw - skew : raw;
+        const expected = Math.abs(skew) > SKEW_TOLERANCE_MS && Math.abs(skew) < MAX_CREDIBLE_SKEW_MS ? raw - skew : raw;
         const outcome = run({ ...answer(JSON.stringify({ token, expires: raw, ssl: true })), serverDate: now + skew }, now);
         if (expected > now) {
           expect(outcome).toStrictEqual({ token: { token, expires: expected, ssl: true } });

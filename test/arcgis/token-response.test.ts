@@ -110,3 +110,10 @@ describe('parseTokenAnswer: clock skew', () => {
     expect(parseTokenAnswer(answer(body), NOW).expires).toBe(1500003600000);
   });
 });
+
+describe('parseTokenAnswer: a broken Date header', () => {
+  it('trusts expires as sent when the Date header is a day or more away', () => {
+    const body = '{"token":"t-fake","expires":1500003600000,"ssl":true}';
+    expect(parseTokenAnswer({ ...answer(body), serverDate: 0 }, NOW).expires).toBe(1500003600000);
+  });
+});

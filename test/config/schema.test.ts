@@ -87,4 +87,21 @@ describe('parseServiceConfig', () => {
     const input: ServiceConfigInput = { targets: [{ ...target, client: 'requestip' }] };
     expect(messageOf(input)).toContain('targets[0].referer: referer is only used with client "referer"');
   });
+
+  it('normalises a referer by dropping its query string and fragment', () => {
+    expect(parseServiceConfig({ targets: [{ ...target, referer: 'https://apps.example.com/map?x=1#top' }] }, 't').targets[0]!.referer).toBe('https://apps.example.com/map');
+  });
+
+  it('refuses a referer that is not an http(s) URL', () => {
+    expect(messageOf({ targets: [{ ...target, referer: 'apps.example.com:8443' }] })).toContain('targets[0].referer: "apps.example.com:8443" is not an http(s) URL');
+  });
+
+  it('accepts kind, caller-ip and serviceUrl, and refuses an http serviceUrl', () => {
+    const { referer: _omit, ...base } = target;
+    const config = parseServiceConfig({ targets: [{ ...base, kind: 'federated', client: 'caller-ip', serviceUrl: 'https://gis.example.com/server/rest/services/X/MapServer' }] }, 't');
+    expect(config.targets[0]).toMatchObject({ kind: 'federated', client: 'caller-ip', serviceUrl: 'https://gis.example.com/server/rest/services/X/MapServer' });
+    expect(messageOf({ targets: [{ ...target, serviceUrl: 'http://gis.example.com/x' }] })).toContain('targets[0].serviceUrl: http:// would send the token in clear');
+    expect(messageOf({ targets: [{ ...base, client: 'caller-ip', ip: '203.0.113.1' }] })).toContain('targets[0].ip: ip is only used with client "ip"');
+    expect(messageOf({ targets: [{ ...target, kind: 'online' }] })).toContain('targets[0].kind: use one of portal, server, admin, federated, or leave it out to discover it');
+  });
 });

@@ -62,7 +62,7 @@ describe('npm start with the built-in simulator', () => {
 
   it('says in its banner that the simulator stands in for ArcGIS', () => {
     expect(started.output()).toMatch(/ArcGIS: built-in simulator at http:\/\/127\.0\.0\.1:\d+; set ARCGIS_URL/);
-    expect(started.output()).toMatch(/target "default" \(default\): http:\/\/127\.0\.0\.1:\d+\/portal\/sharing\/rest\/generateToken \(client referer, referer http:\/\/localhost, 60 min\) as user "demo"/);
+    expect(started.output()).toMatch(/target "default" \(default\): http:\/\/127\.0\.0\.1:\d+\/portal \(client referer, referer http:\/\/localhost, 60 min\) as user "demo"/);
     expect(started.output()).toContain(`try: curl ${started.base}/token`);
   });
 
@@ -116,7 +116,7 @@ describe('npm start against a given ArcGIS site', () => {
       const body = (await (await fetch(`${started.base}/token`)).json()) as Record<string, unknown>;
       expect(body).toMatchObject({ client: 'ip', ip: '198.51.100.4', source: 'generated' });
       expect(sim.requests.at(-1)!.form).toMatchObject({ username: FAKE.username, client: 'ip', ip: '198.51.100.4', expiration: '30', f: 'json' });
-      expect(started.output()).toContain(`target "default" (default): ${sim.serverTokenUrl} (client ip, ip 198.51.100.4, 30 min) as user "fake-user"`);
+      expect(started.output()).toContain(`target "default" (default): ${sim.serverUrl} (client ip, ip 198.51.100.4, 30 min) as user "fake-user"`);
       expect(started.output()).not.toContain(FAKE.password);
     } finally {
       await stop(started);
@@ -164,8 +164,8 @@ describe('npm start with TARGETS_FILE', () => {
   it('serves each target with its own credentials and settings', async () => {
     const started = await start({ TARGETS_FILE: join(dir, 'targets.json'), SECRETS_FILE: join(dir, 'secrets.json') });
     try {
-      expect(started.output()).toContain(`target "maps": ${sim.portalTokenUrl} (client referer, referer https://maps.example.com, 60 min) as user "fake-user"`);
-      expect(started.output()).toContain(`target "ops" (default): ${sim.serverTokenUrl} (client ip, ip 203.0.113.9, 15 min) as user "fake-ops"`);
+      expect(started.output()).toContain(`target "maps": ${sim.portalUrl} (client referer, referer https://maps.example.com, 60 min) as user "fake-user"`);
+      expect(started.output()).toContain(`target "ops" (default): ${sim.serverUrl} (client ip, ip 203.0.113.9, 15 min) as user "fake-ops"`);
       const ops = (await (await fetch(`${started.base}/token`)).json()) as Record<string, unknown>;
       const maps = (await (await fetch(`${started.base}/token/maps`)).json()) as Record<string, unknown>;
       expect([ops.target, ops.client, maps.target, maps.referer]).toEqual(['ops', 'ip', 'maps', 'https://maps.example.com']);
