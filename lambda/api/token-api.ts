@@ -62,12 +62,23 @@ export function createTokenApi(deps: { service: TokenService; log: Log }): Token
       }
       const query = parseTokenQuery(request.query);
       const served = await deps.service.getToken(request.targetName, query.minValiditySeconds, { callerIp: request.callerIp });
-      deps.log.info('token served', { target: served.target.name, source: served.source, stale: served.stale, expiresAt: new Date(served.expires).toISOString(), minValidity: query.minValiditySeconds });
-      return jsonResponse(200, toAnswer(served));
+      // No log line per served token: it measured as most of a cache hit's cost, and API Gateway's
+      // access log records every request; generation, refusals and failures are logged.
+      return { statusCode: 200, headers: { ...ANSWER_HEADERS }, body: answerBody(served) };
     } catch (error) {
       return problemResponse(error, deps.log, { instance: request.path, requestId: request.requestId, target: request.targetName });
     }
   };
+}
+
+const ANSWER_HEADERS = jsonResponse(200, null).headers;
+/** The service hands out the same ServedToken for every hit on a cached token: serialize it once. */
+const bodies = new WeakMap<ServedToken, string>();
+
+function answerBody(served: ServedToken): string {
+  let body = bodies.get(served);
+  if (body === undefined) bodies.set(served, (body = JSON.stringify(toAnswer(served))));
+  return body;
 }
 
 export function toAnswer(served: ServedToken): TokenAnswer {

@@ -28,7 +28,13 @@ export interface TokenQuery {
   minValiditySeconds: number;
 }
 
+const NO_QUERY: TokenQuery = Object.freeze({ minValiditySeconds: 0 });
+
 export function parseTokenQuery(query: Readonly<Record<string, readonly string[] | undefined>>): TokenQuery {
+  // Most requests carry no query at all; skip the schema for them (it costs more than the cache hit).
+  let empty = true;
+  for (const key in query) if (query[key] !== undefined) empty = false;
+  if (empty) return NO_QUERY;
   const present = Object.fromEntries(Object.entries(query).filter(([, values]) => values !== undefined));
   const result = TokenQuerySchema.safeParse(present);
   if (!result.success) {

@@ -18,6 +18,7 @@ import { isScheduledEvent, type ScheduleSummary } from './schedule.js';
 import { wire, type Wiring } from './wiring.js';
 
 const log = createPowertoolsLog();
+const metrics = createPowertoolsMetrics();
 
 function wireFromEnvironment(): Wiring {
   const config = configFromEnvironment(process.env);
@@ -26,7 +27,7 @@ function wireFromEnvironment(): Wiring {
     credentials: new SecretsManagerCredentialSource(new SecretsManagerClient({})),
     issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp }),
     log,
-    metrics: createPowertoolsMetrics(),
+    metrics,
   });
 }
 
@@ -43,11 +44,19 @@ export async function handler(event: unknown, context?: Context): Promise<APIGat
   if (context !== undefined) log.logger.addContext(context);
   if (isApiGatewayEvent(event)) {
     if (wiring === undefined) return problemResponse(startupError, log, { instance: event.path, requestId: event.requestContext?.requestId });
-    return wiring.apiGateway(event);
+    try {
+      return await wiring.apiGateway(event);
+    } finally {
+      metrics.flush();
+    }
   }
   if (isScheduledEvent(event)) {
     if (wiring === undefined) throw startupError;
-    return wiring.schedule();
+    try {
+      return await wiring.schedule();
+    } finally {
+      metrics.flush({ force: true });
+    }
   }
   throw new Error('Unsupported event: this function handles API Gateway REST proxy requests and EventBridge scheduled events.');
 }

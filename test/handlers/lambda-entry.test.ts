@@ -203,30 +203,31 @@ describe('GET /token through the Lambda entry point', () => {
     await expect(handler({ hello: 'world' })).rejects.toThrow('Unsupported event');
   });
 
-  it('logs structured JSON lines with the target and no token', async () => {
+  it('logs structured JSON lines for generation only (no line per served token) and no token', async () => {
     const handler = await loadHandler(configFor());
     const answer = await call(handler);
+    await call(handler);
     const logs = output.lines().filter((l) => l.message !== undefined);
-    expect(logs.map((l) => l.message)).toEqual(['token generated', 'token served']);
-    expect(logs[1]).toMatchObject({ level: 'INFO', service: 'arcgis-token-vending', target: 'portal', source: 'generated', stale: false, minValidity: 0 });
+    expect(logs.map((l) => l.message)).toEqual(['token generated']);
+    expect(logs[0]).toMatchObject({ level: 'INFO', service: 'arcgis-token-vending', target: 'portal', ssl: false, client: 'referer', lifetimeSeconds: 3600 });
     expect(output.text()).not.toContain(answer.json.token as string);
   });
 });
 
-it('emits EMF metrics per target: a login and a token served', async () => {
+it('buffers EMF metrics per target and publishes them after a scheduled run', async () => {
   const handler = await loadHandler(configFor());
   await call(handler);
   await call(handler);
+  expect(output.lines().filter((l) => l._aws !== undefined)).toEqual([]); // less than a minute since the last publish
+  await handler(scheduledEvent());
   const emf = output.lines().filter((l) => l._aws !== undefined);
-  const counts = emf.map((l) => {
-    const metric = (l._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]!;
-    return [metric.Namespace, metric.Metrics[0]!.Name, l.Target, l[metric.Metrics[0]!.Name]];
+  const records = emf.map((l) => {
+    const directive = (l._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]!;
+    return { namespace: directive.Namespace, dimensions: directive.Dimensions, target: l.Target, values: Object.fromEntries(directive.Metrics.map((m) => [m.Name, l[m.Name]])) };
   });
-  expect(counts).toEqual([
-    ['ArcGisTokenVending', 'TokensGenerated', 'portal', 1],
-    ['ArcGisTokenVending', 'TokensServed', 'portal', 1],
-    ['ArcGisTokenVending', 'TokensServed', 'portal', 1],
-    ['ArcGisTokenVending', 'CacheHits', 'portal', 1],
+  expect(records).toEqual([
+    { namespace: 'ArcGisTokenVending', dimensions: [['service', 'Target']], target: 'portal', values: { TokensGenerated: 1, TokensServed: 2, CacheHits: 1, RefreshSucceeded: 1 } },
+    { namespace: 'ArcGisTokenVending', dimensions: [['service', 'Target']], target: 'server', values: { TokensGenerated: 1, RefreshSucceeded: 1 } },
   ]);
 });
 
