@@ -1,10 +1,14 @@
 // CDK entry (cdk.json: `npx tsx infra/app.ts`). Settings come from context: see infra/context.ts.
-import { App } from 'aws-cdk-lib';
+// The AwsSolutions checks run on every synth, so `cdk synth` fails on any finding that has no
+// written acknowledgement.
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigurationError } from '../lambda/errors.js';
 import { stackPropsFromContext } from './context.js';
 import { TokenVendingStack } from './token-vending-stack.js';
 
 const app = new App();
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 try {
   const props = stackPropsFromContext(app);
   new TokenVendingStack(app, props.stackName, {

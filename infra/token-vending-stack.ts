@@ -1,258 +1,128 @@
-// The whole service in one stack: the function, its credentials secret, the IAM-authenticated
-// REST API in front of it and the schedule that keeps cached tokens fresh.
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { AuthorizationType, EndpointType, LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+// The app's stack: one TokenVendingMachine, with the settings that arrive as plain strings from CDK
+// context (key ARN, VPC and subnet ids, topic ARN) turned into constructs, and the outputs an
+// operator needs after `cdk deploy`.
+import { Annotations, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '../lambda/errors.js';
-import { CONFIG_ENV, MAX_CONFIG_ENV_BYTES } from '../lambda/config/environment.js';
-import {
-  DEFAULT_SCHEDULE_MINUTES,
-  parseServiceConfig,
-  type ClientMode,
-  type ServiceConfigInput,
-  type TargetInput,
-} from '../lambda/config/schema.js';
+import { TokenVendingMachine, type TokenVendingMachineProps } from './token-vending-machine.js';
 
-/** Repository root: entry, lock file and esbuild's working directory are resolved from here. */
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-export const SERVICE_NAME = 'arcgis-token-vending';
-
-/** Secret name used when the stack creates the credentials secret itself. */
-export function createdSecretName(targetName: string): string {
-  return `${SERVICE_NAME}/${targetName}`;
+/** Network settings by id, for a function that must reach an ArcGIS site inside a VPC. */
+export interface TokenVendingVpcSettings {
+  readonly vpcId: string;
+  /** Subnets for the function's network interfaces; they need a route to SSM, Secrets Manager (and KMS) endpoints or a NAT. */
+  readonly subnetIds: readonly string[];
+  /** @default - a new security group allowing all outbound traffic */
+  readonly securityGroupIds?: readonly string[];
 }
 
-/** One ArcGIS portal or server the service issues tokens for. */
-export interface TokenVendingTarget {
-  /** Name used in `GET /token/{target}` and in the SSM parameter path. */
-  readonly name: string;
-  /** Portal, server or token endpoint URL (https://). */
-  readonly url: string;
-  /**
-   * How ArcGIS binds the token to its user.
-   * @default 'referer'
-   */
-  readonly client?: ClientMode;
-  /**
-   * Base URL of the app that sends the token (required with client 'referer').
-   * @default - none
-   */
-  readonly referer?: string;
-  /**
-   * Address of the machine that uses the token (required with client 'ip').
-   * @default - none
-   */
-  readonly ip?: string;
-  /**
-   * Token lifetime requested from ArcGIS.
-   * @default DEFAULT_EXPIRATION_MINUTES (60)
-   */
-  readonly expirationMinutes?: number;
-}
+export type TokenVendingStackProps = StackProps &
+  Omit<TokenVendingMachineProps, 'kmsKey' | 'vpc' | 'vpcSubnets' | 'securityGroups' | 'alarmTopic'> & {
+    /** Customer-managed KMS key ARN for the token parameters. @default - aws/ssm */
+    readonly kmsKeyArn?: string;
+    /** @default - no VPC */
+    readonly vpc?: TokenVendingVpcSettings;
+    /** Existing SNS topic ARN for alarm notifications. @default - none */
+    readonly alarmTopicArn?: string;
+  };
 
-export interface TokenVendingThrottle {
-  /** Steady-state requests per second for the stage. */
-  readonly rateLimit: number;
-  /** Burst size for the stage. */
-  readonly burstLimit: number;
-}
-
-export interface TokenVendingStackProps extends StackProps {
-  /** The ArcGIS target to issue tokens for. */
-  readonly target: TokenVendingTarget;
-  /**
-   * Name of an existing Secrets Manager secret holding `{"username":…,"password":…}`.
-   * @default - a new secret named `arcgis-token-vending/<target name>` is created; fill it with
-   *   `aws secretsmanager put-secret-value` after the first deployment
-   */
-  readonly secretName?: string;
-  /**
-   * Minutes between scheduled refresh runs.
-   * @default DEFAULT_SCHEDULE_MINUTES (15)
-   */
-  readonly scheduleMinutes?: number;
-  /**
-   * Retention of the function's log group.
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: RetentionDays;
-  /**
-   * SSM path under which cached tokens are stored; the function may only read and write below it.
-   * @default DEFAULT_PARAMETER_PREFIX ('/arcgis-token-vending')
-   */
-  readonly parameterPrefix?: string;
-  /**
-   * API stage throttling.
-   * @default { rateLimit: 50, burstLimit: 100 }
-   */
-  readonly throttle?: TokenVendingThrottle;
-}
-
-const DEFAULT_THROTTLE: TokenVendingThrottle = { rateLimit: 50, burstLimit: 100 };
-
-/**
- * Stands in for the created secret's ARN, whose real value is a deploy-time token, while the
- * configuration is validated and measured at synth time. It is as long as a real ARN with the
- * longest partition and Region names, so the size check cannot pass a config that deploys too large.
- */
-function placeholderSecretArn(secretName: string): string {
-  return `arn:aws-us-gov:secretsmanager:us-gov-west-1:000000000000:secret:${secretName}-XXXXXX`;
-}
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 
 export class TokenVendingStack extends Stack {
-  public readonly fn: NodejsFunction;
-  public readonly api: RestApi;
-  public readonly secret: ISecret;
-  public readonly rule: Rule;
-  /** SSM path (validated, default applied) below which the function caches tokens. */
-  public readonly parameterPrefix: string;
+  public readonly machine: TokenVendingMachine;
 
   constructor(scope: Construct, id: string, props: TokenVendingStackProps) {
     super(scope, id, props);
+    const { kmsKeyArn, vpc, alarmTopicArn, ...machineProps } = props;
 
-    const scheduleMinutes = props.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES;
-    const throttle = props.throttle ?? DEFAULT_THROTTLE;
-    const importedSecretName = props.secretName;
-    const secretName = importedSecretName ?? createdSecretName(props.target.name);
-
-    const configFor = (secretId: string): ServiceConfigInput => ({
-      targets: [targetInput(props.target, secretId)],
-      scheduleIntervalMinutes: scheduleMinutes,
-      ...(props.parameterPrefix === undefined ? {} : { parameterPrefix: props.parameterPrefix }),
-    });
-
-    // Validate before creating anything, so `cdk synth` stops with the schema's own message.
-    const candidate = configFor(importedSecretName ?? placeholderSecretArn(secretName));
-    const config = parseServiceConfig(candidate, 'CDK context');
-    const bytes = Buffer.byteLength(JSON.stringify(candidate), 'utf8');
-    if (bytes > MAX_CONFIG_ENV_BYTES) {
+    if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
       throw new ConfigurationError(
-        `Invalid configuration in CDK context: the configuration is ${bytes} bytes as JSON, more than the ${MAX_CONFIG_ENV_BYTES} bytes ${CONFIG_ENV} may use (Lambda allows 4 KB of environment in total): shorten the URLs or the referer.`,
+        `Invalid setting 'kmsKeyArn': ${JSON.stringify(kmsKeyArn)} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID). Give the key's ARN, not an alias: IAM grants on an alias do not cover the key.`,
       );
     }
-    this.parameterPrefix = config.parameterPrefix;
+    if (alarmTopicArn !== undefined && !TOPIC_ARN.test(alarmTopicArn)) {
+      throw new ConfigurationError(`Invalid setting 'alarmTopicArn': ${JSON.stringify(alarmTopicArn)} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME).`);
+    }
+    if (vpc !== undefined) checkVpcSettings(vpc);
 
-    this.secret =
-      importedSecretName === undefined
-        ? new Secret(this, 'CredentialsSecret', {
-            secretName,
-            description: `ArcGIS credentials for target "${props.target.name}". Store them as JSON: aws secretsmanager put-secret-value --secret-id ${secretName} --secret-string '{"username":"…","password":"…"}'`,
-          })
-        : Secret.fromSecretNameV2(this, 'CredentialsSecret', importedSecretName);
-
-    // A created secret's ARN is only known at deploy time: toJsonString renders the token as an
-    // Fn::Join with its Ref, so CloudFormation writes the real ARN into the variable.
-    const configJson = this.toJsonString(configFor(importedSecretName ?? this.secret.secretArn));
-
-    const logGroup = new LogGroup(this, 'FunctionLogGroup', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    this.machine = new TokenVendingMachine(this, 'TokenVending', {
+      ...machineProps,
+      ...(kmsKeyArn === undefined ? {} : { kmsKey: Key.fromKeyArn(this, 'TokenKey', kmsKeyArn) }),
+      ...(alarmTopicArn === undefined ? {} : { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) }),
+      ...(vpc === undefined ? {} : networkProps(this, vpc)),
     });
 
-    this.fn = new NodejsFunction(this, 'TokenFunction', {
-      entry: join(REPO_ROOT, 'lambda', 'handlers', 'lambda.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      logGroup,
-      environment: {
-        [CONFIG_ENV]: configJson,
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        // Bundling the SDK pins its version to the lock file and measured faster to load.
-        bundleAwsSDK: true,
-        mainFields: ['module', 'main'],
-        target: 'node24',
-        // ESM bundles have no `require`; some CommonJS dependencies inside the SDK still call it.
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        forceDockerBundling: false,
-      },
-    });
-
-    // Exactly the two calls the token cache makes; SecureString with the AWS-managed aws/ssm key
-    // needs no KMS statement.
-    this.fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-        resources: [`arn:${this.partition}:ssm:${this.region}:${this.account}:parameter${config.parameterPrefix}/*`],
-      }),
-    );
-    // Not grantRead: that also allows DescribeSecret, which the function never calls. A secret
-    // imported by name has a partial ARN; Secrets Manager appends "-" and 6 random characters.
-    this.fn.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [this.secret.secretFullArn ?? `${this.secret.secretArn}-??????`],
-      }),
-    );
-
-    this.api = new RestApi(this, 'Api', {
-      restApiName: SERVICE_NAME,
-      description: 'Issues ArcGIS tokens to IAM-authenticated callers',
-      endpointTypes: [EndpointType.REGIONAL],
-      cloudWatchRole: false,
-      deployOptions: {
-        stageName: 'v1',
-        throttlingRateLimit: throttle.rateLimit,
-        throttlingBurstLimit: throttle.burstLimit,
-        tracingEnabled: false,
-      },
-    });
-    const integration = new LambdaIntegration(this.fn, { proxy: true });
-    const token = this.api.root.addResource('token');
-    token.addMethod('GET', integration, { authorizationType: AuthorizationType.IAM });
-    token.addResource('{target}').addMethod('GET', integration, { authorizationType: AuthorizationType.IAM });
-
-    this.rule = new Rule(this, 'RefreshSchedule', {
-      description: `Refreshes cached ArcGIS tokens every ${scheduleMinutes} minutes`,
-      schedule: Schedule.rate(Duration.minutes(scheduleMinutes)),
-      targets: [new LambdaFunction(this.fn)],
-    });
-
+    const machine = this.machine;
     new CfnOutput(this, 'ApiUrl', {
-      description: 'GET this URL (SigV4-signed, service execute-api) for a token of the default target',
-      value: `${this.api.url}token`,
+      description: `GET this URL (${props.auth?.mode === 'apiKey' ? 'with header x-api-key' : 'SigV4-signed, service execute-api'}) for a token of the default target; append /NAME for another target`,
+      value: `${machine.api.url}token`,
     });
-    new CfnOutput(this, 'SecretName', {
-      description: 'Secrets Manager secret holding {"username":…,"password":…}',
-      value: secretName,
+    new CfnOutput(this, 'SecretNames', {
+      description: 'Secrets Manager secret of each target (target=secret), each holding {"username":…,"password":…}',
+      value: Object.entries(machine.secretNames)
+        .map(([target, secret]) => `${target}=${secret}`)
+        .join(' '),
     });
     new CfnOutput(this, 'ParameterPrefix', {
       description: 'SSM path of the cached tokens (SecureString)',
-      value: config.parameterPrefix,
+      value: machine.config.parameterPrefix,
     });
+    new CfnOutput(this, 'FunctionLogGroup', {
+      description: 'Log group of the token function',
+      value: machine.fn.logGroup.logGroupName,
+    });
+    if (machine.apiKey !== undefined) {
+      new CfnOutput(this, 'ApiKeyId', {
+        description: 'Read the key with: aws apigateway get-api-key --include-value --query value --output text --api-key <this id>',
+        value: machine.apiKey.keyId,
+      });
+    }
+    if (machine.alarmTopic !== undefined) {
+      new CfnOutput(this, 'AlarmTopicArn', { description: 'SNS topic of the alarms', value: machine.alarmTopic.topicArn });
+    }
   }
 }
 
-function targetInput(target: TokenVendingTarget, secretId: string): TargetInput {
+function checkVpcSettings(vpc: TokenVendingVpcSettings): void {
+  if (!VPC_ID.test(vpc.vpcId)) throw new ConfigurationError(`Invalid setting 'vpcId': ${JSON.stringify(vpc.vpcId)} is not a VPC id (vpc-…).`);
+  if (vpc.subnetIds.length === 0) {
+    throw new ConfigurationError(`Invalid setting 'subnetIds': a function in VPC ${vpc.vpcId} needs at least one subnet (give two in different Availability Zones).`);
+  }
+  const badSubnets = vpc.subnetIds.filter((id) => !SUBNET_ID.test(id));
+  if (badSubnets.length > 0) throw new ConfigurationError(`Invalid setting 'subnetIds': ${badSubnets.map((id) => JSON.stringify(id)).join(', ')} is not a subnet id (subnet-…).`);
+  const badGroups = (vpc.securityGroupIds ?? []).filter((id) => !SECURITY_GROUP_ID.test(id));
+  if (badGroups.length > 0) {
+    throw new ConfigurationError(`Invalid setting 'securityGroupIds': ${badGroups.map((id) => JSON.stringify(id)).join(', ')} is not a security group id (sg-…).`);
+  }
+}
+
+/**
+ * Imports the VPC by id without a lookup, so synth stays offline: the function only needs the
+ * subnet and security group ids, and the VPC id for a security group it creates.
+ */
+function networkProps(scope: Construct, settings: TokenVendingVpcSettings): Pick<TokenVendingMachineProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> {
+  // The zones are never used (the subnets are given by id); the attribute is mandatory.
+  const vpc = Vpc.fromVpcAttributes(scope, 'Vpc', { vpcId: settings.vpcId, availabilityZones: Fn.getAzs() });
+  Annotations.of(vpc).acknowledgeWarning(
+    '@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones',
+    'Only the VPC id is used (for a security group); subnets are given by id, never selected by zone.',
+  );
+  const subnets = settings.subnetIds.map((id, index) => {
+    const subnet = Subnet.fromSubnetId(scope, `Subnet${index}`, id);
+    Annotations.of(subnet).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'Lambda needs only the subnet id; no route table is read.');
+    return subnet;
+  });
   return {
-    name: target.name,
-    url: target.url,
-    ...(target.client === undefined ? {} : { client: target.client }),
-    ...(target.referer === undefined ? {} : { referer: target.referer }),
-    ...(target.ip === undefined ? {} : { ip: target.ip }),
-    ...(target.expirationMinutes === undefined ? {} : { expirationMinutes: target.expirationMinutes }),
-    secretId,
+    vpc,
+    vpcSubnets: { subnets },
+    ...(settings.securityGroupIds === undefined || settings.securityGroupIds.length === 0
+      ? {}
+      : { securityGroups: settings.securityGroupIds.map((id, index) => SecurityGroup.fromSecurityGroupId(scope, `SecurityGroup${index}`, id)) }),
   };
 }

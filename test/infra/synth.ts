@@ -45,9 +45,9 @@ export function only(template: Template, type: string): { id: string; properties
   return { id, properties: resource.Properties as Record<string, any>, resource };
 }
 
-/** `arn:${AWS::Partition}:…` as the template renders an ARN built from the stack's partition. */
-export function partitionArn(rest: string): unknown {
-  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] };
+/** An ARN in the test Region's partition: with a concrete Region, cdk.json's enablePartitionLiterals writes "aws". */
+export function partitionArn(rest: string): string {
+  return `arn:aws${rest}`;
 }
 
 /** Renders an Fn::Join of strings and Refs the way CloudFormation would, with the given Ref values. */
@@ -64,3 +64,6 @@ export function resolveJoin(value: unknown, refs: Record<string, string>): strin
     })
     .join(join[0]);
 }
+
+/** The shape of a PEM certificate; validateCaBundle checks the shape, Node checks the content. */
+export const PEM_CERTIFICATE = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2hlY2tlZCBieSBzaGFwZSBvbmx5MAoGCCqGSM49BAMC\nMBQxEjAQBgNVBAMMCXRlc3QtY2EwHhcNMjYwMTAxMDAwMDAwWhcNMzYwMTAxMDAw\n-----END CERTIFICATE-----\n';
