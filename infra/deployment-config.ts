@@ -20,7 +20,8 @@ import {
 } from '../lambda/config/schema.js';
 import { refreshMarginMs } from '../lambda/core/refresh-policy.js';
 
-export const SERVICE_NAME = 'arcgis-token-vending';
+export { SERVICE_NAME } from '../lambda/observability/metric-names.js';
+import { SERVICE_NAME } from '../lambda/observability/metric-names.js';
 
 /** Secret name used when the construct creates a target's credentials secret itself. */
 export function createdSecretName(targetName: string): string {

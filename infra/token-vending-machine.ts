@@ -45,8 +45,8 @@ import { Construct } from 'constructs';
 import { ConfigurationError } from '../lambda/errors.js';
 import { CONFIG_ENV, KMS_KEY_ENV } from '../lambda/config/environment.js';
 import type { ServiceConfig } from '../lambda/config/schema.js';
-import { leaseParameterName, tokenParameterName } from '../lambda/adapters/ssm-token-store.js';
-import { METRIC, METRICS_NAMESPACE, TARGET_DIMENSION } from '../lambda/observability/metric-names.js';
+import { callerParametersPattern, leaseParameterName, tokenParameterName } from '../lambda/adapters/ssm-token-store.js';
+import { METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION, TARGET_DIMENSION } from '../lambda/observability/metric-names.js';
 import { CA_BUNDLE_FILE, CA_BUNDLE_RUNTIME_PATH, validateCaBundle } from './ca-bundle.js';
 import {
   SERVICE_NAME,
@@ -61,11 +61,6 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const STAGE_NAME = 'v1';
 
-/**
- * Powertools Metrics adds a `service` dimension (the service name) to every metric it emits, so
- * the function's metrics carry {service, Target}; an alarm must name that exact dimension set.
- */
-export const SERVICE_DIMENSION = 'service';
 
 export interface TokenVendingThrottle {
   /** Steady-state requests per second. */
@@ -292,6 +287,9 @@ export class TokenVendingMachine extends Construct {
         target: 'node24',
         // ESM bundles have no `require`; some CommonJS dependencies inside the SDK still call it.
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        // Lambda supplies credentials in environment variables: the SDK's full default chain
+        // (SSO, INI, IMDS, STS clients) is ~135 KB of bundle that can never succeed there.
+        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambda', 'handlers', 'lambda-credentials.ts') },
         forceDockerBundling: false,
         ...(caBundle === undefined
           ? {}
@@ -560,7 +558,7 @@ export class TokenVendingMachine extends Construct {
         const resolved: unknown = stack.resolve(value);
         return typeof resolved === 'string' ? resolved : `<${(resolved as { Ref: string }).Ref}>`;
       };
-      const pattern = `arn:${part(stack.partition)}:ssm:${part(stack.region)}:${part(stack.account)}:parameter${perCallerParameterPattern(this.config.parameterPrefix, name)}`;
+      const pattern = `arn:${part(stack.partition)}:ssm:${part(stack.region)}:${part(stack.account)}:parameter${callerParametersPattern(this.config.parameterPrefix, name)}`;
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${pattern}]`,
         reason: `Target "${name}" uses client caller-ip: the function keeps one token and lease per calling app's IP address under ${this.config.parameterPrefix}/${name}/ip-<address>/, and the addresses are only known when apps call. The wildcard stays inside this target's own path.`,
@@ -592,16 +590,13 @@ export function storeParameterNames(config: Pick<ServiceConfig, 'parameterPrefix
     tokens.push(tokenParameterName(prefix, target.name));
     all.push(tokenParameterName(prefix, target.name), leaseParameterName(prefix, target.name));
     if (target.client === 'caller-ip') {
-      tokens.push(`${perCallerParameterPattern(prefix, target.name)}/token`);
-      all.push(perCallerParameterPattern(prefix, target.name));
+      tokens.push(`${callerParametersPattern(prefix, target.name)}/token`);
+      all.push(callerParametersPattern(prefix, target.name));
     }
   }
   return { tokens, all };
 }
 
-function perCallerParameterPattern(prefix: string, targetName: string): string {
-  return `${prefix}/${targetName}/ip-*`;
-}
 
 /**
  * The "no successful refresh" window is the token's lifetime, within what a CloudWatch alarm

@@ -13,6 +13,7 @@ import {
 import * as z from 'zod';
 import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
+import { CALLER_KEY_PREFIX } from '../core/slot-key.js';
 
 export function tokenParameterName(prefix: string, targetName: string): string {
   return `${prefix}/${targetName}/token`;
@@ -20,6 +21,11 @@ export function tokenParameterName(prefix: string, targetName: string): string {
 
 export function leaseParameterName(prefix: string, targetName: string): string {
   return `${prefix}/${targetName}/lease`;
+}
+
+/** Every parameter a caller-ip target's callers may use (token and lease per address): an IAM pattern. */
+export function callerParametersPattern(prefix: string, targetName: string): string {
+  return `${prefix}/${targetName}/${CALLER_KEY_PREFIX}*`;
 }
 
 const LeaseSchema = z.object({ holder: z.string(), until: z.number() });

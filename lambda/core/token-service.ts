@@ -33,6 +33,7 @@ import {
   type TokenStore,
 } from './ports.js';
 import { isServable, needsScheduledRefresh } from './refresh-policy.js';
+import { callerSlotKey } from './slot-key.js';
 
 export type TokenSource = 'cache' | 'generated' | 'manual';
 
@@ -192,8 +193,7 @@ export class TokenService {
     if (ip === undefined) {
       throw new BadRequestError(`Target "${target.name}" binds tokens to the caller's IP address (client caller-ip), and this request's address is unknown or not an IP address.`);
     }
-    // SSM parameter names allow letters, digits and . - _ /; IPv6 colons become underscores.
-    return { target, key: `${target.name}/ip-${ip.replace(/[^A-Za-z0-9.]/g, '_')}`, callerIp: ip };
+    return { target, key: callerSlotKey(target.name, ip), callerIp: ip };
   }
 
   private servable(token: CachedToken, minValidityMs: number): boolean {

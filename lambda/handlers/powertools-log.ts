@@ -2,7 +2,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Log } from '../core/ports.js';
 
-export const SERVICE_NAME = 'arcgis-token-vending';
+export { SERVICE_NAME } from '../observability/metric-names.js';
+import { SERVICE_NAME } from '../observability/metric-names.js';
 
 export function createPowertoolsLog(logger: Logger = new Logger({ serviceName: SERVICE_NAME })): Log & { logger: Logger } {
   return {

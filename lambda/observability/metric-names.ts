@@ -3,6 +3,14 @@
 
 export const METRICS_NAMESPACE = 'ArcGisTokenVending';
 
+/** The service name in logs and metrics (POWERTOOLS_SERVICE_NAME). */
+export const SERVICE_NAME = 'arcgis-token-vending';
+/**
+ * Powertools Metrics adds this dimension, valued SERVICE_NAME, to every metric it emits: the
+ * function's metrics carry {service, Target}, and an alarm must name that exact dimension set.
+ */
+export const SERVICE_DIMENSION = 'service';
+
 /** Dimension on per-target metrics. */
 export const TARGET_DIMENSION = 'Target';
 /** Dimension on ArcGisErrors: ArcGIS's error code, or the HTTP status, or "unreachable". */

@@ -1,0 +1,156 @@
+// Wraps the fetch the ArcGIS protocol functions use, so doctor can show every request they make and
+// what came back (HTTP status, ArcGIS code and message) without changing them. What it records is
+// safe to print: form fields and headers pass through an allow-list (a password, client secret or
+// token becomes "(hidden)" or its length), and a token answer is reduced to its length and expiry.
+import type { FetchLike } from '../arcgis/http.js';
+import { MAX_RESPONSE_BYTES } from '../arcgis/http.js';
+import { errorInfo } from '../arcgis/token-response.js';
+
+export interface RecordedExchange {
+  method: string;
+  /** Scheme, host and path; the query parameters are in `sent`. */
+  url: string;
+  /** Form fields (POST) or query parameters (GET); secrets replaced by a description. */
+  sent: Record<string, string>;
+  /** The headers that matter to ArcGIS: Referer, and X-Esri-Authorization as its length. */
+  headers: Record<string, string>;
+  /** Absent when no answer came (DNS, connection, TLS, timeout). */
+  httpStatus?: number;
+  /** What came back, in one line. */
+  answer: string;
+  arcgisCode?: number;
+  arcgisMessage?: string;
+  arcgisDetails?: string[];
+  /** A redirect's target, without its query string. */
+  location?: string;
+  /** WWW-Authenticate of a 401 (Negotiate, NTLM: IWA in front of the site). */
+  wwwAuthenticate?: string;
+}
+
+/** Fields shown as sent; any other field is hidden, so a new secret field can never leak. */
+const VISIBLE_FIELDS = new Set(['username', 'client', 'referer', 'ip', 'expiration', 'f', 'serverurl', 'client_id', 'grant_type']);
+const TOKEN_FIELDS = new Set(['token', 'access_token']);
+
+export function recordingFetch(base: FetchLike, onExchange: (exchange: RecordedExchange) => void): FetchLike {
+  return async (input, init) => {
+    const target = new URL(input);
+    const sent: Record<string, string> = {};
+    for (const [name, value] of target.searchParams) sent[name] = describeField(name, value);
+    if (typeof init.body === 'string') for (const [name, value] of new URLSearchParams(init.body)) sent[name] = describeField(name, value);
+    const exchange: RecordedExchange = { method: init.method ?? 'GET', url: `${target.origin}${target.pathname}`, sent, headers: visibleHeaders(init.headers), answer: '' };
+
+    let response: Response;
+    try {
+      response = await base(input, init);
+    } catch (error) {
+      exchange.answer = `no answer (${failureReason(error)})`;
+      onExchange(exchange);
+      throw error;
+    }
+    exchange.httpStatus = response.status;
+    try {
+      exchange.answer = `HTTP ${response.status}, ${await describeResponse(response, exchange)}`;
+    } catch (error) {
+      exchange.answer = `HTTP ${response.status}, body not read (${failureReason(error)})`;
+    }
+    onExchange(exchange);
+    return response;
+  };
+}
+
+function describeField(name: string, value: string): string {
+  const key = name.toLowerCase();
+  if (TOKEN_FIELDS.has(key)) return `(token, ${value.length} chars)`;
+  return VISIBLE_FIELDS.has(key) ? value : '(hidden)';
+}
+
+function visibleHeaders(headers: RequestInit['headers']): Record<string, string> {
+  const shown: Record<string, string> = {};
+  for (const [name, value] of Object.entries((headers ?? {}) as Record<string, string>)) {
+    const key = name.toLowerCase();
+    if (key === 'referer') shown.Referer = value;
+    if (key === 'x-esri-authorization') shown['X-Esri-Authorization'] = `Bearer (token, ${value.replace(/^Bearer\s+/i, '').length} chars)`;
+  }
+  return shown;
+}
+
+async function describeResponse(response: Response, exchange: RecordedExchange): Promise<string> {
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get('location');
+    if (location === null) return 'redirect without a Location';
+    const to = new URL(location, exchange.url);
+    exchange.location = `${to.origin}${to.pathname}`; // a login redirect's query is state, not information
+    return `redirect to ${exchange.location}`;
+  }
+  const challenge = response.headers.get('www-authenticate');
+  if (response.status === 401 && challenge !== null) exchange.wwwAuthenticate = challenge;
+
+  // Read a copy: the protocol function still gets the untouched answer.
+  const body = await readCapped(response.clone(), MAX_RESPONSE_BYTES);
+  if (body === undefined) return `a body of more than ${MAX_RESPONSE_BYTES} bytes`;
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    if (/^\s*</.test(body) || /html/i.test(response.headers.get('content-type') ?? '')) {
+      const title = /<title>([^<]{1,80})<\/title>/i.exec(body)?.[1]?.trim();
+      return title ? `HTML page "${title}"` : 'HTML page';
+    }
+    return body.trim().length === 0 ? 'empty body' : `not JSON (${Buffer.byteLength(body)} bytes)`;
+  }
+  const error = errorInfo(json, { url: exchange.url, status: response.status, contentType: '', body: '' });
+  if (error !== undefined) {
+    exchange.arcgisCode = error.code;
+    exchange.arcgisMessage = error.message;
+    exchange.arcgisDetails = error.details;
+    return `ArcGIS error ${error.code}${error.message ? ` "${error.message}"` : ''}${error.details.length > 0 ? ` (${error.details.join(' / ')})` : ''}`;
+  }
+  return describeJson(json);
+}
+
+function describeJson(json: unknown): string {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return 'JSON that is not an object';
+  const record = json as Record<string, unknown>;
+  if (typeof record.token === 'string') {
+    const expires = Number(record.expires);
+    return `token (${record.token.length} chars), expires ${Number.isFinite(expires) && expires > 0 ? new Date(expires).toISOString() : String(record.expires)}, ssl ${String(record.ssl ?? 'not given')}`;
+  }
+  if (typeof record.access_token === 'string') return `app token (${record.access_token.length} chars), expires_in ${String(record.expires_in)} s`;
+  const auth = record.authInfo as Record<string, unknown> | undefined;
+  if (auth !== null && typeof auth === 'object') {
+    const parts = [
+      typeof auth.tokenServicesUrl === 'string' ? `tokenServicesUrl ${auth.tokenServicesUrl}` : undefined,
+      typeof record.owningSystemUrl === 'string' ? `owningSystemUrl ${record.owningSystemUrl}` : undefined,
+      auth.isTokenBasedSecurity === false ? 'isTokenBasedSecurity false' : undefined,
+    ].filter((part) => part !== undefined);
+    return `ArcGIS JSON: ${parts.length > 0 ? parts.join(', ') : 'authInfo without tokenServicesUrl'}`;
+  }
+  return 'ArcGIS JSON';
+}
+
+async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function failureReason(error: unknown): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return error instanceof Error ? error.message : 'unknown error';
+}
