@@ -103,7 +103,9 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
         const tokenUrl = generateTokenUrl(auth.tokenServicesUrl);
         // ArcGIS Online's hosted servers name www.arcgis.com as owner; its tokens work on them directly.
         if (owning !== undefined && !isArcGisOnlineHost(new URL(owning).hostname)) {
-          return { kind: 'federated', tokenUrl, oauthUrl: `${owning.replace(/\/+$/, '').replace(/^http:/i, 'https:')}/sharing/rest/oauth2/token`, serverUrl: root, via: `${root}/rest/info: federated with ${owning}` };
+          // The OAuth endpoint sits beside the portal's generateToken that rest/info names (same scheme and host).
+          const oauthUrl = /\/sharing(\/rest)?\/generatetoken$/i.test(tokenUrl) ? tokenUrl.replace(/\/sharing(\/rest)?\/generatetoken$/i, '/sharing/rest/oauth2/token') : `${owning.replace(/\/+$/, '')}/sharing/rest/oauth2/token`;
+          return { kind: 'federated', tokenUrl, oauthUrl, serverUrl: root, via: `${root}/rest/info: federated with ${owning}` };
         }
         if (kind === 'federated') {
           throw new TokenEndpointNotFoundError(configured, attempts, `The target has kind federated, but ${root}/rest/info names no owning portal (owningSystemUrl): the server is standalone. Use kind server, or federate it with the portal.`);

@@ -653,7 +653,13 @@ function serviceFailure(serviceUrl: string, error: unknown, site: SiteSummary, m
     return { verdict: 'fail', summary: `the service refused the token (${said})`, cause: error.message };
   }
   if (error instanceof ArcGisBadResponseError) {
-    return { verdict: 'fail', summary: `${serviceUrl} answered HTTP ${error.httpStatus} with no ArcGIS JSON`, cause: error.message, fix: 'Give --service as a service or layer URL (…/rest/services/NAME/FeatureServer or …/MapServer/0).' };
+    const cause =
+      error.httpStatus === 404
+        ? 'Nothing is at this path: the service name or the web adaptor name in the URL is wrong.'
+        : error.httpStatus >= 300 && error.httpStatus < 400
+          ? 'The service redirects (a web-tier login or an http→https rewrite in front of it).'
+          : error.message;
+    return { verdict: 'fail', summary: `${serviceUrl} answered HTTP ${error.httpStatus} with no ArcGIS JSON`, cause, fix: 'Give --service as the URL of a service or layer of this site, as its REST directory shows it (…/rest/services/NAME/FeatureServer or …/MapServer/0).' };
   }
   if (error instanceof ArcGisUnreachableError) {
     return { verdict: 'fail', summary: `no answer from ${serviceUrl}`, cause: error.message };
