@@ -220,10 +220,15 @@ export class TokenService {
     const { target } = slot;
     // A pause this container already knows of needs no store read to be honoured.
     await this.checkPause(target);
-    const identity = await this.readIdentity(target);
+    // On a cold container both reads go out at once: the secret (for the owner check) and the store.
+    const [identity, state, targetState] = await Promise.all([
+      this.readIdentity(target),
+      force ? undefined : this.readState(slot.key, slot),
+      force || slot.key === target.name ? undefined : this.readState(target.name, undefined), // the target's pause record
+    ]);
     if (!force) {
-      this.remember(slot, await this.readState(slot.key, slot), identity);
-      if (slot.key !== target.name) this.remember(slot, await this.readState(target.name, undefined), identity); // the target's pause record
+      this.remember(slot, state, identity);
+      this.remember(slot, targetState, identity);
       const stored = this.memory.get(slot.key);
       if (stored !== undefined && this.servable(stored, minValidityMs)) return { token: stored, source: 'cache' };
       await this.checkPause(target);

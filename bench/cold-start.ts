@@ -1,0 +1,122 @@
+// The deployed bundle as CDK's esbuild builds it: its size, and how long a fresh Node process takes
+// to load it and answer one request from the SSM cache (real SDK clients against the fake AWS
+// endpoint), as a ratio to a bare `node -e 0` measured in the same run.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONFIG_ENV } from '../lambda/config/environment.js';
+import { identityHash, targetFingerprint } from '../lambda/core/cached-token.js';
+import { credentialIdentity } from '../lambda/core/ports.js';
+import { apiEvent } from '../test/handlers/events.js';
+import { benchConfig, FAKE_LOGIN, SECRET_ID } from './aws-wiring.js';
+import { startFakeAws } from './fake-aws.js';
+import { median, round } from './stats.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface ColdStartResult {
+  bundleBytes: number;
+  bundleKB: number;
+  runs: number;
+  nodeBareMedianMs: number;
+  coldAnswerMedianMs: number;
+  ratio: number;
+  /** Inside the probe: Node's own start-up, importing the bundle, answering the first request. */
+  phasesMedianMs: { nodeBoot: number; importBundle: number; firstRequest: number };
+  answer: { statusCode: number; source: string };
+}
+
+function synthBundle(): string {
+  const out = join(tmpdir(), 'atv-bench-cdk.out');
+  rmSync(out, { recursive: true, force: true });
+  execFileSync(process.execPath, [join(root, 'node_modules/aws-cdk/bin/cdk'), 'synth', '-q', '-c', 'referer=https://apps.example.com', '-o', out], { cwd: root, stdio: 'ignore' });
+  const bundles = readdirSync(out)
+    .filter((d) => d.startsWith('asset.'))
+    .map((d) => join(out, d, 'index.mjs'))
+    .filter((f) => existsSync(f));
+  if (bundles.length === 0) throw new Error('cdk synth produced no index.mjs asset');
+  return bundles.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+}
+
+/** Wall time of a whole `node` process. Async: the fake AWS endpoint answers from this process. */
+function timeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('exit', (code) => {
+      const ms = performance.now() - start;
+      if (code === 0) resolve({ ms, stdout });
+      else reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`));
+    });
+  });
+}
+
+export async function coldStart(runs = 10): Promise<ColdStartResult> {
+  const bundle = synthBundle();
+  const aws = await startFakeAws();
+  try {
+    // A cached token in "SSM", stored as a previous container would have stored it.
+    const config = benchConfig('https://gis.example.com/portal');
+    const target = config.targets[0]!;
+    aws.secrets.set(SECRET_ID, JSON.stringify(FAKE_LOGIN));
+    aws.parameters.set(
+      '/arcgis-token-vending/default/token',
+      JSON.stringify({
+        version: 2,
+        token: { token: 'bench-cached-token', expires: Date.now() + 3_000_000, ssl: true, issuedAt: Date.now() - 600_000, fingerprint: targetFingerprint(target), identity: identityHash(credentialIdentity({ kind: 'user', ...FAKE_LOGIN })), binding: { client: 'referer', referer: target.referer } },
+      }),
+    );
+    const probe = join(tmpdir(), 'atv-cold-probe.mjs');
+    writeFileSync(
+      probe,
+      `const t0 = performance.now();\nconst { handler } = await import(${JSON.stringify(bundle)});\nconst t1 = performance.now();\nconst r = await handler(${JSON.stringify(apiEvent())});\nconst t2 = performance.now();\nprocess.stdout.write(JSON.stringify({ statusCode: r.statusCode, source: JSON.parse(r.body).source, bootMs: t0, importMs: t1 - t0, requestMs: t2 - t1 }));\n`,
+    );
+    const env = {
+      PATH: process.env.PATH,
+      [CONFIG_ENV]: JSON.stringify({ targets: [{ name: 'default', url: target.url, referer: target.referer, secretId: SECRET_ID }] }),
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+      AWS_SECRET_ACCESS_KEY: 'fake-bench-secret',
+      AWS_SESSION_TOKEN: 'fake-bench-session',
+      AWS_ENDPOINT_URL_SSM: aws.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    };
+    const bare: number[] = [];
+    const cold: number[] = [];
+    const phases = { bootMs: [] as number[], importMs: [] as number[], requestMs: [] as number[] };
+    let answer = { statusCode: 0, source: '' };
+    await timeProcess(['-e', '0'], env); // warm the file cache for both
+    await timeProcess([probe], env);
+    for (let i = 0; i < runs; i++) {
+      bare.push((await timeProcess(['-e', '0'], env)).ms);
+      const run = await timeProcess([probe], env);
+      cold.push(run.ms);
+      const probed = JSON.parse(run.stdout) as typeof answer & { bootMs: number; importMs: number; requestMs: number };
+      answer = { statusCode: probed.statusCode, source: probed.source };
+      phases.bootMs.push(probed.bootMs);
+      phases.importMs.push(probed.importMs);
+      phases.requestMs.push(probed.requestMs);
+    }
+    if (answer.statusCode !== 200 || answer.source !== 'cache') throw new Error(`the bundle answered ${JSON.stringify(answer)}, not a cached token`);
+    const bytes = statSync(bundle).size;
+    return {
+      bundleBytes: bytes,
+      bundleKB: round(bytes / 1024, 1),
+      runs,
+      nodeBareMedianMs: round(median(bare), 1),
+      coldAnswerMedianMs: round(median(cold), 1),
+      ratio: round(median(cold) / median(bare), 2),
+      phasesMedianMs: { nodeBoot: round(median(phases.bootMs), 1), importBundle: round(median(phases.importMs), 1), firstRequest: round(median(phases.requestMs), 1) },
+      answer,
+    };
+  } finally {
+    await aws.close();
+  }
+}
