@@ -99,8 +99,7 @@ calls per event are the measured ones above). Prices: us-east-1 list prices, Nov
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${costs.map((c) => `| ${c.rps} | ${Math.round(c.calls.monthRequests).toLocaleString('en-US')} | ${Math.round(c.calls.lambdaInvocations).toLocaleString('en-US')} | ${Math.round(c.calls.ssmReads)} | ${Math.round(c.calls.ssmWrites)} | ${Math.round(c.calls.secretReads)} | ${Math.round(c.calls.arcgisLogins)} | ${usd(c.items.apiGateway)} | ${usd(c.items.lambdaRequests + c.items.lambdaDuration)} | ${usd(c.items.logs)} | ${usd(c.items.secretsManager)} | ${usd(c.items.kms)} | ${usd(c.items.alarms)} | **${usd(c.total)}** |`).join('\n')}
 
-In plain words: API Gateway's REST price dominates (\`$3.50\` per million requests); the function
-SSM, Secrets Manager and KMS calls do not grow with traffic, because tokens are
+In plain words: API Gateway's REST price dominates (\`$3.50\` per million requests). SSM, Secrets Manager and KMS calls do not grow with traffic, because tokens are
 served from memory, so ArcGIS sees one login every ${Math.round((30 * 24 * 60) / (costs[0]!.calls.arcgisLogins / costInputs.targets))} minutes per target however many apps
 call. The function costs about a sixteenth of API Gateway. At high rates an HTTP API would cost
 less, but it has no IAM resource policies, usage plans or WAF, which the auth modes rely on.
