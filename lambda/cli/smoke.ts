@@ -1,0 +1,278 @@
+// `npm run smoke -- --api URL`: the last step of a deployment. Calls the deployed endpoint with the
+// caller's AWS credentials (the package's own client, SigV4 for execute-api), prints what came back
+// (never the token: only its length), and optionally tries the token on a secured ArcGIS service
+// the way an app would (X-Esri-Authorization: Bearer, and the Referer the answer names).
+// Exit codes: 0 the endpoint answered a fresh token (and the service accepted it), 1 something
+// failed, 2 bad usage.
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { errorInfo } from '../arcgis/token-response.js';
+import { createTokenClient, TokenClientError, TokenProblemError, type AwsCredentials, type TokenAnswer } from '../client/index.js';
+import { regionFromApiUrl, tokenEndpoint, tokenUrl } from '../client/token-endpoint.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** For deployments with auth=apiKey: the key comes from the environment, never from an argument (process lists, shell history). */
+export const API_KEY_ENV = 'TOKEN_VENDING_API_KEY';
+const SERVICE_TIMEOUT_MS = 10_000;
+
+export const SMOKE_USAGE = `Usage: npm run smoke -- --api URL [--target NAME] [--min-validity SECONDS] [--service URL] [--region REGION]
+
+Calls the deployed token endpoint with your AWS credentials (the AWS SDK's default chain:
+environment, profile, SSO, role) and prints what it answered, never the token itself. With
+--service it also tries the token on a secured ArcGIS service, as an app would.
+
+  --api URL               the stack's ApiUrl output (https://API_ID.execute-api.REGION.amazonaws.com/v1/token)
+  --target NAME           a named target (default: the default target)
+  --min-validity SECONDS  ask for a token valid at least this long
+  --service URL           a secured service or layer to try the token on (GET ?f=json)
+  --region REGION         signing Region, when the URL's host does not name it (a custom domain)
+  -h, --help              show this help
+
+A deployment with auth=apiKey: put the key in ${API_KEY_ENV} instead of signing.
+Exit codes: 0 ok, 1 failed, 2 bad usage.
+`;
+
+export interface SmokeOutput {
+  write(chunk: string): unknown;
+}
+
+export interface SmokeIo {
+  env: Record<string, string | undefined>;
+  stdout: SmokeOutput;
+  stderr: SmokeOutput;
+  /** @default the AWS SDK's default credential chain */
+  credentials?: AwsCredentials | undefined;
+}
+
+interface SmokeArgs {
+  api: string;
+  target?: string | undefined;
+  minValidity?: number | undefined;
+  service?: URL | undefined;
+  region?: string | undefined;
+}
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export async function runSmoke(argv: readonly string[], io: SmokeIo): Promise<number> {
+  let args: SmokeArgs | 'help';
+  try {
+    args = parseSmokeArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError) && !(error instanceof TokenClientError)) throw error;
+    io.stderr.write(`smoke: ${error.message}\n\n${SMOKE_USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (args === 'help') {
+    io.stdout.write(SMOKE_USAGE);
+    return EXIT_OK;
+  }
+  const out = (line = '') => io.stdout.write(`${line}\n`);
+  const apiKey = io.env[API_KEY_ENV] || undefined;
+  const endpoint = tokenEndpoint(args.api);
+  const region = args.region ?? regionFromApiUrl(endpoint) ?? (io.env['AWS_REGION'] || io.env['AWS_DEFAULT_REGION'] || undefined);
+  if (region === undefined && apiKey === undefined) {
+    io.stderr.write(`smoke: ${endpoint.host} does not name its Region: pass --region (or set AWS_REGION).\n`);
+    return EXIT_USAGE;
+  }
+
+  const shown = tokenUrl(endpoint, args.target, args.minValidity).href;
+  out(`GET ${shown} (${apiKey !== undefined ? `with the API key from ${API_KEY_ENV}` : `SigV4-signed for execute-api in ${region}`})`);
+  const client = createTokenClient({
+    apiUrl: endpoint.href,
+    ...(region !== undefined ? { region } : {}),
+    ...(apiKey !== undefined ? { apiKey } : { ...(io.credentials !== undefined ? { credentials: io.credentials } : {}) }),
+  });
+  const started = performance.now();
+  let answer: TokenAnswer;
+  try {
+    answer = await client.getToken({ ...(args.target !== undefined ? { target: args.target } : {}), ...(args.minValidity !== undefined ? { minValidity: args.minValidity } : {}) });
+  } catch (error) {
+    if (!(error instanceof TokenClientError)) throw error;
+    for (const line of describeFailure(error, region, apiKey !== undefined)) out(`  ${line}`);
+    out('Smoke check FAILED.');
+    return EXIT_FAILED;
+  }
+  out(`  answered   200 in ${Math.round(performance.now() - started)} ms`);
+  for (const line of describeAnswer(answer)) out(`  ${line}`);
+
+  // A refresh failure behind a served token is not a healthy deployment, even though the token works.
+  let failed = answer.stale || answer.staleReason !== undefined;
+  if (failed) out(`  warning    the service's last refresh failed (${answer.staleReason ?? 'no reason given'}); it served ${answer.stale ? 'an older cached token' : 'the manual token'} instead`);
+
+  if (args.service !== undefined) {
+    const service = args.service;
+    const shownService = `${service.origin}${service.pathname}?f=json`;
+    out(`Service check: GET ${shownService} with X-Esri-Authorization: Bearer (the token)${answer.referer !== undefined ? ` and Referer: ${answer.referer}` : ''}`);
+    const verdict = await checkOnService(service, answer);
+    for (const line of verdict.lines) out(`  ${line}`);
+    failed ||= !verdict.ok;
+  }
+  out(failed ? 'Smoke check FAILED.' : 'Smoke check passed.');
+  return failed ? EXIT_FAILED : EXIT_OK;
+}
+
+function parseSmokeArgs(argv: readonly string[]): SmokeArgs | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        api: { type: 'string' },
+        target: { type: 'string' },
+        'min-validity': { type: 'string' },
+        service: { type: 'string' },
+        region: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values['help'] === true) return 'help';
+  const api = values['api'];
+  if (typeof api !== 'string') throw new UsageError('--api URL is required (the stack\'s ApiUrl output).');
+  const endpoint = tokenEndpoint(api); // refuses a non-https or malformed URL
+  const target = values['target'] as string | undefined;
+  const rawValidity = values['min-validity'] as string | undefined;
+  if (rawValidity !== undefined && !/^\d+$/.test(rawValidity)) throw new UsageError(`--min-validity must be a whole number of seconds, got "${rawValidity}".`);
+  const minValidity = rawValidity === undefined ? undefined : Number(rawValidity);
+  tokenUrl(endpoint, target, minValidity); // refuses a bad target name
+  return { api, target, minValidity, service: serviceUrl(values['service'] as string | undefined), region: values['region'] as string | undefined };
+}
+
+function serviceUrl(value: string | undefined): URL | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--service "${value}" is not a URL.`);
+  }
+  // The token goes to this URL: never in clear, except to a service on this machine.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))) {
+    throw new UsageError(`--service must use https:// (http:// only to 127.0.0.1 or localhost), got ${url.protocol}//${url.host}.`);
+  }
+  return url;
+}
+
+function describeAnswer(answer: TokenAnswer): string[] {
+  const minutes = Math.floor((answer.expires - Date.now()) / 60_000);
+  return [
+    `target     ${answer.target}`,
+    `binding    ${binding(answer)}`,
+    `expiresAt  ${answer.expiresAt} (in ${minutes} min)`,
+    `source     ${answer.source}`,
+    `stale      ${answer.stale}`,
+    `ssl        ${answer.ssl}${answer.ssl ? ' (HTTPS only)' : ''}`,
+    `token      ${answer.token.length} characters (not shown)`,
+  ];
+}
+
+function binding(answer: TokenAnswer): string {
+  switch (answer.client) {
+    case 'referer':
+      return `referer ${answer.referer ?? '(none given)'}: apps must send exactly this Referer header`;
+    case 'ip':
+      return `ip ${answer.ip ?? '(none given)'}: works only from this address`;
+    case 'requestip':
+      return "requestip: bound to the function's own egress address";
+    case 'none':
+      return 'none (an app token)';
+    case 'unknown':
+      return 'unknown (a manual token)';
+  }
+}
+
+function describeFailure(error: TokenClientError, region: string | undefined, apiKey: boolean): string[] {
+  if (!(error instanceof TokenProblemError)) return [`failed     ${error.message}`];
+  const { problem } = error;
+  const lines = [`failed     ${problem.status} ${problem.title}${problem.type === 'about:blank' ? '' : ` (${problem.type})`}`];
+  if (problem.detail !== undefined) lines.push(`detail     ${problem.detail}`);
+  for (const member of ['arcgisCode', 'arcgisMessage', 'retryAt', 'httpStatus']) {
+    if (problem[member] !== undefined) lines.push(`${member.padEnd(10)} ${String(problem[member])}`);
+  }
+  // API Gateway's own refusals come before the function runs; the detail alone rarely says why.
+  if (problem.type === 'about:blank' && problem.status === 403) {
+    lines.push(
+      apiKey
+        ? `fix        check the key in ${API_KEY_ENV} (aws apigateway get-api-key --include-value) and that the URL is the stack's ApiUrl output`
+        : `fix        check that your credentials may call execute-api:Invoke on this API (…/v1/GET/token*), that ${region} is the API's Region, that the URL is the stack's ApiUrl output, and, for an auth=apiKey deployment, set ${API_KEY_ENV}`,
+    );
+  }
+  if (problem.type === 'about:blank' && problem.status === 429) lines.push('fix        throttled by API Gateway: try again later or raise the stage or usage-plan limits');
+  return lines;
+}
+
+interface Verdict {
+  ok: boolean;
+  lines: string[];
+}
+
+/** GET SERVICE?f=json as an app would present the token; ArcGIS errors often come with HTTP 200. */
+async function checkOnService(service: URL, answer: TokenAnswer): Promise<Verdict> {
+  const url = new URL(service);
+  url.searchParams.set('f', 'json');
+  const headers: Record<string, string> = { accept: 'application/json', 'x-esri-authorization': `Bearer ${answer.token}` };
+  if (answer.referer !== undefined) headers['referer'] = answer.referer;
+  let status: number;
+  let contentType: string;
+  let body: string;
+  try {
+    const response = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(SERVICE_TIMEOUT_MS) });
+    status = response.status;
+    contentType = response.headers.get('content-type') ?? '';
+    body = await response.text();
+  } catch (error) {
+    const timedOut = error instanceof Error && error.name === 'TimeoutError';
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+    return { ok: false, lines: [`failed     ${timedOut ? `no answer within ${SERVICE_TIMEOUT_MS} ms` : `no answer: ${cause}`}`] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  const info = json === undefined ? undefined : errorInfo(json, { url: `${service.origin}${service.pathname}`, status, contentType, body });
+  const code = info?.code ?? (status === 498 || status === 499 ? status : undefined);
+  if (code !== undefined) {
+    const said = info !== undefined ? [info.message, ...info.details].filter((part) => part.length > 0).join(' / ') : `HTTP ${status}`;
+    return { ok: false, lines: [`failed     ArcGIS answered error ${code} "${said}"`, ...serviceHint(code, answer).map((line) => `why        ${line}`)] };
+  }
+  if (json === undefined || status !== 200) {
+    const what = /html/i.test(contentType) || /^\s*</.test(body) ? 'an HTML page' : 'a body that is not JSON';
+    return {
+      ok: false,
+      lines: [`failed     HTTP ${status} with ${json === undefined ? what : 'JSON'}: use the service's REST URL (…/rest/services/NAME/FeatureServer/0), not a page`],
+    };
+  }
+  return { ok: true, lines: ['ok         HTTP 200 and an ArcGIS answer: the service accepted the token'] };
+}
+
+function serviceHint(code: number, answer: TokenAnswer): string[] {
+  if (code === 498) {
+    const hints = [
+      "the service rejected the token (Invalid Token). Most often it comes from the wrong dispenser for this service: a portal's token on a standalone ArcGIS Server, a standalone server's token on a portal's services, or a portal token on a federated server without exchange. Point the target at the site that owns the service (or set kind federated with the server's URL).",
+    ];
+    if (answer.client === 'referer') hints.push(`or the Referer does not match: the check sent Referer: ${answer.referer ?? '(none)'}, the answer's referer; apps must send exactly that, without a query string.`);
+    if (answer.client === 'ip' || answer.client === 'requestip') {
+      hints.push(`or the address does not match: the token is bound to ${answer.client === 'ip' ? answer.ip ?? 'an address' : "the function's egress address"}, and this check ran from this machine; run it from that address.`);
+    }
+    return hints;
+  }
+  if (code === 499) return ['the service did not see the token: a proxy in front of it may strip the X-Esri-Authorization header.'];
+  if (code === 403) return ['the account behind the token may not access this service: share the service with it, or use another account.'];
+  return ['the service refused the request; the ArcGIS message above says why.'];
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runSmoke(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr });
+}

@@ -1,0 +1,73 @@
+// The wire format of the token service, validated where it enters the client: a 200 answer is a
+// TokenAnswer, every other answer an RFC 9457 problem document (or, for refusals API Gateway makes
+// before the function runs, its own `{"message": …}` body).
+import { z } from 'zod';
+
+export const tokenAnswerSchema = z.object({
+  token: z.string().min(1),
+  /** When ArcGIS says the token expires, in ms since epoch. */
+  expires: z.number().int().positive(),
+  expiresAt: z.string(),
+  ssl: z.boolean(),
+  target: z.string(),
+  /** How the token is bound: referer, ip, requestip; none for app tokens; unknown for manual tokens. */
+  client: z.enum(['referer', 'ip', 'requestip', 'none', 'unknown']),
+  referer: z.string().optional(),
+  ip: z.string().optional(),
+  usage: z.object({
+    header: z.literal('X-Esri-Authorization'),
+    scheme: z.literal('Bearer'),
+    parameter: z.literal('token'),
+    refererHeader: z.string().optional(),
+    httpsOnly: z.boolean(),
+  }),
+  source: z.enum(['cache', 'generated', 'manual']),
+  /** True when the service's refresh failed and it served an older token that still covers minValidity. */
+  stale: z.boolean(),
+  staleReason: z.string().optional(),
+});
+
+export type TokenAnswer = z.infer<typeof tokenAnswerSchema>;
+
+/** An RFC 9457 problem document; the service adds members such as `arcgisCode` or `retryAt`. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [member: string]: unknown;
+}
+
+const problemSchema = z.looseObject({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+});
+
+/** API Gateway's own refusals (missing or bad signature, IAM deny, throttling): `message` or `Message`. */
+const gatewayMessageSchema = z.union([z.object({ message: z.string() }), z.object({ Message: z.string() })]);
+
+const MAX_DETAIL_CHARS = 500;
+
+/**
+ * The problem document of a non-200 answer. A body that is not one (API Gateway's `{"message"}`,
+ * an HTML page from a proxy) becomes an `about:blank` problem with the HTTP status phrase as its
+ * title, as RFC 9457 prescribes, and the message (or the start of the text) as its detail.
+ */
+export function problemFromAnswer(status: number, statusText: string, bodyText: string): ProblemDocument {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    body = undefined;
+  }
+  const problem = problemSchema.safeParse(body);
+  if (problem.success) return problem.data as ProblemDocument;
+  const title = statusText || `HTTP ${status}`;
+  const gateway = gatewayMessageSchema.safeParse(body);
+  const detail = gateway.success ? ('message' in gateway.data ? gateway.data.message : gateway.data.Message) : bodyText.trim().slice(0, MAX_DETAIL_CHARS);
+  return { type: 'about:blank', title, status, ...(detail.length > 0 ? { detail } : {}) };
+}

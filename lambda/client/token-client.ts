@@ -1,0 +1,158 @@
+// A client for one deployment of the token service, with an in-process cache: an answer is reused
+// while its token stays valid for the caller's minValidity plus a margin, concurrent calls for the
+// same target share one request, and a failed request is forgotten at once (the next call asks
+// again). Stale answers (the service's refresh failed) are handed out but not kept, so the next
+// call picks up the fresh token the service promises.
+import { STATUS_CODES } from 'node:http';
+import { TokenAnswerError, TokenClientConfigError, TokenProblemError, TokenRequestError } from './errors.js';
+import { createRequestSigner, type AwsCredentials, type RequestSigner } from './request-signer.js';
+import { problemFromAnswer, tokenAnswerSchema, type TokenAnswer } from './token-answer.js';
+import { regionFromApiUrl, tokenEndpoint, tokenUrl } from './token-endpoint.js';
+
+export interface TokenClientOptions {
+  /** The stack's ApiUrl output (https://API_ID.execute-api.REGION.amazonaws.com/v1/token) or its stage URL (…/v1). */
+  apiUrl: string;
+  /** Signing Region. @default the Region in an execute-api host, else AWS_REGION / AWS_DEFAULT_REGION */
+  region?: string;
+  /** Credentials or a provider. @default the AWS SDK's default chain (defaultProvider()) */
+  credentials?: AwsCredentials;
+  /** For a deployment with auth=apiKey: sent as x-api-key instead of signing the request. */
+  apiKey?: string;
+  /** Deadline of one request, in ms. @default 30000 (API Gateway ends integrations after 29 s) */
+  timeoutMs?: number;
+  /** A cached answer is reused while its token stays valid for minValidity plus this many seconds. @default 60 */
+  cacheMarginSeconds?: number;
+}
+
+export interface TokenRequest {
+  /** The target's name; @default the service's default target (GET /token) */
+  target?: string;
+  /** Seconds the token must stay valid; sent as ?minValidity= and honoured by the cache. @default 0 (not sent) */
+  minValidity?: number;
+}
+
+export interface TokenClient {
+  getToken(request?: TokenRequest): Promise<TokenAnswer>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_CACHE_MARGIN_SECONDS = 60;
+
+interface Flight {
+  minValidity: number;
+  promise: Promise<TokenAnswer>;
+}
+
+export function createTokenClient(options: TokenClientOptions): TokenClient {
+  const endpoint = tokenEndpoint(options.apiUrl);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const marginMs = (options.cacheMarginSeconds ?? DEFAULT_CACHE_MARGIN_SECONDS) * 1000;
+  const authorize = options.apiKey !== undefined ? apiKeyHeaders(options.apiKey) : createRequestSigner(signingRegion(options, endpoint), options.credentials);
+  /** Keyed by target name ('' for the default target). */
+  const answers = new Map<string, TokenAnswer>();
+  const flights = new Map<string, Flight>();
+
+  async function request(target: string | undefined, minValidity: number | undefined, key: string): Promise<TokenAnswer> {
+    const url = tokenUrl(endpoint, target, minValidity);
+    const answer = await fetchAnswer(url, authorize, timeoutMs);
+    if (!answer.stale) {
+      const kept = answers.get(key);
+      if (kept === undefined || kept.expires <= answer.expires) answers.set(key, answer);
+    }
+    return answer;
+  }
+
+  return {
+    getToken({ target, minValidity } = {}) {
+      try {
+        tokenUrl(endpoint, target, minValidity); // refuses a bad target or minValidity before anything else
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const needed = minValidity ?? 0;
+      const key = target ?? '';
+      const kept = answers.get(key);
+      if (kept !== undefined && kept.expires - Date.now() > needed * 1000 + marginMs) return Promise.resolve(kept);
+      // A request already under way for at least this validity will do.
+      const flying = flights.get(key);
+      if (flying !== undefined && flying.minValidity >= needed) return flying.promise;
+      const flight: Flight = { minValidity: needed, promise: request(target, minValidity, key) };
+      flights.set(key, flight);
+      const land = () => {
+        if (flights.get(key) === flight) flights.delete(key);
+      };
+      flight.promise.then(land, land);
+      return flight.promise;
+    },
+  };
+}
+
+function signingRegion(options: TokenClientOptions, endpoint: URL): string {
+  const region = options.region ?? regionFromApiUrl(endpoint) ?? (process.env['AWS_REGION'] || process.env['AWS_DEFAULT_REGION'] || undefined);
+  if (region === undefined) {
+    throw new TokenClientConfigError(`No Region to sign for: ${endpoint.host} is not an execute-api host; pass region (or set AWS_REGION).`);
+  }
+  return region;
+}
+
+function apiKeyHeaders(apiKey: string): RequestSigner {
+  if (apiKey.length === 0) throw new TokenClientConfigError('apiKey is empty.');
+  return () => Promise.resolve({ 'x-api-key': apiKey, accept: 'application/json' });
+}
+
+async function fetchAnswer(url: URL, authorize: RequestSigner, timeoutMs: number): Promise<TokenAnswer> {
+  const shown = url.href;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let headers: Record<string, string>;
+  try {
+    headers = await authorize(url);
+  } catch (error) {
+    // The SDK's chain found no credentials (or a profile, SSO session or role failed): nothing was sent.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TokenClientConfigError(`No AWS credentials to sign GET ${shown}: ${reason}`, { cause: error });
+  }
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, { headers, signal, redirect: 'manual' });
+    text = await response.text();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TimeoutError') {
+      throw new TokenRequestError(shown, true, `GET ${shown} did not answer within ${timeoutMs} ms.`, { cause: error });
+    }
+    const reason = error instanceof Error ? causeCode(error) : String(error);
+    throw new TokenRequestError(shown, false, `GET ${shown} failed: ${reason}.`, { cause: error });
+  }
+  if (response.status !== 200) {
+    throw new TokenProblemError(shown, problemFromAnswer(response.status, response.statusText || STATUS_CODES[response.status] || '', text));
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new TokenAnswerError(shown, `GET ${shown} answered 200 with ${response.headers.get('content-type') ?? 'no content type'} that is not JSON: is this the token service's URL?`);
+  }
+  const parsed = tokenAnswerSchema.safeParse(body);
+  if (!parsed.success) {
+    // Paths only: the values could include a token.
+    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))].join(', ');
+    throw new TokenAnswerError(shown, `GET ${shown} answered 200 with JSON that is not a token answer (bad or missing: ${fields}): is this the token service's URL?`);
+  }
+  return freeze(parsed.data);
+}
+
+/** undici reports "fetch failed" and hides the reason (ECONNREFUSED, ENOTFOUND, a TLS error) in its cause. */
+function causeCode(error: Error): string {
+  const cause = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === 'string' ? `${cause.message} (${code})` : cause.message;
+  }
+  return error.message;
+}
+
+/** Answers are shared by every caller that the cache serves: nobody may change them. */
+function freeze(answer: TokenAnswer): TokenAnswer {
+  Object.freeze(answer.usage);
+  return Object.freeze(answer);
+}

@@ -1,0 +1,51 @@
+// Where a token is asked for: the stack's ApiUrl output (https://API_ID.execute-api.REGION.amazonaws.com/v1/token)
+// or the stage URL it starts with, plus /{target} and ?minValidity=.
+import { TokenClientConfigError } from './errors.js';
+
+/** The service's own rule for target names (lambda/config/schema.ts), checked before anything is sent. */
+const TARGET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Regional and edge hosts (API_ID or API_ID-VPCE_ID) and VPC endpoint hosts name the Region after execute-api. */
+const EXECUTE_API_HOST = /\.execute-api\.([a-z0-9-]+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$/;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The URL of GET /token: a stage URL gets /token appended; one already ending in /token is kept. */
+export function tokenEndpoint(apiUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    throw new TokenClientConfigError(`apiUrl "${apiUrl}" is not a URL: give the stack's ApiUrl output, e.g. https://API_ID.execute-api.eu-west-1.amazonaws.com/v1/token.`);
+  }
+  // The answer is a token: it must not travel in clear, except to a local server on this machine.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+    throw new TokenClientConfigError(`apiUrl must use https:// (plain http:// only to 127.0.0.1 or localhost), got ${url.protocol}//${url.host}.`);
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new TokenClientConfigError('apiUrl must not carry a query string, a fragment or user info: pass target and minValidity as options.');
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith('/token') ? path : `${path}/token`;
+  return url;
+}
+
+export function tokenUrl(endpoint: URL, target: string | undefined, minValidity: number | undefined): URL {
+  const url = new URL(endpoint);
+  if (target !== undefined) {
+    if (!TARGET_NAME.test(target)) throw new TokenClientConfigError(`target "${target}" is not a target name: 1-64 letters, digits, "-" or "_".`);
+    url.pathname = `${url.pathname}/${target}`;
+  }
+  if (minValidity !== undefined) url.searchParams.set('minValidity', String(checkMinValidity(minValidity)));
+  return url;
+}
+
+export function checkMinValidity(minValidity: number): number {
+  if (!Number.isSafeInteger(minValidity) || minValidity < 0) {
+    throw new TokenClientConfigError(`minValidity must be a whole number of seconds (0 or more), got ${String(minValidity)}.`);
+  }
+  return minValidity;
+}
+
+/** eu-west-1 from https://abc123.execute-api.eu-west-1.amazonaws.com/v1; undefined for other hosts (custom domains, localhost). */
+export function regionFromApiUrl(url: URL): string | undefined {
+  return EXECUTE_API_HOST.exec(url.hostname)?.[1];
+}
