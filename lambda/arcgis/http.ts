@@ -72,9 +72,20 @@ async function exchange(url: string, init: { method: string; body?: string; head
 
 async function readCapped(response: Response, url: string, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
+  const body = await readBodyUpTo(response, maxBytes);
+  if (body === undefined) throw tooLarge(url, response.status, Number.isFinite(declared) && declared > maxBytes ? `${declared} bytes` : `more than ${maxBytes} bytes`);
+  return body;
+}
+
+/**
+ * The body as text, or undefined (and the rest of the body discarded) when it is, or says it is,
+ * larger than `maxBytes`: read chunk by chunk, so a huge answer is never held in memory.
+ */
+export async function readBodyUpTo(response: Response, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
-    throw tooLarge(url, response.status, `${declared} bytes`);
+    return undefined;
   }
   if (response.body === null) return '';
   const reader = response.body.getReader();
@@ -86,7 +97,7 @@ async function readCapped(response: Response, url: string, maxBytes: number): Pr
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel();
-      throw tooLarge(url, response.status, `more than ${maxBytes} bytes`);
+      return undefined;
     }
     chunks.push(value);
   }

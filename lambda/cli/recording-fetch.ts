@@ -3,7 +3,7 @@
 // safe to print: form fields and headers pass through an allow-list (a password, client secret or
 // token becomes "(hidden)" or its length), and a token answer is reduced to its length and expiry.
 import type { FetchLike } from '../arcgis/http.js';
-import { MAX_RESPONSE_BYTES } from '../arcgis/http.js';
+import { MAX_RESPONSE_BYTES, readBodyUpTo } from '../arcgis/http.js';
 import { errorInfo } from '../arcgis/token-response.js';
 
 export interface RecordedExchange {
@@ -86,7 +86,7 @@ async function describeResponse(response: Response, exchange: RecordedExchange):
   if (response.status === 401 && challenge !== null) exchange.wwwAuthenticate = challenge;
 
   // Read a copy: the protocol function still gets the untouched answer.
-  const body = await readCapped(response.clone(), MAX_RESPONSE_BYTES);
+  const body = await readBodyUpTo(response.clone(), MAX_RESPONSE_BYTES);
   if (body === undefined) return `a body of more than ${MAX_RESPONSE_BYTES} bytes`;
   let json: unknown;
   try {
@@ -126,24 +126,6 @@ function describeJson(json: unknown): string {
     return `ArcGIS JSON: ${parts.length > 0 ? parts.join(', ') : 'authInfo without tokenServicesUrl'}`;
   }
   return 'ArcGIS JSON';
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function failureReason(error: unknown): string {

@@ -1,21 +1,13 @@
 // Builds the handlers from a configuration and its adapters. Used by the Lambda entry point and by
 // the local server, so both run exactly the same code path behind their adapters.
 import type { ServiceConfig } from '../config/schema.js';
-import type { CredentialSource, Log, Metrics, TokenIssuer, TokenStore } from '../core/ports.js';
-import { TokenService } from '../core/token-service.js';
+import { TokenService, type TokenServiceDeps } from '../core/token-service.js';
 import { createTokenApi, type TokenApi } from '../api/token-api.js';
 import { createApiGatewayHandler } from './api-gateway.js';
 import { createScheduleHandler } from './schedule.js';
 
-export interface Adapters {
-  store: TokenStore;
-  credentials: CredentialSource;
-  issuer: TokenIssuer;
-  log: Log;
-  metrics?: Metrics;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-}
+/** Everything the token service takes besides its configuration. */
+export type Adapters = Omit<TokenServiceDeps, 'config'>;
 
 export function wire(config: ServiceConfig, adapters: Adapters) {
   for (const target of config.targets) {
