@@ -4,7 +4,7 @@
 // the target's serviceUrl, and reports how the token is bound.
 import type { Target } from '../config/schema.js';
 import { ConfigurationError } from '../errors.js';
-import type { IssueRequest, IssuedBoundToken, TokenBinding, TokenIssuer } from '../core/ports.js';
+import { credentialIdentity, type IssueRequest, type IssuedBoundToken, type TokenBinding, type TokenIssuer } from '../core/ports.js';
 import { discoverTokenSite, type TokenSite } from './discovery.js';
 import { exchangeForServerToken } from './exchange-token.js';
 import { generateToken } from './generate-token.js';
@@ -23,6 +23,13 @@ export interface ArcGisTokenIssuerOptions {
 
 export class ArcGisTokenIssuer implements TokenIssuer {
   private readonly sites = new Map<string, Promise<TokenSite>>();
+  /**
+   * Portal tokens behind federated server tokens, per portal, account and binding. A server token
+   * never outlives its portal token, so one is reused only while it has more than half its
+   * lifetime left; until then more exchanges (other targets on the same portal, retries) need no
+   * password login.
+   */
+  private readonly portalTokens = new Map<string, { token: IssuedToken; issuedAt: number }>();
   private readonly now: () => number;
 
   constructor(private readonly options: ArcGisTokenIssuerOptions) {
@@ -48,12 +55,17 @@ export class ArcGisTokenIssuer implements TokenIssuer {
 
     let base: IssuedToken;
     let binding: TokenBinding;
-    if (credentials.kind === 'user') {
+    const portalKey = site.kind === 'federated' ? JSON.stringify([site.tokenUrl, credentialIdentity(credentials), request.client, request.referer ?? null, request.ip ?? null, target.expirationMinutes]) : undefined;
+    const reusable = portalKey === undefined ? undefined : this.portalTokens.get(portalKey);
+    if (reusable !== undefined && reusable.token.expires - this.now() > (reusable.token.expires - reusable.issuedAt) / 2) {
+      base = reusable.token;
+      binding = credentials.kind === 'user' ? userBinding(request) : { client: 'none' };
+    } else if (credentials.kind === 'user') {
       base = await generateToken(
         { tokenUrl: site.tokenUrl, username: credentials.username, password: credentials.password, client: request.client, referer: request.referer, ip: request.ip, expirationMinutes: target.expirationMinutes },
         http,
       );
-      binding = { client: request.client, ...(request.client === 'referer' ? { referer: request.referer } : {}), ...(request.client === 'ip' ? { ip: request.ip } : {}) };
+      binding = userBinding(request);
     } else {
       if (site.oauthUrl === undefined) {
         throw new ConfigurationError(
@@ -64,10 +76,17 @@ export class ArcGisTokenIssuer implements TokenIssuer {
       binding = { client: 'none' };
     }
 
-    const token =
-      site.kind === 'federated' && site.serverUrl !== undefined
-        ? await exchangeForServerToken({ portalTokenUrl: site.tokenUrl, portalToken: base, serverUrl: site.serverUrl, referer: binding.referer }, http)
-        : base;
+    if (portalKey !== undefined && base !== reusable?.token) this.portalTokens.set(portalKey, { token: base, issuedAt: this.now() });
+    let token = base;
+    if (site.kind === 'federated' && site.serverUrl !== undefined) {
+      try {
+        token = await exchangeForServerToken({ portalTokenUrl: site.tokenUrl, portalToken: base, serverUrl: site.serverUrl, referer: binding.referer }, http);
+      } catch (error) {
+        // A refused exchange may mean a revoked portal token: the next attempt logs in afresh.
+        if (portalKey !== undefined) this.portalTokens.delete(portalKey);
+        throw error;
+      }
+    }
 
     if (target.serviceUrl !== undefined) {
       await checkTokenOnService({ serviceUrl: target.serviceUrl, token: token.token, tokenUrl: site.tokenUrl, referer: binding.referer }, http);
@@ -90,4 +109,8 @@ export class ArcGisTokenIssuer implements TokenIssuer {
     }
     return site;
   }
+}
+
+function userBinding(request: IssueRequest): TokenBinding {
+  return { client: request.client, ...(request.client === 'referer' ? { referer: request.referer } : {}), ...(request.client === 'ip' ? { ip: request.ip } : {}) };
 }

@@ -103,3 +103,25 @@ describe('ArcGisTokenIssuer', () => {
     expect((error as Error).message).toContain(`names ${sim.serverTokenUrl} as its token service: refusing to send credentials over plain http`);
   });
 });
+
+describe('ArcGisTokenIssuer portal token cache (federated)', () => {
+  it('reuses the portal token for a second exchange on the same portal, with one password login', async () => {
+    const shared = issuer();
+    const fed = sim.federatedServerUrl('server');
+    const before = { logins: sim.passwordLoginCount(), exchanges: sim.exchangeCount() };
+    const first = await shared.issue({ target: target({ url: fed, name: 'a' }), credentials: user, client: 'referer', referer: REFERER });
+    const second = await shared.issue({ target: target({ url: `${fed}/rest/services`, name: 'b' }), credentials: user, client: 'referer', referer: REFERER });
+    expect([sim.passwordLoginCount() - before.logins, sim.exchangeCount() - before.exchanges]).toEqual([1, 2]);
+    expect(second.token).not.toBe(first.token);
+    expect(second.expires).toBeLessThanOrEqual(first.expires);
+  });
+
+  it('logs in again for another binding or account', async () => {
+    const shared = issuer();
+    const fed = sim.federatedServerUrl('server');
+    const before = sim.passwordLoginCount();
+    await shared.issue({ target: target({ url: fed }), credentials: user, client: 'referer', referer: REFERER });
+    await shared.issue({ target: target({ url: fed, referer: 'https://other.example.com' }), credentials: user, client: 'referer', referer: 'https://other.example.com' });
+    expect(sim.passwordLoginCount() - before).toBe(2);
+  });
+});
