@@ -179,8 +179,9 @@ export class TokenService {
     const target = this.target(name);
     if (target.client === 'caller-ip') return 'on-demand';
     const slot = this.slot(target);
-    const identity = await this.readIdentity(target);
-    this.remember(slot, await this.readState(slot.key, slot), identity);
+    // Both reads at once, as in load(): the secret (for the owner check) and the store.
+    const [identity, state] = await Promise.all([this.readIdentity(target), this.readState(target, slot.key)]);
+    this.remember(slot, state, identity);
     const current = this.memory.get(slot.key);
     if (current !== undefined && !needsScheduledRefresh(current, this.now(), intervalMs, this.deps.config.refreshMarginSeconds)) return 'fresh';
     await this.flight(slot, 0, true);
@@ -223,8 +224,8 @@ export class TokenService {
     // On a cold container both reads go out at once: the secret (for the owner check) and the store.
     const [identity, state, targetState] = await Promise.all([
       this.readIdentity(target),
-      force ? undefined : this.readState(slot.key, slot),
-      force || slot.key === target.name ? undefined : this.readState(target.name, undefined), // the target's pause record
+      force ? undefined : this.readState(target, slot.key),
+      force || slot.key === target.name ? undefined : this.readState(target, target.name), // the target's pause record
     ]);
     if (!force) {
       this.remember(slot, state, identity);
@@ -243,7 +244,7 @@ export class TokenService {
       const token = await this.login(slot, credentials, version);
       this.memory.set(slot.key, token);
       this.failures.delete(target.name);
-      await this.writeState(slot.key, { version: 2, token });
+      await this.writeState(target, slot.key, { version: 2, token });
       return { token, source: 'generated' };
     } finally {
       if (lease.ours) await this.releaseLease(slot);
@@ -291,10 +292,10 @@ export class TokenService {
     const polls = Math.ceil(ttl / LEASE_POLL_MS);
     for (let poll = 1; poll <= polls; poll++) {
       await this.sleep(LEASE_POLL_MS);
-      this.remember(slot, await this.readState(slot.key, slot), identity);
+      this.remember(slot, await this.readState(slot.target, slot.key), identity);
       const token = this.memory.get(slot.key);
       if (token !== undefined && this.servable(token, minValidityMs)) return { ours: false, token };
-      if (slot.key !== slot.target.name) this.remember(slot, await this.readState(slot.target.name, undefined), identity);
+      if (slot.key !== slot.target.name) this.remember(slot, await this.readState(slot.target, slot.target.name), identity);
       await this.checkPause(slot.target); // the other container's login was rejected
       if (poll % 4 === 0 || poll === polls) {
         const retry = await acquire();
@@ -334,7 +335,7 @@ export class TokenService {
         ssl: issued.ssl,
         issuedAt: started,
         fingerprint: this.fingerprints.get(target.name)!,
-        identity: identityHash(credentialIdentity(credentials)),
+        identity: this.identityOf(credentials),
         binding: stripUndefined(issued.binding),
       };
     } catch (error) {
@@ -350,9 +351,9 @@ export class TokenService {
     const failure: LoginFailure = { secretVersion, at, until: at + LOGIN_PAUSE_MS, code: error.arcgis.code, message: error.arcgis.message, details: error.arcgis.details, url: error.arcgis.url };
     this.failures.set(target.name, failure);
     this.deps.log.error('ArcGIS rejected the credentials; logins paused', { target: target.name, arcgisCode: failure.code, pausedUntil: new Date(failure.until).toISOString() });
-    const current = await this.readState(target.name, undefined);
+    const current = await this.readState(target, target.name);
     const token = current?.token ?? (target.client === 'caller-ip' ? undefined : this.memory.get(target.name));
-    await this.writeState(target.name, { version: 2, ...(token !== undefined ? { token } : {}), loginFailure: failure });
+    await this.writeState(target, target.name, { version: 2, ...(token !== undefined ? { token } : {}), loginFailure: failure });
   }
 
   /** Keeps the newest usable token and the newest rejection known from the store. */
@@ -373,7 +374,7 @@ export class TokenService {
   private async readIdentity(target: Target): Promise<string | undefined> {
     try {
       const { credentials } = await this.credentials.read(target.secretId);
-      return identityHash(credentialIdentity(credentials));
+      return this.identityOf(credentials);
     } catch {
       // Reported when a login needs the secret; a cached token can still be served without it.
       return undefined;
@@ -382,28 +383,31 @@ export class TokenService {
 
   private knownIdentity(target: Target): string | undefined {
     const cached = this.credentials.peek(target.secretId);
-    if (cached === undefined) return undefined;
-    // Hashing on every cache hit measured as a third of its cost: keep the hash per credentials object.
-    let hash = this.identityHashes.get(cached.credentials);
-    if (hash === undefined) this.identityHashes.set(cached.credentials, (hash = identityHash(credentialIdentity(cached.credentials))));
+    return cached === undefined ? undefined : this.identityOf(cached.credentials);
+  }
+
+  /** The identity hash of credentials, kept per credentials object: hashing on every cache hit measured as a third of its cost. */
+  private identityOf(credentials: Credentials): string {
+    let hash = this.identityHashes.get(credentials);
+    if (hash === undefined) this.identityHashes.set(credentials, (hash = identityHash(credentialIdentity(credentials))));
     return hash;
   }
 
-  private async readState(key: string, slot: Slot | undefined): Promise<TargetState | undefined> {
+  private async readState(target: Target, key: string): Promise<TargetState | undefined> {
     try {
       return await this.deps.store.get(key);
     } catch (error) {
       // The store is an optimisation: without it the service can still log in and serve.
-      this.storeFault(slot?.target ?? this.target(key.split('/')[0]), 'read', error);
+      this.storeFault(target, 'read', error);
       return undefined;
     }
   }
 
-  private async writeState(key: string, state: TargetState): Promise<void> {
+  private async writeState(target: Target, key: string, state: TargetState): Promise<void> {
     try {
       await this.deps.store.put(key, state);
     } catch (error) {
-      this.storeFault(this.target(key.split('/')[0]), 'write', error);
+      this.storeFault(target, 'write', error);
     }
   }
 
@@ -413,7 +417,7 @@ export class TokenService {
   }
 
   private manualToken(slot: Slot, manual: ManualToken, credentials: Credentials): CachedToken {
-    return { token: manual.token, expires: manual.expires, ssl: true, issuedAt: Math.min(this.now(), manual.expires - 1), fingerprint: this.fingerprints.get(slot.target.name)!, identity: identityHash(credentialIdentity(credentials)), binding: { client: 'unknown' } };
+    return { token: manual.token, expires: manual.expires, ssl: true, issuedAt: Math.min(this.now(), manual.expires - 1), fingerprint: this.fingerprints.get(slot.target.name)!, identity: this.identityOf(credentials), binding: { client: 'unknown' } };
   }
 
   private serve(target: Target, token: CachedToken, source: TokenSource): ServedToken {
