@@ -1,22 +1,23 @@
 // The credentials secret's shape, validated wherever credentials enter. Messages list the fields
 // that are wrong, never a value: zod's own messages could echo what it received.
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../config/zod-locale.js';
 import { SecretError } from '../errors.js';
 import type { Credentials, ManualToken } from '../core/ports.js';
 
-const nonEmpty = z.string().min(1);
+const nonEmpty = z.string().check(z.minLength(1));
 
 const ManualFields = z.object({
-  manualToken: nonEmpty.optional(),
+  manualToken: z.optional(nonEmpty),
   /** ms since epoch, or an ISO 8601 date */
-  manualTokenExpires: z.union([z.number().int().positive(), z.iso.datetime({ offset: true })]).optional(),
+  manualTokenExpires: z.optional(z.union([z.number().check(z.int(), z.positive()), z.iso.datetime({ offset: true })])),
 });
 
-const SecretSchema = ManualFields.extend({
-  username: nonEmpty.optional(),
-  password: nonEmpty.optional(),
-  clientId: nonEmpty.optional(),
-  clientSecret: nonEmpty.optional(),
+const SecretSchema = z.extend(ManualFields, {
+  username: z.optional(nonEmpty),
+  password: z.optional(nonEmpty),
+  clientId: z.optional(nonEmpty),
+  clientSecret: z.optional(nonEmpty),
 });
 
 const SHAPES = '{"username","password"} for a built-in ArcGIS account, {"clientId","clientSecret"} for app credentials (OAuth), and/or {"manualToken","manualTokenExpires"} for an administrator-issued token';

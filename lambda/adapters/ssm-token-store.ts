@@ -10,7 +10,8 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../config/zod-locale.js';
 import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
 import { CALLER_KEY_PREFIX } from '../core/slot-key.js';

@@ -2,7 +2,8 @@
 // with SAML or IWA, where generateToken cannot be used. The wire format is `access_token` and
 // `expires_in` in SECONDS (a known bug in other helpers reads it as minutes); it becomes
 // { token, expires } here, inside the adapter.
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../config/zod-locale.js';
 import { ArcGisBadResponseError, InvalidCredentialsError } from '../errors.js';
 import { postForm, type HttpOptions } from './http.js';
 import { errorInfo, parseJson, refusal, type IssuedToken } from './token-response.js';
@@ -11,8 +12,8 @@ import { errorInfo, parseJson, refusal, type IssuedToken } from './token-respons
 export const MAX_APP_TOKEN_MINUTES = 20_160;
 
 const AppTokenAnswer = z.object({
-  access_token: z.string().min(1),
-  expires_in: z.number().int().positive(),
+  access_token: z.string().check(z.minLength(1)),
+  expires_in: z.number().check(z.int(), z.positive()),
 });
 
 export interface AppTokenRequest {

@@ -3,7 +3,8 @@
 // string, `details` as a string or an array, and the Server Administrator API with its own
 // `{"status":"error","messages":[…],"code":…}` shape. Everything ends here in either an
 // IssuedToken or a typed error whose message says what to change.
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../config/zod-locale.js';
 import {
   ArcGisBadResponseError,
   ArcGisRefusedError,
@@ -21,19 +22,22 @@ export interface IssuedToken {
 }
 
 // Only digit strings that Number() reads exactly: a longer one would be silently rounded, whereas
-// the numeric form above it is refused (z.number().int() accepts safe integers only).
-const numericString = z.string().regex(/^\d{1,16}$/).transform(Number).pipe(z.number().int());
+// the numeric form above it is refused (zod's int() accepts safe integers only).
+const numericString = z.pipe(
+  z.pipe(z.string().check(z.regex(/^\d{1,16}$/)), z.transform((digits) => Number(digits))),
+  z.number().check(z.int()),
+);
 
 const TokenAnswer = z.object({
-  token: z.string().min(1),
-  expires: z.union([z.number().int().positive(), numericString]),
-  ssl: z.boolean().optional(),
+  token: z.string().check(z.minLength(1)),
+  expires: z.union([z.number().check(z.int(), z.positive()), numericString]),
+  ssl: z.optional(z.boolean()),
 });
 
-const Details = z
-  .union([z.string(), z.array(z.unknown()), z.null()])
-  .optional()
-  .transform((value) => (value == null ? [] : Array.isArray(value) ? value.map(text) : [value]).filter((d) => d.length > 0));
+const Details = z.pipe(
+  z.optional(z.union([z.string(), z.array(z.unknown()), z.null()])),
+  z.transform((value) => (value == null ? [] : Array.isArray(value) ? value.map(text) : [value]).filter((d) => d.length > 0)),
+);
 
 /**
  * String(value) for a JSON value, without its throws: String() of an object with a `toString`
@@ -51,16 +55,16 @@ function text(value: unknown): string {
 
 const ErrorAnswer = z.object({
   error: z.object({
-    code: z.union([z.number(), z.string()]).optional(),
-    message: z.string().optional(),
+    code: z.optional(z.union([z.number(), z.string()])),
+    message: z.optional(z.string()),
     details: Details,
   }),
 });
 
 const AdminErrorAnswer = z.object({
   status: z.literal('error'),
-  messages: z.array(z.unknown()).optional(),
-  code: z.union([z.number(), z.string()]).optional(),
+  messages: z.optional(z.array(z.unknown())),
+  code: z.optional(z.union([z.number(), z.string()])),
 });
 
 /**

@@ -1,30 +1,31 @@
 // The wire format of the token service, validated where it enters the client: a 200 answer is a
 // TokenAnswer, every other answer an RFC 9457 problem document (or, for refusals API Gateway makes
 // before the function runs, its own `{"message": …}` body).
-import { z } from 'zod';
+// zod/mini without a locale: the client shows which fields are wrong, never zod's messages.
+import * as z from 'zod/mini';
 
 export const tokenAnswerSchema = z.object({
-  token: z.string().min(1),
+  token: z.string().check(z.minLength(1)),
   /** When ArcGIS says the token expires, in ms since epoch. */
-  expires: z.number().int().positive(),
+  expires: z.number().check(z.int(), z.positive()),
   expiresAt: z.string(),
   ssl: z.boolean(),
   target: z.string(),
   /** How the token is bound: referer, ip, requestip; none for app tokens; unknown for manual tokens. */
   client: z.enum(['referer', 'ip', 'requestip', 'none', 'unknown']),
-  referer: z.string().optional(),
-  ip: z.string().optional(),
+  referer: z.optional(z.string()),
+  ip: z.optional(z.string()),
   usage: z.object({
     header: z.literal('X-Esri-Authorization'),
     scheme: z.literal('Bearer'),
     parameter: z.literal('token'),
-    refererHeader: z.string().optional(),
+    refererHeader: z.optional(z.string()),
     httpsOnly: z.boolean(),
   }),
   source: z.enum(['cache', 'generated', 'manual']),
   /** True when the service's refresh failed and it served an older token that still covers minValidity. */
   stale: z.boolean(),
-  staleReason: z.string().optional(),
+  staleReason: z.optional(z.string()),
 });
 
 export type TokenAnswer = z.infer<typeof tokenAnswerSchema>;
@@ -42,9 +43,9 @@ export interface ProblemDocument {
 const problemSchema = z.looseObject({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
+  status: z.number().check(z.int()),
+  detail: z.optional(z.string()),
+  instance: z.optional(z.string()),
 });
 
 /** API Gateway's own refusals (missing or bad signature, IAM deny, throttling): `message` or `Message`. */

@@ -1,7 +1,8 @@
 // One schema for every place a configuration enters: the Lambda at cold start, the local server
 // at start-up and the CDK app at synth time, so a bad setting fails early and says the same thing.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isIP } from 'node:net';
+import './zod-locale.js';
 import { ConfigurationError } from '../errors.js';
 
 /**
@@ -31,7 +32,10 @@ export const DEFAULT_SCHEDULE_MINUTES = 15;
 /** Target names become URL path segments and SSM parameter path segments. */
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-const urlString = z.string().trim().superRefine((value, ctx) => {
+/** A string with surrounding white space removed before any other check runs. */
+const trimmed = (...checks: z.core.$ZodCheck<string>[]) => z.string().check(z.trim(), ...checks);
+
+const urlString = trimmed(z.superRefine((value, ctx) => {
   let url: URL;
   try {
     url = new URL(value);
@@ -45,35 +49,32 @@ const urlString = z.string().trim().superRefine((value, ctx) => {
   if (url.username || url.password) {
     ctx.addIssue({ code: 'custom', message: 'remove the user name/password from the URL: credentials belong in the secret' });
   }
-});
+}));
 
 export const TargetSchema = z
   .strictObject({
-    name: z
-      .string()
-      .regex(TARGET_NAME, 'use 1-64 letters, digits, "-" or "_", starting with a letter or digit'),
+    name: z.string().check(z.regex(TARGET_NAME, 'use 1-64 letters, digits, "-" or "_", starting with a letter or digit')),
     url: urlString,
-    kind: z.enum(SITE_KINDS, { message: `use one of ${SITE_KINDS.join(', ')}, or leave it out to discover it` }).optional(),
-    client: z.enum(CLIENT_MODES, { message: `use one of ${CLIENT_MODES.join(', ')}` }).default('referer'),
+    kind: z.optional(z.enum(SITE_KINDS, { message: `use one of ${SITE_KINDS.join(', ')}, or leave it out to discover it` })),
+    client: z._default(z.enum(CLIENT_MODES, { message: `use one of ${CLIENT_MODES.join(', ')}` }), 'referer'),
     // ArcGIS compares the Referer header; a query string or fragment on it never matches a real request.
-    referer: z
-      .string()
-      .trim()
-      .min(1)
-      .transform((value) => value.replace(/[?#].*$/, ''))
-      .optional(),
-    ip: z.string().trim().optional(),
-    expirationMinutes: z
-      .number()
-      .int('use a whole number of minutes')
-      .min(1, 'use at least 1 minute')
-      .max(MAX_EXPIRATION_MINUTES, `ArcGIS allows at most ${MAX_EXPIRATION_MINUTES} minutes (15 days)`)
-      .default(DEFAULT_EXPIRATION_MINUTES),
-    secretId: z.string().trim().min(1, 'name the Secrets Manager secret (name or ARN) that holds the credentials'),
+    referer: z.optional(z.pipe(trimmed(z.minLength(1)), z.transform((value) => value.replace(/[?#].*$/, '')))),
+    ip: z.optional(trimmed()),
+    // z.int() as a check, as classic .int() was: as the schema itself, its message would also
+    // replace zod's own for a value that is not a number at all.
+    expirationMinutes: z._default(
+      z.number().check(
+        z.int('use a whole number of minutes'),
+        z.gte(1, 'use at least 1 minute'),
+        z.lte(MAX_EXPIRATION_MINUTES, `ArcGIS allows at most ${MAX_EXPIRATION_MINUTES} minutes (15 days)`),
+      ),
+      DEFAULT_EXPIRATION_MINUTES,
+    ),
+    secretId: trimmed(z.minLength(1, 'name the Secrets Manager secret (name or ARN) that holds the credentials')),
     /** A secured service on which each new token is tried before it is cached (catches a wrong dispenser). */
-    serviceUrl: urlString.optional(),
+    serviceUrl: z.optional(urlString),
   })
-  .superRefine((target, ctx) => {
+  .check(z.superRefine((target, ctx) => {
     if (target.client === 'referer') {
       if (target.referer === undefined) {
         ctx.addIssue({
@@ -100,26 +101,26 @@ export const TargetSchema = z
     if (target.client !== 'ip' && target.ip !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['ip'], message: `ip is only used with client "ip"; remove it or set client to "ip"` });
     }
-  });
+  }));
 
 export const ServiceConfigSchema = z
   .strictObject({
-    targets: z.array(TargetSchema).min(1, 'configure at least one target'),
+    targets: z.array(TargetSchema).check(z.minLength(1, 'configure at least one target')),
     /** The target `GET /token` serves; defaults to the first one. */
-    defaultTarget: z.string().optional(),
+    defaultTarget: z.optional(z.string()),
     /** Plain http:// is refused unless this is set: tokens and passwords must not cross a network in clear. */
-    allowInsecureHttp: z.boolean().default(false),
-    parameterPrefix: z
-      .string()
-      .regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'use an SSM path such as /arcgis-token-vending')
-      .default(DEFAULT_PARAMETER_PREFIX),
+    allowInsecureHttp: z._default(z.boolean(), false),
+    parameterPrefix: z._default(
+      z.string().check(z.regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'use an SSM path such as /arcgis-token-vending')),
+      DEFAULT_PARAMETER_PREFIX,
+    ),
     /** Overrides the refresh margin derived from each token's lifetime (see core/refresh-policy.ts). */
-    refreshMarginSeconds: z.number().int().min(0).max(86_400).optional(),
+    refreshMarginSeconds: z.optional(z.number().check(z.int(), z.gte(0), z.lte(86_400))),
     /** How often the schedule runs; it refreshes tokens that would not outlive the next run. */
-    scheduleIntervalMinutes: z.number().int().min(1).max(1440).default(DEFAULT_SCHEDULE_MINUTES),
-    requestTimeoutMs: z.number().int().min(100).max(60_000).default(DEFAULT_REQUEST_TIMEOUT_MS),
+    scheduleIntervalMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(1440)), DEFAULT_SCHEDULE_MINUTES),
+    requestTimeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(60_000)), DEFAULT_REQUEST_TIMEOUT_MS),
   })
-  .superRefine((config, ctx) => {
+  .check(z.superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.targets.forEach((target, index) => {
       const key = target.name.toLowerCase();
@@ -141,7 +142,7 @@ export const ServiceConfigSchema = z
     if (config.defaultTarget !== undefined && !config.targets.some((t) => t.name === config.defaultTarget)) {
       ctx.addIssue({ code: 'custom', path: ['defaultTarget'], message: `no target is named "${config.defaultTarget}"; use one of ${config.targets.map((t) => t.name).join(', ')}` });
     }
-  });
+  }));
 
 export type TargetInput = z.input<typeof TargetSchema>;
 export type Target = z.output<typeof TargetSchema>;

@@ -3,23 +3,24 @@
 // change never serves a token bound to the old referer, IP or site), and the last login ArcGIS
 // rejected (so no container logs in again with the same credentials during the pause).
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Target } from '../config/schema.js';
+import '../config/zod-locale.js';
 
 export const CachedTokenSchema = z.object({
-  token: z.string().min(1),
+  token: z.string().check(z.minLength(1)),
   /** ms since epoch, as ArcGIS returned it */
-  expires: z.number().int().positive(),
+  expires: z.number().check(z.int(), z.positive()),
   ssl: z.boolean(),
   /** ms since epoch when the service received the token; with `expires` it gives the real lifetime */
-  issuedAt: z.number().int().positive(),
-  fingerprint: z.string().min(1),
+  issuedAt: z.number().check(z.int(), z.positive()),
+  fingerprint: z.string().check(z.minLength(1)),
   /** Hash of who the token belongs to (user name or app client id), never the name itself. */
-  identity: z.string().min(1),
+  identity: z.string().check(z.minLength(1)),
   binding: z.object({
     client: z.enum(['referer', 'ip', 'requestip', 'none', 'unknown']),
-    referer: z.string().optional(),
-    ip: z.string().optional(),
+    referer: z.optional(z.string()),
+    ip: z.optional(z.string()),
   }),
 });
 export type CachedToken = z.infer<typeof CachedTokenSchema>;
@@ -27,9 +28,9 @@ export type CachedToken = z.infer<typeof CachedTokenSchema>;
 export const LoginFailureSchema = z.object({
   /** The secret version ArcGIS rejected; a new version ends the pause. */
   secretVersion: z.string(),
-  at: z.number().int().positive(),
-  until: z.number().int().positive(),
-  code: z.number().int(),
+  at: z.number().check(z.int(), z.positive()),
+  until: z.number().check(z.int(), z.positive()),
+  code: z.number().check(z.int()),
   message: z.string(),
   details: z.array(z.string()),
   url: z.string(),
@@ -38,8 +39,8 @@ export type LoginFailure = z.infer<typeof LoginFailureSchema>;
 
 export const TargetStateSchema = z.object({
   version: z.literal(2),
-  token: CachedTokenSchema.optional(),
-  loginFailure: LoginFailureSchema.optional(),
+  token: z.optional(CachedTokenSchema),
+  loginFailure: z.optional(LoginFailureSchema),
 });
 export type TargetState = z.infer<typeof TargetStateSchema>;
 
