@@ -2,7 +2,6 @@
 // secret per target, the REST API in front of it (IAM or API-key auth, optional resource policy,
 // private endpoint, WAF), the schedule that keeps cached tokens fresh, and the alarms and logs an
 // operator needs. Every grant is set next to the setting that needs it, scoped to exact ARNs.
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
@@ -47,6 +46,7 @@ import { CONFIG_ENV, KMS_KEY_ENV } from '../lambda/config/environment.js';
 import type { ServiceConfig } from '../lambda/config/schema.js';
 import { callerParametersPattern, leaseParameterName, tokenParameterName } from '../lambda/adapters/ssm-token-store.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION, TARGET_DIMENSION } from '../lambda/observability/metric-names.js';
+import { LAMBDA_BUNDLE, LAMBDA_ENTRY, REPO_ROOT } from './lambda-bundle.js';
 import { CA_BUNDLE_FILE, CA_BUNDLE_RUNTIME_PATH, validateCaBundle } from './ca-bundle.js';
 import {
   SERVICE_NAME,
@@ -55,9 +55,6 @@ import {
   type DeploymentConfig,
   type ValidatedDeployment,
 } from './deployment-config.js';
-
-/** Repository root: entry, lock file and esbuild's working directory are resolved from here. */
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const STAGE_NAME = 'v1';
 
@@ -258,7 +255,7 @@ export class TokenVendingMachine extends Construct {
 
     this.fn = new NodejsFunction(this, 'Function', {
       description: 'Issues and refreshes ArcGIS tokens (arcgis-token-vending)',
-      entry: join(REPO_ROOT, 'lambda', 'handlers', 'lambda.ts'),
+      entry: LAMBDA_ENTRY,
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
@@ -283,13 +280,10 @@ export class TokenVendingMachine extends Construct {
         sourceMap: true,
         // Bundling the SDK pins its version to the lock file and measured faster to load.
         bundleAwsSDK: true,
-        mainFields: ['module', 'main'],
-        target: 'node24',
-        // ESM bundles have no `require`; some CommonJS dependencies inside the SDK still call it.
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        // Lambda supplies credentials in environment variables: the SDK's full default chain
-        // (SSO, INI, IMDS, STS clients) is ~135 KB of bundle that can never succeed there.
-        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambda', 'handlers', 'lambda-credentials.ts') },
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        target: LAMBDA_BUNDLE.target,
+        banner: LAMBDA_BUNDLE.banner,
+        esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, to])),
         forceDockerBundling: false,
         ...(caBundle === undefined
           ? {}
