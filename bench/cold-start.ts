@@ -1,11 +1,18 @@
 // The deployed bundle as CDK's esbuild builds it: its size, and how long a fresh Node process takes
 // to load it and answer one request from the SSM cache (real SDK clients against the fake AWS
 // endpoint), as a ratio to a bare `node -e 0` measured in the same run.
+//
+// Beside it, in the same interleaved runs, a ladder of smaller bundles built with the deployed
+// esbuild settings (infra/lambda-bundle.ts), each doing more of what a cold cached request does:
+// an empty module, the two AWS calls signed by hand over node:http, the same calls through the SDK
+// clients. The ladder shows where the time goes and what floor any implementation starts from.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { LAMBDA_BUNDLE } from '../infra/lambda-bundle.js';
 import { CONFIG_ENV } from '../lambda/config/environment.js';
 import { identityHash, targetFingerprint } from '../lambda/core/cached-token.js';
 import { credentialIdentity } from '../lambda/core/ports.js';
@@ -15,6 +22,23 @@ import { startFakeAws } from './fake-aws.js';
 import { median, round } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const TOKEN_PARAMETER = '/arcgis-token-vending/default/token';
+
+/** One rung of the ladder: a fresh process loading a bundle and doing part of a cold request. */
+export interface ColdStartRung {
+  name: string;
+  does: string;
+  bundleKB: number | null;
+  medianMs: number;
+  ratio: number;
+}
+
+/** The ladder below the deployed bundle, cheapest first (sources in bench/cold-start-probes/). */
+const PROBES = [
+  { file: 'empty-module', name: 'empty ES module', does: 'loads a module that only answers: the cost of the ESM loader and stdout' },
+  { file: 'signed-requests', name: 'signed requests, no SDK client', does: 'GetParameter + GetSecretValue signed with @smithy/signature-v4 and sent with node:http; no validation, no logging' },
+  { file: 'sdk-clients', name: 'SDK clients only', does: 'the same two calls through SSMClient and SecretsManagerClient, as bundled' },
+] as const;
 
 export interface ColdStartResult {
   bundleBytes: number;
@@ -26,6 +50,27 @@ export interface ColdStartResult {
   /** Inside the probe: Node's own start-up, importing the bundle, answering the first request. */
   phasesMedianMs: { nodeBoot: number; importBundle: number; firstRequest: number };
   answer: { statusCode: number; source: string };
+  /** `node -e 0`, the probes, then the deployed bundle: medians of the same interleaved runs. */
+  ladder: ColdStartRung[];
+}
+
+/** Builds a probe with the deployed bundle's esbuild settings; returns the path of its index.mjs. */
+async function buildProbe(file: string, outdir: string): Promise<string> {
+  const outfile = join(outdir, `${file}.mjs`);
+  await build({
+    entryPoints: [join(root, 'bench', 'cold-start-probes', `${file}.ts`)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    minify: true,
+    target: LAMBDA_BUNDLE.target,
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    banner: { js: LAMBDA_BUNDLE.banner },
+    alias: LAMBDA_BUNDLE.alias,
+    outfile,
+    logLevel: 'error',
+  });
+  return outfile;
 }
 
 function synthBundle(): string {
@@ -66,15 +111,15 @@ export async function coldStart(runs = 10): Promise<ColdStartResult> {
     const target = config.targets[0]!;
     aws.secrets.set(SECRET_ID, JSON.stringify(FAKE_LOGIN));
     aws.parameters.set(
-      '/arcgis-token-vending/default/token',
+      TOKEN_PARAMETER,
       JSON.stringify({
         version: 2,
         token: { token: 'bench-cached-token', expires: Date.now() + 3_000_000, ssl: true, issuedAt: Date.now() - 600_000, fingerprint: targetFingerprint(target), identity: identityHash(credentialIdentity({ kind: 'user', ...FAKE_LOGIN })), binding: { client: 'referer', referer: target.referer } },
       }),
     );
-    const probe = join(tmpdir(), 'atv-cold-probe.mjs');
+    const bundleProbe = join(tmpdir(), 'atv-cold-probe.mjs');
     writeFileSync(
-      probe,
+      bundleProbe,
       `const t0 = performance.now();\nconst { handler } = await import(${JSON.stringify(bundle)});\nconst t1 = performance.now();\nconst r = await handler(${JSON.stringify(apiEvent())});\nconst t2 = performance.now();\nprocess.stdout.write(JSON.stringify({ statusCode: r.statusCode, source: JSON.parse(r.body).source, bootMs: t0, importMs: t1 - t0, requestMs: t2 - t1 }));\n`,
     );
     const env = {
@@ -88,15 +133,32 @@ export async function coldStart(runs = 10): Promise<ColdStartResult> {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
       POWERTOOLS_LOG_LEVEL: 'WARN',
     };
+    const probesDir = join(tmpdir(), 'atv-cold-probes');
+    rmSync(probesDir, { recursive: true, force: true });
+    mkdirSync(probesDir, { recursive: true });
+    const probes = [];
+    for (const probe of PROBES) {
+      const path = await buildProbe(probe.file, probesDir);
+      probes.push({ ...probe, path, bundleKB: round(statSync(path).size / 1024, 1), ms: [] as number[] });
+    }
+    const probeEnv = { ...env, BENCH_PARAMETER: TOKEN_PARAMETER, BENCH_SECRET_ID: SECRET_ID };
     const bare: number[] = [];
     const cold: number[] = [];
     const phases = { bootMs: [] as number[], importMs: [] as number[], requestMs: [] as number[] };
     let answer = { statusCode: 0, source: '' };
-    await timeProcess(['-e', '0'], env); // warm the file cache for both
-    await timeProcess([probe], env);
+    // Warm the file cache for every process measured.
+    await timeProcess(['-e', '0'], env);
+    for (const probe of probes) await timeProcess([probe.path], probeEnv);
+    await timeProcess([bundleProbe], env);
+    // Interleaved, so a slower moment of the machine touches every rung alike.
     for (let i = 0; i < runs; i++) {
       bare.push((await timeProcess(['-e', '0'], env)).ms);
-      const run = await timeProcess([probe], env);
+      for (const probe of probes) {
+        const run = await timeProcess([probe.path], probeEnv);
+        if ((JSON.parse(run.stdout) as { ok: boolean }).ok !== true) throw new Error(`probe ${probe.file} did not complete its calls: ${run.stdout}`);
+        probe.ms.push(run.ms);
+      }
+      const run = await timeProcess([bundleProbe], env);
       cold.push(run.ms);
       const probed = JSON.parse(run.stdout) as typeof answer & { bootMs: number; importMs: number; requestMs: number };
       answer = { statusCode: probed.statusCode, source: probed.source };
@@ -106,15 +168,23 @@ export async function coldStart(runs = 10): Promise<ColdStartResult> {
     }
     if (answer.statusCode !== 200 || answer.source !== 'cache') throw new Error(`the bundle answered ${JSON.stringify(answer)}, not a cached token`);
     const bytes = statSync(bundle).size;
+    const bareMs = median(bare);
+    const rung = (name: string, does: string, bundleKB: number | null, ms: number[]): ColdStartRung => ({ name, does, bundleKB, medianMs: round(median(ms), 1), ratio: round(median(ms) / bareMs, 2) });
+    const ladder = [
+      rung('node -e 0', 'starts Node and exits: the baseline', null, bare),
+      ...probes.map((p) => rung(p.name, p.does, p.bundleKB, p.ms)),
+      rung('deployed bundle', 'the function as cdk synth bundles it, answering one request from the SSM cache', round(bytes / 1024, 1), cold),
+    ];
     return {
       bundleBytes: bytes,
       bundleKB: round(bytes / 1024, 1),
       runs,
-      nodeBareMedianMs: round(median(bare), 1),
+      nodeBareMedianMs: round(bareMs, 1),
       coldAnswerMedianMs: round(median(cold), 1),
-      ratio: round(median(cold) / median(bare), 2),
+      ratio: round(median(cold) / bareMs, 2),
       phasesMedianMs: { nodeBoot: round(median(phases.bootMs), 1), importBundle: round(median(phases.importMs), 1), firstRequest: round(median(phases.requestMs), 1) },
       answer,
+      ladder,
     };
   } finally {
     await aws.close();
