@@ -32,8 +32,8 @@ function coldStartVerdict(cold: BenchResults['coldStart']): string {
 sent over \`node:http\` with no SDK client, no validation and no logging, already take ${signed.ratio}× a
 bare \`node\`; most of that is Node loading and compiling its own HTTP, TLS and crypto modules on
 first use. The same two calls through the SDK clients, with nothing else, take ${sdk.ratio}×. Everything
-this service adds on top (configuration validation, the token service, logging, metrics) is
-${ours} ms. ${signed.ratio > cold.targets.ratioMax ? `With the SDK bundled, as the target asks, no implementation can reach ${cold.targets.ratioMax}× on this machine: even\nthe cheapest one possible, without the SDK, does not.` : `Only replacing the SDK clients with hand-signed requests could approach ${cold.targets.ratioMax}×, and the SDK is kept.`}`;
+this service adds on top (configuration validation, the token service, logging, metrics) costs
+${ours} ms more. ${signed.ratio > cold.targets.ratioMax ? `With the SDK bundled, as the target asks, no implementation can reach ${cold.targets.ratioMax}× on this machine: even\nthe cheapest one possible, without the SDK, does not.` : `Only replacing the SDK clients with hand-signed requests could approach ${cold.targets.ratioMax}×, and the SDK is kept.`}`;
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
