@@ -25,6 +25,7 @@ export const SINGLE_TARGET_KEYS = [
   'ip',
   'expirationMinutes',
   'secretName',
+  'secretKmsKeyArn',
   'scheduleMinutes',
   'parameterPrefix',
 ] as const;
@@ -65,6 +66,7 @@ const FILE_FIELD: Record<(typeof SINGLE_TARGET_KEYS)[number], string> = {
   ip: 'targets[].ip',
   expirationMinutes: 'targets[].expirationMinutes',
   secretName: 'targets[].secretName',
+  secretKmsKeyArn: 'targets[].secretKmsKeyArn',
   scheduleMinutes: 'scheduleIntervalMinutes',
   parameterPrefix: 'parameterPrefix',
 };
@@ -142,6 +144,7 @@ function singleTargetConfig(node: ContextSource): DeploymentConfig {
   const ip = readString(node, 'ip');
   const expirationMinutes = readInteger(node, 'expirationMinutes');
   const secretName = readString(node, 'secretName');
+  const secretKmsKeyArn = readString(node, 'secretKmsKeyArn');
   const scheduleMinutes = readInteger(node, 'scheduleMinutes');
   const parameterPrefix = readString(node, 'parameterPrefix');
   return {
@@ -154,6 +157,7 @@ function singleTargetConfig(node: ContextSource): DeploymentConfig {
         ...(ip === undefined ? {} : { ip }),
         ...(expirationMinutes === undefined ? {} : { expirationMinutes }),
         ...(secretName === undefined ? {} : { secretName }),
+        ...(secretKmsKeyArn === undefined ? {} : { secretKmsKeyArn }),
       },
     ],
     ...(scheduleMinutes === undefined ? {} : { scheduleIntervalMinutes: scheduleMinutes }),

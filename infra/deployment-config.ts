@@ -35,6 +35,13 @@ export type DeploymentTarget = Omit<TargetInput, 'secretId'> & {
    * @default - a secret named `arcgis-token-vending/<name>` is created
    */
   readonly secretName?: string;
+  /**
+   * ARN of the customer-managed KMS key that encrypts the existing secret named by `secretName`.
+   * The function may then call kms:Decrypt on that key, only through Secrets Manager and only for
+   * that secret. Without it, reading a secret encrypted with such a key fails with AccessDenied.
+   * @default - the secret uses the AWS managed key aws/secretsmanager, which needs no grant
+   */
+  readonly secretKmsKeyArn?: string;
 };
 
 /** The service configuration with `secretName` per target instead of `secretId`. */
@@ -43,7 +50,9 @@ export type DeploymentConfig = Omit<ServiceConfigInput, 'targets'> & {
 };
 
 /** Where a target's credentials come from. */
-export type TargetSecret = { readonly kind: 'imported'; readonly name: string } | { readonly kind: 'created'; readonly name: string };
+export type TargetSecret =
+  | { readonly kind: 'imported'; readonly name: string; readonly kmsKeyArn?: string }
+  | { readonly kind: 'created'; readonly name: string };
 
 export interface ValidatedDeployment {
   /** The configuration with defaults applied (placeholder ARNs stand in for created secrets). */
@@ -53,6 +62,9 @@ export interface ValidatedDeployment {
   /** The top-level settings as given (everything but `targets`). */
   readonly settings: Omit<ServiceConfigInput, 'targets'>;
 }
+
+/** A KMS key ARN. An alias will not do: IAM grants on an alias do not cover the key. */
+export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /** Secrets Manager names: 1-512 of these characters (an ARN has ':' and is refused with a hint). */
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -87,7 +99,7 @@ export function validateDeploymentConfig(input: unknown, source: string): Valida
   if (isRecord(input) && Array.isArray(input.targets)) {
     const targets = input.targets.map((target: unknown, index) => {
       if (!isRecord(target)) return target;
-      const { secretName, secretId, ...rest } = target;
+      const { secretName, secretId, secretKmsKeyArn, ...rest } = target;
       if (secretId !== undefined) {
         extraIssues.push(
           `  - targets[${index}].secretId: leave secretId out; the deployment fills it in. Give secretName to use an existing secret, or neither to create ${createdSecretName(String(target.name))}`,
@@ -96,13 +108,30 @@ export function validateDeploymentConfig(input: unknown, source: string): Valida
       let secret: TargetSecret;
       if (secretName === undefined) {
         secret = { kind: 'created', name: createdSecretName(String(target.name)) };
+        if (secretKmsKeyArn !== undefined) {
+          extraIssues.push(
+            `  - targets[${index}].secretKmsKeyArn: only for an existing secret named with secretName; the secret the deployment creates uses the AWS managed key aws/secretsmanager`,
+          );
+        }
       } else {
         if (typeof secretName !== 'string' || !SECRET_NAME.test(secretName)) {
           extraIssues.push(
             `  - targets[${index}].secretName: ${JSON.stringify(secretName)} is not a Secrets Manager secret name; give the name (letters, digits and /_+=.@-), not an ARN`,
           );
         }
-        secret = { kind: 'imported', name: String(secretName) };
+        if (secretKmsKeyArn !== undefined && (typeof secretKmsKeyArn !== 'string' || !KMS_KEY_ARN.test(secretKmsKeyArn))) {
+          extraIssues.push(
+            `  - targets[${index}].secretKmsKeyArn: ${JSON.stringify(secretKmsKeyArn)} is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID); give the ARN of the key that encrypts the secret, not an alias: IAM grants on an alias do not cover the key`,
+          );
+        }
+        const kmsKeyArn = typeof secretKmsKeyArn === 'string' ? secretKmsKeyArn : undefined;
+        const other = secrets.find((s) => s.kind === 'imported' && s.name === secretName && s.kmsKeyArn !== undefined && kmsKeyArn !== undefined && s.kmsKeyArn !== kmsKeyArn);
+        if (other !== undefined) {
+          extraIssues.push(
+            `  - targets[${index}].secretKmsKeyArn: secret ${JSON.stringify(secretName)} is given two different keys; a secret has one key, give the same secretKmsKeyArn (or leave it out) on every target that names it`,
+          );
+        }
+        secret = { kind: 'imported', name: String(secretName), ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }) };
       }
       secrets.push(secret);
       inputs.push(rest as Omit<TargetInput, 'secretId'>);

@@ -179,7 +179,7 @@ export class TokenVendingMachine extends Construct {
     const tracing = props.tracing ?? false;
 
     // --- Secrets: one per target, created or imported by name (shared when two targets name one).
-    const { secrets, secretIds, secretNames, secretArns } = this.createSecrets(deployment);
+    const { secrets, secretIds, secretNames, secretArns, secretKeys } = this.createSecrets(deployment);
     this.secrets = secrets;
     this.secretNames = secretNames;
 
@@ -213,6 +213,21 @@ export class TokenVendingMachine extends Construct {
             StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` },
             // StringLike: names without '*' match exactly; caller-ip slots need their pattern.
             StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': tokenParameterArns },
+          },
+        }),
+      );
+    }
+    for (const [keyArn, arns] of secretKeys) {
+      // An existing secret encrypted with a customer-managed key: Secrets Manager decrypts its data
+      // key with the caller's permissions, naming the secret's ARN as encryption context.
+      statements.push(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['kms:Decrypt'],
+          resources: [keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
+            StringLike: { 'kms:EncryptionContext:SecretARN': [...arns] },
           },
         }),
       );
@@ -413,6 +428,8 @@ export class TokenVendingMachine extends Construct {
     const imported = new Map<string, ISecret>();
     const secretIds: string[] = [];
     const secretArns: string[] = [];
+    /** Customer-managed keys of imported secrets: key ARN -> the secret ARNs (patterns) it decrypts. */
+    const secretKeys = new Map<string, Set<string>>();
     for (const { input, secret } of deployment.targets) {
       let construct: ISecret;
       if (secret.kind === 'created') {
@@ -436,12 +453,17 @@ export class TokenVendingMachine extends Construct {
           // A secret imported by name has a partial ARN; Secrets Manager appends "-" and 6 random characters.
           secretArns.push(construct.secretFullArn ?? `${construct.secretArn}-??????`);
         }
+        if (secret.kmsKeyArn !== undefined) {
+          const arns = secretKeys.get(secret.kmsKeyArn) ?? new Set<string>();
+          arns.add(construct.secretFullArn ?? `${construct.secretArn}-??????`);
+          secretKeys.set(secret.kmsKeyArn, arns);
+        }
         secretIds.push(secret.name);
       }
       secrets[input.name] = construct;
       secretNames[input.name] = secret.name;
     }
-    return { secrets, secretNames, secretIds, secretArns };
+    return { secrets, secretNames, secretIds, secretArns, secretKeys };
   }
 
   private createAlarmTopic(email: string): Topic {

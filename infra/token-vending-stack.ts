@@ -7,6 +7,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ConfigurationError } from '../lambda/errors.js';
+import { KMS_KEY_ARN } from './deployment-config.js';
 import { TokenVendingMachine, type TokenVendingMachineProps } from './token-vending-machine.js';
 
 /** Network settings by id, for a function that must reach an ArcGIS site inside a VPC. */
@@ -28,7 +29,6 @@ export type TokenVendingStackProps = StackProps &
     readonly alarmTopicArn?: string;
   };
 
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;

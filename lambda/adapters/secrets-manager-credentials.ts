@@ -25,15 +25,18 @@ export class SecretsManagerCredentialSource implements CredentialSource {
 const PUT_HINT = (secretId: string): string =>
   `Store the credentials with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"username":"…","password":"…"}' (or '{"clientId":"…","clientSecret":"…"}')`;
 
+const CMK_HINT =
+  'If the secret is encrypted with a customer-managed KMS key, give that key\'s ARN as the target\'s secretKmsKeyArn in the deployment configuration (the stack then grants kms:Decrypt through Secrets Manager), and let the key policy allow IAM policies of this account.';
+
 function describeSdkFailure(secretId: string, error: unknown): string {
   const name = error instanceof Error ? error.name : 'UnknownError';
   switch (name) {
     case 'ResourceNotFoundException':
       return `Secret "${secretId}" does not exist (or has no value yet) in this account and Region. Create it, or ${PUT_HINT(secretId).charAt(0).toLowerCase()}${PUT_HINT(secretId).slice(1)}`;
     case 'AccessDeniedException':
-      return `The function may not read secret "${secretId}" (AccessDenied): grant its role secretsmanager:GetSecretValue on the secret (and kms:Decrypt if the secret uses a customer-managed key).`;
+      return `The function may not read secret "${secretId}" (AccessDenied): grant its role secretsmanager:GetSecretValue on the secret. ${CMK_HINT}`;
     case 'DecryptionFailure':
-      return `Secret "${secretId}" could not be decrypted: the function's role needs kms:Decrypt on the secret's KMS key.`;
+      return `Secret "${secretId}" could not be decrypted: the function's role needs kms:Decrypt on the secret's KMS key. ${CMK_HINT}`;
     case 'InvalidRequestException':
       return `Secret "${secretId}" cannot be read now (it may be scheduled for deletion): restore it or point the target at another secret.`;
     default:

@@ -33,11 +33,12 @@ describe('stackPropsFromContext: one target from context keys', () => {
         ip: '203.0.113.7',
         expirationMinutes: '120',
         secretName: 'prod/arcgis',
+        secretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
         scheduleMinutes: '5',
         parameterPrefix: '/prod/tokens',
       }).config,
     ).toEqual({
-      targets: [{ name: 'enterprise', url: 'https://gis.example.com/portal', client: 'ip', ip: '203.0.113.7', expirationMinutes: 120, secretName: 'prod/arcgis' }],
+      targets: [{ name: 'enterprise', url: 'https://gis.example.com/portal', client: 'ip', ip: '203.0.113.7', expirationMinutes: 120, secretName: 'prod/arcgis', secretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }],
       scheduleIntervalMinutes: 5,
       parameterPrefix: '/prod/tokens',
     });

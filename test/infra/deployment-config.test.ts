@@ -13,6 +13,7 @@ import {
 import { REPO_ROOT_PATH } from './synth.js';
 
 const ONLINE = { name: 'online', url: 'https://www.arcgis.com', referer: 'https://apps.example.com' };
+const SECRET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 describe('validateDeploymentConfig', () => {
   it('creates arcgis-token-vending/<name> for a target without secretName and imports a named one', () => {
@@ -69,6 +70,43 @@ describe('validateDeploymentConfig', () => {
   it('refuses a secretId in the file and says what to give instead', () => {
     expect(() => validateDeploymentConfig({ targets: [{ ...ONLINE, secretId: 'prod/arcgis' }] }, 'targets.json')).toThrow(
       'Invalid configuration in targets.json:\n  - targets[0].secretId: leave secretId out; the deployment fills it in. Give secretName to use an existing secret, or neither to create arcgis-token-vending/online',
+    );
+  });
+
+  it('keeps the key of an existing secret for the construct and out of the function\'s config', () => {
+    const deployment = validateDeploymentConfig({ targets: [{ ...ONLINE, secretName: 'prod/arcgis', secretKmsKeyArn: SECRET_KEY_ARN }] }, 'test');
+    expect(deployment.targets.map((t) => t.secret)).toEqual([{ kind: 'imported', name: 'prod/arcgis', kmsKeyArn: SECRET_KEY_ARN }]);
+    expect(serviceConfigInput(deployment, ['prod/arcgis'])).toEqual({ targets: [{ ...ONLINE, secretId: 'prod/arcgis' }] });
+  });
+
+  it('refuses secretKmsKeyArn on a secret the deployment creates', () => {
+    expect(() => validateDeploymentConfig({ targets: [{ ...ONLINE, secretKmsKeyArn: SECRET_KEY_ARN }] }, 'targets.json')).toThrow(
+      'Invalid configuration in targets.json:\n  - targets[0].secretKmsKeyArn: only for an existing secret named with secretName; the secret the deployment creates uses the AWS managed key aws/secretsmanager',
+    );
+  });
+
+  it('refuses a key alias as secretKmsKeyArn', () => {
+    expect(() =>
+      validateDeploymentConfig({ targets: [{ ...ONLINE, secretName: 'prod/arcgis', secretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/arcgis' }] }, 'targets.json'),
+    ).toThrow(
+      'Invalid configuration in targets.json:\n  - targets[0].secretKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/arcgis" is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID); give the ARN of the key that encrypts the secret, not an alias: IAM grants on an alias do not cover the key',
+    );
+  });
+
+  it('refuses two different keys for one secret', () => {
+    const other = SECRET_KEY_ARN.replace('1234abcd', '9999ffff');
+    expect(() =>
+      validateDeploymentConfig(
+        {
+          targets: [
+            { ...ONLINE, secretName: 'prod/arcgis', secretKmsKeyArn: SECRET_KEY_ARN },
+            { ...ONLINE, name: 'second', secretName: 'prod/arcgis', secretKmsKeyArn: other },
+          ],
+        },
+        'targets.json',
+      ),
+    ).toThrow(
+      'Invalid configuration in targets.json:\n  - targets[1].secretKmsKeyArn: secret "prod/arcgis" is given two different keys; a secret has one key, give the same secretKmsKeyArn (or leave it out) on every target that names it',
     );
   });
 

@@ -225,6 +225,50 @@ describe('TokenVendingMachine permissions', () => {
     expect(JSON.stringify(functionStatements(template))).not.toContain('kms:');
   });
 
+  it('lets an existing secret encrypted with a customer key be decrypted only via Secrets Manager and only for that secret', () => {
+    const config = { targets: [{ name: 'enterprise', url: 'https://gis.example.com/portal', referer: 'https://apps.example.com', secretName: 'prod/arcgis', secretKmsKeyArn: KEY_ARN }] };
+    const { template } = synthStack({ config });
+    expect(functionStatements(template)[3]).toEqual({
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: KEY_ARN,
+      Condition: {
+        StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
+        StringLike: { 'kms:EncryptionContext:SecretARN': [partitionArn(':secretsmanager:eu-west-1:123456789012:secret:prod/arcgis-??????')] },
+      },
+    });
+  });
+
+  it('grants one Decrypt statement per secret key, naming each secret it decrypts once, beside the token key', () => {
+    const secretKey = KEY_ARN.replace('1234abcd', '9999ffff');
+    const config = {
+      targets: [
+        { name: 'a', url: 'https://www.arcgis.com', referer: 'https://a.example.com', secretName: 'prod/a', secretKmsKeyArn: secretKey },
+        { name: 'b', url: 'https://www.arcgis.com', referer: 'https://b.example.com', secretName: 'prod/b', secretKmsKeyArn: secretKey },
+        { name: 'c', url: 'https://www.arcgis.com', referer: 'https://c.example.com', secretName: 'prod/a' },
+        { name: 'd', url: 'https://www.arcgis.com', referer: 'https://d.example.com' },
+      ],
+    };
+    const { template } = synthStack({ config, kmsKeyArn: KEY_ARN });
+    const kms = functionStatements(template).filter((st) => JSON.stringify(st).includes('kms:'));
+    expect(kms).toHaveLength(2);
+    expect(kms[0]).toMatchObject({ Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: KEY_ARN });
+    expect(kms[1]).toEqual({
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: secretKey,
+      Condition: {
+        StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
+        StringLike: {
+          'kms:EncryptionContext:SecretARN': [
+            partitionArn(':secretsmanager:eu-west-1:123456789012:secret:prod/a-??????'),
+            partitionArn(':secretsmanager:eu-west-1:123456789012:secret:prod/b-??????'),
+          ],
+        },
+      },
+    });
+  });
+
   it('in a VPC, adds exactly the network-interface actions Lambda needs', () => {
     const { template } = synthStack({ vpc: VPC });
     expect(functionStatements(template)[3]).toEqual({
