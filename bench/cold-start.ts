@@ -34,7 +34,7 @@ export interface ColdStartRung {
 }
 
 /** The ladder below the deployed bundle, cheapest first (sources in bench/cold-start-probes/). */
-const PROBES = [
+export const PROBES = [
   { file: 'empty-module', name: 'empty ES module', does: 'loads a module that only answers: the cost of the ESM loader and stdout' },
   { file: 'signed-requests', name: 'signed requests, no SDK client', does: 'GetParameter + GetSecretValue signed with @smithy/signature-v4 and sent with node:http; no validation, no logging' },
   { file: 'sdk-clients', name: 'SDK clients only', does: 'the same two calls through SSMClient and SecretsManagerClient, as bundled' },
@@ -55,7 +55,7 @@ export interface ColdStartResult {
 }
 
 /** Builds a probe with the deployed bundle's esbuild settings; returns the path of its index.mjs. */
-async function buildProbe(file: string, outdir: string): Promise<string> {
+export async function buildProbe(file: string, outdir: string): Promise<string> {
   const outfile = join(outdir, `${file}.mjs`);
   await build({
     entryPoints: [join(root, 'bench', 'cold-start-probes', `${file}.ts`)],
