@@ -52,6 +52,7 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'alarmTopicArn',
   'tracing',
+  'sourceMaps',
   'apiGatewayCloudWatchRole',
   'webAclArn',
 ] as const;
@@ -110,6 +111,7 @@ export function stackPropsFromContext(app: App | { node: ContextSource }, baseDi
   const alarmEmail = readString(node, 'alarmEmail');
   const alarmTopicArn = readString(node, 'alarmTopicArn');
   const tracing = readBoolean(node, 'tracing');
+  const sourceMaps = readBoolean(node, 'sourceMaps');
   const apiGatewayCloudWatchRole = readBoolean(node, 'apiGatewayCloudWatchRole');
   const webAclArn = readString(node, 'webAclArn');
 
@@ -127,6 +129,7 @@ export function stackPropsFromContext(app: App | { node: ContextSource }, baseDi
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
     ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
     ...(tracing === undefined ? {} : { tracing }),
+    ...(sourceMaps === undefined ? {} : { sourceMaps }),
     ...(apiGatewayCloudWatchRole === undefined ? {} : { apiGatewayCloudWatchRole }),
     ...(webAclArn === undefined ? {} : { webAclArn }),
     ...(logRetention === undefined ? {} : { logRetention }),

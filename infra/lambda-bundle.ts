@@ -1,8 +1,10 @@
-// How the function's code is bundled, in one place: the construct hands these to NodejsFunction
-// (which runs esbuild), and the cold-start benchmark builds its comparison probes with the very
-// same settings, so what it measures is what deploys.
+// How the function's code is bundled and started, in one place: the construct hands these to
+// NodejsFunction (which runs esbuild) and to the function's environment, and the cold-start
+// benchmark builds its probes and runs the deployed bundle with the very same settings, so what it
+// measures is what deploys.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/observability/metric-names.js';
 
 /** Repository root: entry, lock file and esbuild's working directory are resolved from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -18,3 +20,17 @@ export const LAMBDA_BUNDLE = {
   // IMDS, STS clients) is ~135 KB of bundle that can never succeed there.
   alias: { '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambda', 'handlers', 'lambda-credentials.ts') },
 } as const;
+
+/** Variables the function always runs with (the construct adds the configuration, key and CA). */
+export const LAMBDA_RUNTIME_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+} as const;
+
+/**
+ * With the `sourceMaps` option: Node maps stack traces through the bundle's source map. It parses
+ * the ~2 MB map while loading the bundle, which docs/benchmarks.md measures as the price per cold
+ * start; the option is off by default because the service's own errors never need a stack trace.
+ */
+export const SOURCE_MAPS_NODE_OPTIONS = '--enable-source-maps';

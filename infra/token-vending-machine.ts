@@ -46,7 +46,7 @@ import { CONFIG_ENV, KMS_KEY_ENV } from '../lambda/config/environment.js';
 import type { ServiceConfig } from '../lambda/config/schema.js';
 import { callerParametersPattern, leaseParameterName, tokenParameterName } from '../lambda/adapters/ssm-token-store.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION, TARGET_DIMENSION } from '../lambda/observability/metric-names.js';
-import { LAMBDA_BUNDLE, LAMBDA_ENTRY, REPO_ROOT } from './lambda-bundle.js';
+import { LAMBDA_BUNDLE, LAMBDA_ENTRY, LAMBDA_RUNTIME_ENVIRONMENT, REPO_ROOT, SOURCE_MAPS_NODE_OPTIONS } from './lambda-bundle.js';
 import { CA_BUNDLE_FILE, CA_BUNDLE_RUNTIME_PATH, validateCaBundle } from './ca-bundle.js';
 import {
   SERVICE_NAME,
@@ -133,6 +133,13 @@ export interface TokenVendingMachineProps {
   readonly alarmTopic?: ITopic;
   /** X-Ray active tracing on the function and the API stage. @default false */
   readonly tracing?: boolean;
+  /**
+   * Ship the bundle's source map and run Node with --enable-source-maps, so stack traces of
+   * unexpected errors name source files and lines. Costs tens of milliseconds per cold start
+   * (measured in docs/benchmarks.md); the service's own errors are typed and need no stack.
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
   /** Retention of the function, access and execution log groups. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /**
@@ -177,6 +184,7 @@ export class TokenVendingMachine extends Construct {
     const caBundle = props.caBundlePath === undefined ? undefined : validateCaBundle(props.caBundlePath);
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const tracing = props.tracing ?? false;
+    const sourceMaps = props.sourceMaps ?? false;
 
     // --- Secrets: one per target, created or imported by name (shared when two targets name one).
     const { secrets, secretIds, secretNames, secretArns, secretKeys } = this.createSecrets(deployment);
@@ -260,10 +268,8 @@ export class TokenVendingMachine extends Construct {
       // A created secret's ARN is only known at deploy time: toJsonString renders the token as an
       // Fn::Join with its Ref, so CloudFormation writes the real ARN into the variable.
       [CONFIG_ENV]: stack.toJsonString(serviceConfigInput(deployment, secretIds)),
-      NODE_OPTIONS: '--enable-source-maps',
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      ...LAMBDA_RUNTIME_ENVIRONMENT,
+      ...(sourceMaps ? { NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } : {}),
       ...(props.kmsKey === undefined ? {} : { [KMS_KEY_ENV]: props.kmsKey.keyArn }),
       ...(caBundle === undefined ? {} : { NODE_EXTRA_CA_CERTS: CA_BUNDLE_RUNTIME_PATH }),
     };
@@ -292,7 +298,7 @@ export class TokenVendingMachine extends Construct {
       bundling: {
         format: OutputFormat.ESM,
         minify: true,
-        sourceMap: true,
+        sourceMap: sourceMaps,
         // Bundling the SDK pins its version to the lock file and measured faster to load.
         bundleAwsSDK: true,
         mainFields: [...LAMBDA_BUNDLE.mainFields],

@@ -28,7 +28,7 @@ describe('TokenVendingMachine bundling', () => {
   it('bundles the handler locally into one ESM index.mjs under 500 KB, without the SDK\'s non-Lambda credential chain', () => {
     outdir = mkdtempSync(join(tmpdir(), 'token-vending-synth-'));
     const assetDir = bundle(outdir);
-    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs']);
     const bundlePath = join(assetDir, 'index.mjs');
     expect(statSync(bundlePath).size).toBeLessThan(500 * 1024);
     const code = readFileSync(bundlePath, 'utf8');
@@ -39,10 +39,17 @@ describe('TokenVendingMachine bundling', () => {
     expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
   });
 
+  it('ships the source map beside the bundle, pointed to by its last line, with sourceMaps', () => {
+    outdir = mkdtempSync(join(tmpdir(), 'token-vending-synth-'));
+    const assetDir = bundle(outdir, { sourceMaps: true });
+    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8').trimEnd().split('\n').at(-1)).toBe('//# sourceMappingURL=index.mjs.map');
+  });
+
   it('copies the CA bundle into the package as extra-ca-certs.pem, byte for byte', () => {
     outdir = mkdtempSync(join(tmpdir(), 'token-vending-synth-'));
     const assetDir = bundle(outdir, { caBundlePath: 'test/infra/fixtures/private-ca.pem' });
-    expect(readdirSync(assetDir).sort()).toEqual(['extra-ca-certs.pem', 'index.mjs', 'index.mjs.map']);
+    expect(readdirSync(assetDir).sort()).toEqual(['extra-ca-certs.pem', 'index.mjs']);
     expect(readFileSync(join(assetDir, 'extra-ca-certs.pem'))).toEqual(readFileSync('test/infra/fixtures/private-ca.pem'));
   });
 });

@@ -118,6 +118,7 @@ describe('stackPropsFromContext: deployment settings', () => {
       caBundlePath: 'certs/ca.pem',
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
       tracing: 'true',
+      sourceMaps: 'true',
       apiGatewayCloudWatchRole: 'false',
       webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/api/0123',
     });
@@ -133,6 +134,7 @@ describe('stackPropsFromContext: deployment settings', () => {
       caBundlePath: 'certs/ca.pem',
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
       tracing: true,
+      sourceMaps: true,
       apiGatewayCloudWatchRole: false,
       webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/api/0123',
     });

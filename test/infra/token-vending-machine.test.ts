@@ -57,16 +57,20 @@ describe('TokenVendingMachine function', () => {
     ]);
   });
 
-  it('sets exactly the config, source-map and Powertools variables by default', () => {
+  it('sets exactly the config and Powertools variables by default: no source maps, which slow every cold start', () => {
     const { template } = synthStack();
     const { [CONFIG_ENV]: config, ...rest } = only(template, 'AWS::Lambda::Function').properties.Environment.Variables;
     expect(config).toBeDefined();
     expect(rest).toEqual({
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'arcgis-token-vending',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_METRICS_NAMESPACE: 'ArcGisTokenVending',
     });
+  });
+
+  it('with sourceMaps, runs Node with --enable-source-maps', () => {
+    const { template } = synthStack({ sourceMaps: true });
+    expect(only(template, 'AWS::Lambda::Function').properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
   it('puts the created secret ARN into the config JSON through a Ref CloudFormation resolves', () => {
