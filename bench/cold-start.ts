@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { LAMBDA_BUNDLE } from '../infra/lambda-bundle.js';
+import { LAMBDA_BUNDLE, LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from '../infra/lambda-bundle.js';
 import { CONFIG_ENV } from '../lambda/config/environment.js';
 import { identityHash, targetFingerprint } from '../lambda/core/cached-token.js';
 import { credentialIdentity } from '../lambda/core/ports.js';
@@ -23,6 +23,8 @@ import { median, round } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN_PARAMETER = '/arcgis-token-vending/default/token';
+/** Marks the wrapper's result line among the function's own log lines. */
+const RESULT = 'BENCH_RESULT ';
 
 /** One rung of the ladder: a fresh process loading a bundle and doing part of a cold request. */
 export interface ColdStartRung {
@@ -73,10 +75,11 @@ export async function buildProbe(file: string, outdir: string): Promise<string> 
   return outfile;
 }
 
-function synthBundle(): string {
-  const out = join(tmpdir(), 'atv-bench-cdk.out');
+/** The function's bundle as `cdk synth` builds it, with the given extra context (e.g. sourceMaps=true). */
+function synthBundle(name: string, context: string[] = []): string {
+  const out = join(tmpdir(), `atv-bench-${name}.out`);
   rmSync(out, { recursive: true, force: true });
-  execFileSync(process.execPath, [join(root, 'node_modules/aws-cdk/bin/cdk'), 'synth', '-q', '-c', 'referer=https://apps.example.com', '-o', out], { cwd: root, stdio: 'ignore' });
+  execFileSync(process.execPath, [join(root, 'node_modules/aws-cdk/bin/cdk'), 'synth', '-q', '-c', 'referer=https://apps.example.com', ...context.flatMap((c) => ['-c', c]), '-o', out], { cwd: root, stdio: 'ignore' });
   const bundles = readdirSync(out)
     .filter((d) => d.startsWith('asset.'))
     .map((d) => join(out, d, 'index.mjs'))
@@ -103,7 +106,8 @@ function timeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: numb
 }
 
 export async function coldStart(runs = 10): Promise<ColdStartResult> {
-  const bundle = synthBundle();
+  const bundle = synthBundle('cdk');
+  const mappedBundle = synthBundle('cdk-source-maps', ['sourceMaps=true']);
   const aws = await startFakeAws();
   try {
     // A cached token in "SSM", stored as a previous container would have stored it.
@@ -117,22 +121,35 @@ export async function coldStart(runs = 10): Promise<ColdStartResult> {
         token: { token: 'bench-cached-token', expires: Date.now() + 3_000_000, ssl: true, issuedAt: Date.now() - 600_000, fingerprint: targetFingerprint(target), identity: identityHash(credentialIdentity({ kind: 'user', ...FAKE_LOGIN })), binding: { client: 'referer', referer: target.referer } },
       }),
     );
-    const bundleProbe = join(tmpdir(), 'atv-cold-probe.mjs');
-    writeFileSync(
-      bundleProbe,
-      `const t0 = performance.now();\nconst { handler } = await import(${JSON.stringify(bundle)});\nconst t1 = performance.now();\nconst r = await handler(${JSON.stringify(apiEvent())});\nconst t2 = performance.now();\nprocess.stdout.write(JSON.stringify({ statusCode: r.statusCode, source: JSON.parse(r.body).source, bootMs: t0, importMs: t1 - t0, requestMs: t2 - t1 }));\n`,
-    );
-    const env = {
+    // Each deployed variant is loaded by a small wrapper that times its phases. The function logs to
+    // stdout (as in Lambda), so the wrapper's result is the line that starts with RESULT.
+    const wrapper = (path: string, name: string) => {
+      const file = join(tmpdir(), `atv-cold-${name}.mjs`);
+      writeFileSync(
+        file,
+        `const t0 = performance.now();\nconst { handler } = await import(${JSON.stringify(path)});\nconst t1 = performance.now();\nconst r = await handler(${JSON.stringify(apiEvent())});\nconst t2 = performance.now();\nprocess.stdout.write('\\n${RESULT}' + JSON.stringify({ statusCode: r.statusCode, source: JSON.parse(r.body).source, bootMs: t0, importMs: t1 - t0, requestMs: t2 - t1 }) + '\\n');\n`,
+      );
+      return file;
+    };
+    const awsEnv = {
       PATH: process.env.PATH,
-      [CONFIG_ENV]: JSON.stringify({ targets: [{ name: 'default', url: target.url, referer: target.referer, secretId: SECRET_ID }] }),
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'AKIDBENCH',
       AWS_SECRET_ACCESS_KEY: 'fake-bench-secret',
       AWS_SESSION_TOKEN: 'fake-bench-session',
       AWS_ENDPOINT_URL_SSM: aws.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-      POWERTOOLS_LOG_LEVEL: 'WARN',
     };
+    // The function's own variables, as the construct sets them.
+    const functionEnv = {
+      ...awsEnv,
+      ...LAMBDA_RUNTIME_ENVIRONMENT,
+      [CONFIG_ENV]: JSON.stringify({ targets: [{ name: 'default', url: target.url, referer: target.referer, secretId: SECRET_ID }] }),
+    };
+    const deployed = [
+      { name: 'deployed bundle', does: 'the function as cdk synth bundles it, with its runtime variables, answering one request from the SSM cache', path: bundle, env: functionEnv },
+      { name: 'deployed bundle, sourceMaps on', does: 'the same with the sourceMaps option: the map shipped and NODE_OPTIONS=--enable-source-maps', path: mappedBundle, env: { ...functionEnv, NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } },
+    ].map((d, i) => ({ ...d, wrapper: wrapper(d.path, `bundle-${i}`), bundleKB: round(statSync(d.path).size / 1024, 1), ms: [] as number[] }));
     const probesDir = join(tmpdir(), 'atv-cold-probes');
     rmSync(probesDir, { recursive: true, force: true });
     mkdirSync(probesDir, { recursive: true });
@@ -141,39 +158,44 @@ export async function coldStart(runs = 10): Promise<ColdStartResult> {
       const path = await buildProbe(probe.file, probesDir);
       probes.push({ ...probe, path, bundleKB: round(statSync(path).size / 1024, 1), ms: [] as number[] });
     }
-    const probeEnv = { ...env, BENCH_PARAMETER: TOKEN_PARAMETER, BENCH_SECRET_ID: SECRET_ID };
+    const probeEnv = { ...awsEnv, BENCH_PARAMETER: TOKEN_PARAMETER, BENCH_SECRET_ID: SECRET_ID };
     const bare: number[] = [];
-    const cold: number[] = [];
     const phases = { bootMs: [] as number[], importMs: [] as number[], requestMs: [] as number[] };
     let answer = { statusCode: 0, source: '' };
     // Warm the file cache for every process measured.
-    await timeProcess(['-e', '0'], env);
+    await timeProcess(['-e', '0'], awsEnv);
     for (const probe of probes) await timeProcess([probe.path], probeEnv);
-    await timeProcess([bundleProbe], env);
-    // Interleaved, so a slower moment of the machine touches every rung alike.
+    for (const d of deployed) await timeProcess([d.wrapper], d.env);
+    // Interleaved, so a slower moment of the machine touches every row alike.
     for (let i = 0; i < runs; i++) {
-      bare.push((await timeProcess(['-e', '0'], env)).ms);
+      bare.push((await timeProcess(['-e', '0'], awsEnv)).ms);
       for (const probe of probes) {
         const run = await timeProcess([probe.path], probeEnv);
         if ((JSON.parse(run.stdout) as { ok: boolean }).ok !== true) throw new Error(`probe ${probe.file} did not complete its calls: ${run.stdout}`);
         probe.ms.push(run.ms);
       }
-      const run = await timeProcess([bundleProbe], env);
-      cold.push(run.ms);
-      const probed = JSON.parse(run.stdout) as typeof answer & { bootMs: number; importMs: number; requestMs: number };
-      answer = { statusCode: probed.statusCode, source: probed.source };
-      phases.bootMs.push(probed.bootMs);
-      phases.importMs.push(probed.importMs);
-      phases.requestMs.push(probed.requestMs);
+      for (const [index, d] of deployed.entries()) {
+        const run = await timeProcess([d.wrapper], d.env);
+        const line = run.stdout.split('\n').find((l) => l.startsWith(RESULT));
+        const probed = JSON.parse(line?.slice(RESULT.length) ?? '{}') as typeof answer & { bootMs: number; importMs: number; requestMs: number };
+        if (probed.statusCode !== 200 || probed.source !== 'cache') throw new Error(`${d.name} answered ${JSON.stringify(probed)}, not a cached token`);
+        d.ms.push(run.ms);
+        if (index === 0) {
+          answer = { statusCode: probed.statusCode, source: probed.source };
+          phases.bootMs.push(probed.bootMs);
+          phases.importMs.push(probed.importMs);
+          phases.requestMs.push(probed.requestMs);
+        }
+      }
     }
-    if (answer.statusCode !== 200 || answer.source !== 'cache') throw new Error(`the bundle answered ${JSON.stringify(answer)}, not a cached token`);
     const bytes = statSync(bundle).size;
     const bareMs = median(bare);
+    const cold = deployed[0]!.ms;
     const rung = (name: string, does: string, bundleKB: number | null, ms: number[]): ColdStartRung => ({ name, does, bundleKB, medianMs: round(median(ms), 1), ratio: round(median(ms) / bareMs, 2) });
     const ladder = [
       rung('node -e 0', 'starts Node and exits: the baseline', null, bare),
       ...probes.map((p) => rung(p.name, p.does, p.bundleKB, p.ms)),
-      rung('deployed bundle', 'the function as cdk synth bundles it, answering one request from the SSM cache', round(bytes / 1024, 1), cold),
+      ...deployed.map((d) => rung(d.name, d.does, d.bundleKB, d.ms)),
     ];
     return {
       bundleBytes: bytes,
