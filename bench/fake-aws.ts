@@ -10,6 +10,8 @@ export interface FakeAws {
   parameters: Map<string, string>;
   secrets: Map<string, string>;
   calls: Record<string, number>;
+  /** The Authorization header of the last call of each operation (to check who signed it, and how). */
+  authorizations: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -17,12 +19,14 @@ export async function startFakeAws(): Promise<FakeAws> {
   const parameters = new Map<string, string>();
   const secrets = new Map<string, string>();
   const calls: Record<string, number> = {};
+  const authorizations: Record<string, string> = {};
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const op = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
       calls[op] = (calls[op] ?? 0) + 1;
+      authorizations[op] = String(req.headers.authorization ?? '');
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'bench' });
@@ -54,6 +58,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     parameters,
     secrets,
     calls,
+    authorizations,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

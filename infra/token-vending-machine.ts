@@ -3,7 +3,7 @@
 // private endpoint, WAF), the schedule that keeps cached tokens fresh, and the alarms and logs an
 // operator needs. Every grant is set next to the setting that needs it, scoped to exact ARNs.
 import { join } from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKey,
@@ -181,6 +181,14 @@ export class TokenVendingMachine extends Construct {
     const auth = props.auth ?? { mode: 'iam' };
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
     checkSettings(props, auth, throttle);
+    for (const { secret } of deployment.targets) {
+      const keyRegion = secret.kind === 'imported' ? secret.kmsKeyArn?.split(':')[3] : undefined;
+      if (keyRegion !== undefined && !Token.isUnresolved(stack.region) && keyRegion !== stack.region) {
+        throw new ConfigurationError(
+          `Invalid configuration in ${props.configSource ?? 'TokenVendingMachine props'}: the secretKmsKeyArn of secret "${secret.name}" is in ${keyRegion}, but the stack deploys to ${stack.region}; a secret's KMS key is always in the secret's own Region. Give the key that encrypts the secret in ${stack.region} (aws secretsmanager describe-secret --secret-id ${secret.name} shows its KmsKeyId).`,
+        );
+      }
+    }
     const caBundle = props.caBundlePath === undefined ? undefined : validateCaBundle(props.caBundlePath);
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const tracing = props.tracing ?? false;

@@ -26,7 +26,7 @@ const PUT_HINT = (secretId: string): string =>
   `Store the credentials with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"username":"…","password":"…"}' (or '{"clientId":"…","clientSecret":"…"}')`;
 
 const CMK_HINT =
-  'If the secret is encrypted with a customer-managed KMS key, give that key\'s ARN as the target\'s secretKmsKeyArn in the deployment configuration (the stack then grants kms:Decrypt through Secrets Manager), and let the key policy allow IAM policies of this account.';
+  'If it is an existing secret encrypted with a customer-managed KMS key, give that key\'s ARN as the target\'s secretKmsKeyArn in the deployment configuration (the stack then grants kms:Decrypt through Secrets Manager), and let the key policy allow IAM policies of this account.';
 
 function describeSdkFailure(secretId: string, error: unknown): string {
   const name = error instanceof Error ? error.name : 'UnknownError';

@@ -1,7 +1,8 @@
 // Turns what doctor proved into the target to deploy: a service-configuration target
 // (lambda/config/schema.ts), validated by the same schema the function uses, and the equivalent
 // `npx cdk deploy -c …` line with the single-target context keys (infra/context.ts).
-import { DEFAULT_EXPIRATION_MINUTES, TargetSchema, type TargetInput } from '../config/schema.js';
+import { DEFAULT_EXPIRATION_MINUTES, TargetSchema, formatIssues, type TargetInput } from '../config/schema.js';
+import { ConfigurationError } from '../errors.js';
 import type { WorkingSetup } from './doctor-checks.js';
 
 export const DOCTOR_TARGET_NAME = 'default';
@@ -34,7 +35,10 @@ export function deployAdvice(working: WorkingSetup): DeployAdvice {
     ...(working.serviceUrl !== undefined ? { serviceUrl: working.serviceUrl } : {}),
   };
   // The same schema the function validates at cold start: a block doctor prints must deploy.
-  TargetSchema.parse(configuration);
+  const checked = TargetSchema.safeParse(configuration);
+  if (!checked.success) {
+    throw new ConfigurationError(`doctor built a target the function would refuse (a doctor bug; please report it):\n${formatIssues(checked.error.issues)}`);
+  }
 
   const context: Array<[string, string]> = [
     ['arcgisUrl', url],

@@ -55,7 +55,7 @@ describe('SecretsManagerCredentialSource', () => {
   it('explains access denied with the permission to grant', async () => {
     sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
     expect((await failure()).message).toBe(
-      'The function may not read secret "arcgis/main" (AccessDenied): grant its role secretsmanager:GetSecretValue on the secret. If the secret is encrypted with a customer-managed KMS key, give that key\'s ARN as the target\'s secretKmsKeyArn in the deployment configuration (the stack then grants kms:Decrypt through Secrets Manager), and let the key policy allow IAM policies of this account.',
+      'The function may not read secret "arcgis/main" (AccessDenied): grant its role secretsmanager:GetSecretValue on the secret. If it is an existing secret encrypted with a customer-managed KMS key, give that key\'s ARN as the target\'s secretKmsKeyArn in the deployment configuration (the stack then grants kms:Decrypt through Secrets Manager), and let the key policy allow IAM policies of this account.',
     );
   });
 
@@ -63,7 +63,7 @@ describe('SecretsManagerCredentialSource', () => {
     sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('Access to KMS is not allowed'), { name: 'DecryptionFailure' }));
     const error = await failure();
     expect(error.message).toBe(
-      'Secret "arcgis/main" could not be decrypted: the function\'s role needs kms:Decrypt on the secret\'s KMS key. If the secret is encrypted with a customer-managed KMS key, give that key\'s ARN as the target\'s secretKmsKeyArn in the deployment configuration (the stack then grants kms:Decrypt through Secrets Manager), and let the key policy allow IAM policies of this account.',
+      'Secret "arcgis/main" could not be decrypted: the function\'s role needs kms:Decrypt on the secret\'s KMS key. If it is an existing secret encrypted with a customer-managed KMS key, give that key\'s ARN as the target\'s secretKmsKeyArn in the deployment configuration (the stack then grants kms:Decrypt through Secrets Manager), and let the key policy allow IAM policies of this account.',
     );
   });
 

@@ -61,6 +61,14 @@ describe('cold-start probes', () => {
       expect({ file, ...result }).toEqual({ file, code: 0, stdout: '{"ok":true}' });
       const made = Object.fromEntries(Object.entries(aws.calls).map(([op, n]) => [op, n - (before[op] ?? 0)]).filter(([, n]) => n !== 0));
       expect({ file, made }).toEqual({ file, made: file === 'empty-module' ? {} : { GetParameter: 1, GetSecretValue: 1 } });
+      if (file !== 'empty-module') {
+        // SigV4 with the environment's key, scoped to the Region and each call's own service.
+        const scope = (service: string) => new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDPROBETEST/\\d{8}/eu-west-1/${service}/aws4_request, SignedHeaders=[a-z0-9;-]*\\bhost\\b[a-z0-9;-]*, Signature=[0-9a-f]{64}$`);
+        expect(aws.authorizations.GetParameter).toMatch(scope('ssm'));
+        expect(aws.authorizations.GetSecretValue).toMatch(scope('secretsmanager'));
+        delete aws.authorizations.GetParameter;
+        delete aws.authorizations.GetSecretValue;
+      }
     }
   });
 

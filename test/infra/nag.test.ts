@@ -55,10 +55,17 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings({ auth: { mode: 'apiKey', quotaPerDay: 10_000 }, vpcEndpointIds: ['vpce-0123456789abcdef0'] })).toEqual([]);
   });
 
-  it('has no unacknowledged finding with every option on: key, VPC, tracing, alarms by e-mail, accounts, WAF, caller-ip', () => {
+  it('has no unacknowledged finding with every option on: keys, VPC, tracing, source maps, alarms by e-mail, accounts, WAF, caller-ip', () => {
     expect(
       findings({
-        config: { targets: [...EXAMPLE_CONFIG.targets, { name: 'apps', url: 'https://www.arcgis.com', client: 'caller-ip' }] },
+        config: {
+          targets: [
+            ...EXAMPLE_CONFIG.targets,
+            { name: 'apps', url: 'https://www.arcgis.com', client: 'caller-ip' },
+            { name: 'keyed', url: 'https://www.arcgis.com', referer: 'https://apps.example.com', secretName: 'prod/keyed', secretKmsKeyArn: KEY_ARN },
+          ],
+        },
+        sourceMaps: true,
         kmsKeyArn: KEY_ARN,
         vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] },
         tracing: true,

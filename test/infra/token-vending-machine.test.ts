@@ -243,6 +243,14 @@ describe('TokenVendingMachine permissions', () => {
     });
   });
 
+  it('refuses a secret key from another Region than the stack\'s, before creating anything', () => {
+    const otherRegion = KEY_ARN.replace('eu-west-1', 'us-east-1');
+    const config = { targets: [{ name: 'enterprise', url: 'https://gis.example.com/portal', referer: 'https://apps.example.com', secretName: 'prod/arcgis', secretKmsKeyArn: otherRegion }] };
+    expect(() => synthStack({ config })).toThrow(
+      `Invalid configuration in TokenVendingMachine props: the secretKmsKeyArn of secret "prod/arcgis" is in us-east-1, but the stack deploys to eu-west-1; a secret's KMS key is always in the secret's own Region. Give the key that encrypts the secret in eu-west-1 (aws secretsmanager describe-secret --secret-id prod/arcgis shows its KmsKeyId).`,
+    );
+  });
+
   it('grants one Decrypt statement per secret key, naming each secret it decrypts once, beside the token key', () => {
     const secretKey = KEY_ARN.replace('1234abcd', '9999ffff');
     const config = {
