@@ -129,8 +129,9 @@ in Lambda, which passes credentials in environment variables, so the construct a
 env-only provider (\`lambda/handlers/lambda-credentials.ts\`): 410 KB, ratio 5.0. A CPU profile
 then showed classic zod building its schemas (~11 ms at every start, 93 KB): the runtime schemas
 moved to \`zod/mini\` (same messages, English locale only), 353 KB and about 15 ms less to import.
-It also showed \`--enable-source-maps\`, set on every deployment, parsing the 2 MB map at load: it
-became the opt-in \`sourceMaps\` setting. The profile of what is left spreads over Node's own
+Running the bundle with the function's own variables (the benchmark had left them out) showed
+\`--enable-source-maps\`, set on every deployment, parsing the 2 MB map at load: it became the
+opt-in \`sourceMaps\` setting. The profile of what is left spreads over Node's own
 HTTP/TLS/crypto modules, the SDK's middleware and endpoint resolution, and this service's schemas
 and Powertools logger, a few milliseconds each.
 
