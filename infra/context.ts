@@ -53,6 +53,7 @@ export const CONTEXT_KEYS = [
   'alarmTopicArn',
   'tracing',
   'sourceMaps',
+  'memorySize',
   'apiGatewayCloudWatchRole',
   'webAclArn',
 ] as const;
@@ -112,6 +113,7 @@ export function stackPropsFromContext(app: App | { node: ContextSource }, baseDi
   const alarmTopicArn = readString(node, 'alarmTopicArn');
   const tracing = readBoolean(node, 'tracing');
   const sourceMaps = readBoolean(node, 'sourceMaps');
+  const memorySize = readInteger(node, 'memorySize');
   const apiGatewayCloudWatchRole = readBoolean(node, 'apiGatewayCloudWatchRole');
   const webAclArn = readString(node, 'webAclArn');
 
@@ -130,6 +132,7 @@ export function stackPropsFromContext(app: App | { node: ContextSource }, baseDi
     ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
     ...(tracing === undefined ? {} : { tracing }),
     ...(sourceMaps === undefined ? {} : { sourceMaps }),
+    ...(memorySize === undefined ? {} : { memorySize }),
     ...(apiGatewayCloudWatchRole === undefined ? {} : { apiGatewayCloudWatchRole }),
     ...(webAclArn === undefined ? {} : { webAclArn }),
     ...(logRetention === undefined ? {} : { logRetention }),

@@ -57,6 +57,7 @@ import {
 } from './deployment-config.js';
 
 export const STAGE_NAME = 'v1';
+export const DEFAULT_MEMORY_MB = 256;
 
 
 export interface TokenVendingThrottle {
@@ -140,6 +141,12 @@ export interface TokenVendingMachineProps {
    * @default false
    */
   readonly sourceMaps?: boolean;
+  /**
+   * Function memory in MB (128-10240). Lambda gives CPU in proportion to memory, and a cold start
+   * is CPU-bound: more memory starts faster and costs more per millisecond.
+   * @default 256
+   */
+  readonly memorySize?: number;
   /** Retention of the function, access and execution log groups. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /**
@@ -290,7 +297,7 @@ export class TokenVendingMachine extends Construct {
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: Duration.seconds(30),
       role: this.role,
       logGroup,
@@ -670,6 +677,9 @@ function checkSettings(props: TokenVendingMachineProps, auth: TokenVendingAuth, 
   if (props.alarmEmail !== undefined && !EMAIL.test(props.alarmEmail)) fail('alarmEmail', `${JSON.stringify(props.alarmEmail)} is not an e-mail address.`);
   if (props.vpc === undefined && (props.vpcSubnets !== undefined || props.securityGroups !== undefined)) {
     fail('vpc', 'vpcSubnets and securityGroups need the vpc they belong to.');
+  }
+  if (props.memorySize !== undefined && !(Number.isSafeInteger(props.memorySize) && props.memorySize >= 128 && props.memorySize <= 10_240)) {
+    fail('memorySize', `${props.memorySize} is not a Lambda memory size: give a whole number of MB from 128 to 10240.`);
   }
   if (props.webAclArn !== undefined && !WEB_ACL_ARN.test(props.webAclArn)) {
     fail('webAclArn', `${JSON.stringify(props.webAclArn)} is not a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID).`);

@@ -119,6 +119,7 @@ describe('stackPropsFromContext: deployment settings', () => {
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
       tracing: 'true',
       sourceMaps: 'true',
+      memorySize: '512',
       apiGatewayCloudWatchRole: 'false',
       webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/api/0123',
     });
@@ -135,6 +136,7 @@ describe('stackPropsFromContext: deployment settings', () => {
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
       tracing: true,
       sourceMaps: true,
+      memorySize: 512,
       apiGatewayCloudWatchRole: false,
       webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/api/0123',
     });

@@ -68,6 +68,12 @@ describe('TokenVendingMachine function', () => {
     });
   });
 
+  it('gives the function the configured memory, and refuses a size Lambda does not offer', () => {
+    expect(only(synthStack({ memorySize: 1024 }).template, 'AWS::Lambda::Function').properties.MemorySize).toBe(1024);
+    expect(() => synthStack({ memorySize: 64 })).toThrow("Invalid setting 'memorySize': 64 is not a Lambda memory size: give a whole number of MB from 128 to 10240.");
+    expect(() => synthStack({ memorySize: 300.5 })).toThrow("Invalid setting 'memorySize': 300.5 is not a Lambda memory size: give a whole number of MB from 128 to 10240.");
+  });
+
   it('with sourceMaps, runs Node with --enable-source-maps', () => {
     const { template } = synthStack({ sourceMaps: true });
     expect(only(template, 'AWS::Lambda::Function').properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
