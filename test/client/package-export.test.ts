@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/lambda-bundle.js';
 import { startFakeApiGateway, type FakeApiGateway } from './fake-api-gateway.js';
+import { tokenAnswer } from './token-answers.js';
 
 const run = promisify(execFile);
 const CREDENTIALS = { accessKeyId: 'AKIDFAKEEXAMPLE', secretAccessKey: 'fake-secret-access-key-not-real', sessionToken: 'fake-session-token-not-real' };
@@ -41,26 +42,7 @@ describe('the compiled client package export', () => {
   });
 
   it('gets a token through a SigV4-verifying API Gateway stand-in', async () => {
-    const expires = Date.now() + 3_600_000;
-    gateway = await startFakeApiGateway({
-      region: 'eu-west-1',
-      credentials: CREDENTIALS,
-      respond: () => ({
-        status: 200,
-        body: {
-          token: 'fake-token-compiled',
-          expires,
-          expiresAt: new Date(expires).toISOString(),
-          ssl: true,
-          target: 'maps',
-          client: 'referer',
-          referer: 'https://apps.example.com',
-          usage: { header: 'X-Esri-Authorization', scheme: 'Bearer', parameter: 'token', refererHeader: 'https://apps.example.com', httpsOnly: true },
-          source: 'cache',
-          stale: false,
-        },
-      }),
-    });
+    gateway = await startFakeApiGateway({ region: 'eu-west-1', credentials: CREDENTIALS, respond: () => ({ status: 200, body: tokenAnswer({ token: 'fake-token-compiled', target: 'maps' }) }) });
     const out = await node(
       `import { getToken } from 'arcgis-token-vending/client';
        const answer = await getToken({ apiUrl: ${JSON.stringify(gateway.apiUrl)}, target: 'maps', region: 'eu-west-1', credentials: ${JSON.stringify(CREDENTIALS)} });

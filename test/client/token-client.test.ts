@@ -13,6 +13,7 @@ import {
   type TokenAnswer,
   type TokenClientOptions,
 } from '../../lambda/client/index.js';
+import { resetIssuedTokens, tokenAnswer } from './token-answers.js';
 import { startFakeApiGateway, type FakeApiGateway, type FakeCredentials, type GatewayAnswer, type GatewayRequest } from './fake-api-gateway.js';
 
 const REGION = 'eu-west-1';
@@ -20,27 +21,6 @@ const LONG_TERM: FakeCredentials = { accessKeyId: 'AKIDFAKEEXAMPLE', secretAcces
 const SESSION: FakeCredentials = { ...LONG_TERM, sessionToken: 'fake-session-token-not-real' };
 
 let gateway: FakeApiGateway;
-let issued = 0;
-
-/** A token answer as the service sends it; each call gets a new token. */
-function tokenAnswer(overrides: Partial<TokenAnswer> = {}): TokenAnswer {
-  issued += 1;
-  const expires = overrides.expires ?? Date.now() + 60 * 60_000;
-  return {
-    token: `fake-token-${issued}`,
-    expires,
-    expiresAt: new Date(expires).toISOString(),
-    ssl: true,
-    target: 'default',
-    client: 'referer',
-    referer: 'https://apps.example.com',
-    usage: { header: 'X-Esri-Authorization', scheme: 'Bearer', parameter: 'token', refererHeader: 'https://apps.example.com', httpsOnly: true },
-    source: 'cache',
-    stale: false,
-    ...overrides,
-  };
-}
-
 const INVALID_CREDENTIALS = {
   type: 'urn:arcgis-token-vending:problem:invalid-credentials',
   title: 'ArcGIS rejected the credentials',
@@ -74,7 +54,7 @@ function client(options: Partial<TokenClientOptions> = {}) {
 }
 
 beforeEach(() => {
-  issued = 0;
+  resetIssuedTokens();
 });
 afterEach(async () => {
   await gateway?.close();
