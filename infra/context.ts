@@ -101,42 +101,34 @@ export function stackPropsFromContext(app: App | { node: ContextSource }, baseDi
     configSource = 'CDK context';
   }
 
-  const logRetention = readRetention(node);
-  const throttle = readThrottle(node, 'throttleRateLimit', 'throttleBurstLimit', DEFAULT_THROTTLE);
-  const auth = readAuth(node);
-  const allowedAccounts = readList(node, 'allowedAccounts');
-  const vpcEndpointIds = readList(node, 'vpcEndpointIds');
-  const kmsKeyArn = readString(node, 'kmsKeyArn');
-  const vpc = readVpc(node);
-  const caBundlePath = readString(node, 'caBundlePath');
-  const alarmEmail = readString(node, 'alarmEmail');
-  const alarmTopicArn = readString(node, 'alarmTopicArn');
-  const tracing = readBoolean(node, 'tracing');
-  const sourceMaps = readBoolean(node, 'sourceMaps');
-  const memorySize = readInteger(node, 'memorySize');
-  const apiGatewayCloudWatchRole = readBoolean(node, 'apiGatewayCloudWatchRole');
-  const webAclArn = readString(node, 'webAclArn');
-
+  // Read in this order, so the first invalid key named is the same whatever else is wrong.
   return {
     stackName: readString(node, 'stackName') ?? DEFAULT_STACK_NAME,
     config,
     configSource,
-    ...(auth === undefined ? {} : { auth }),
-    ...(throttle === undefined ? {} : { throttle }),
-    ...(allowedAccounts === undefined ? {} : { allowedAccounts }),
-    ...(vpcEndpointIds === undefined ? {} : { vpcEndpointIds }),
-    ...(kmsKeyArn === undefined ? {} : { kmsKeyArn }),
-    ...(vpc === undefined ? {} : { vpc }),
-    ...(caBundlePath === undefined ? {} : { caBundlePath }),
-    ...(alarmEmail === undefined ? {} : { alarmEmail }),
-    ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
-    ...(tracing === undefined ? {} : { tracing }),
-    ...(sourceMaps === undefined ? {} : { sourceMaps }),
-    ...(memorySize === undefined ? {} : { memorySize }),
-    ...(apiGatewayCloudWatchRole === undefined ? {} : { apiGatewayCloudWatchRole }),
-    ...(webAclArn === undefined ? {} : { webAclArn }),
-    ...(logRetention === undefined ? {} : { logRetention }),
+    ...given({
+      logRetention: readRetention(node),
+      throttle: readThrottle(node, 'throttleRateLimit', 'throttleBurstLimit', DEFAULT_THROTTLE),
+      auth: readAuth(node),
+      allowedAccounts: readList(node, 'allowedAccounts'),
+      vpcEndpointIds: readList(node, 'vpcEndpointIds'),
+      kmsKeyArn: readString(node, 'kmsKeyArn'),
+      vpc: readVpc(node),
+      caBundlePath: readString(node, 'caBundlePath'),
+      alarmEmail: readString(node, 'alarmEmail'),
+      alarmTopicArn: readString(node, 'alarmTopicArn'),
+      tracing: readBoolean(node, 'tracing'),
+      sourceMaps: readBoolean(node, 'sourceMaps'),
+      memorySize: readInteger(node, 'memorySize'),
+      apiGatewayCloudWatchRole: readBoolean(node, 'apiGatewayCloudWatchRole'),
+      webAclArn: readString(node, 'webAclArn'),
+    }),
   };
+}
+
+/** The entries whose value was given: a key without a value is left out, not set to undefined. */
+function given<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 function singleTargetConfig(node: ContextSource): DeploymentConfig {
@@ -147,27 +139,22 @@ function singleTargetConfig(node: ContextSource): DeploymentConfig {
       "Missing context 'referer': ArcGIS binds a referer token to the app that sends it. Give -c referer=https://your-app.example.com (the URL apps send as Referer) or choose -c client=ip -c ip=<address of the machine that uses the token>, or give several targets in a file with -c config=examples/targets.json.",
     );
   }
-  const ip = readString(node, 'ip');
-  const expirationMinutes = readInteger(node, 'expirationMinutes');
-  const secretName = readString(node, 'secretName');
-  const secretKmsKeyArn = readString(node, 'secretKmsKeyArn');
-  const scheduleMinutes = readInteger(node, 'scheduleMinutes');
-  const parameterPrefix = readString(node, 'parameterPrefix');
   return {
     targets: [
       {
         name: readString(node, 'targetName') ?? DEFAULT_TARGET_NAME,
         url: readString(node, 'arcgisUrl') ?? DEFAULT_ARCGIS_URL,
         client,
-        ...(referer === undefined ? {} : { referer }),
-        ...(ip === undefined ? {} : { ip }),
-        ...(expirationMinutes === undefined ? {} : { expirationMinutes }),
-        ...(secretName === undefined ? {} : { secretName }),
-        ...(secretKmsKeyArn === undefined ? {} : { secretKmsKeyArn }),
+        ...given({
+          referer,
+          ip: readString(node, 'ip'),
+          expirationMinutes: readInteger(node, 'expirationMinutes'),
+          secretName: readString(node, 'secretName'),
+          secretKmsKeyArn: readString(node, 'secretKmsKeyArn'),
+        }),
       },
     ],
-    ...(scheduleMinutes === undefined ? {} : { scheduleIntervalMinutes: scheduleMinutes }),
-    ...(parameterPrefix === undefined ? {} : { parameterPrefix }),
+    ...given({ scheduleIntervalMinutes: readInteger(node, 'scheduleMinutes'), parameterPrefix: readString(node, 'parameterPrefix') }),
   };
 }
 
