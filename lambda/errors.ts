@@ -78,7 +78,7 @@ export class ArcGisRefusedError extends TokenVendingError {
     readonly arcgis: ArcGisErrorInfo,
     hint: string,
   ) {
-    super(`${arcgis.url} answered error ${arcgis.code} "${describe(arcgis)}". ${hint}`);
+    super(`${arcgis.url} answered ${quoteArcGisError(arcgis)}. ${hint}`);
   }
 
   override extensions(): Record<string, unknown> {
@@ -187,8 +187,9 @@ export class ScheduledRefreshError extends Error {
   }
 }
 
-function describe(info: ArcGisErrorInfo): string {
-  return [info.message, ...info.details].filter((part) => part.length > 0).join(' / ');
+/** ArcGIS's error as every message quotes it: error 400 "Unable to generate token. / Invalid username or password." */
+export function quoteArcGisError(info: Pick<ArcGisErrorInfo, 'code' | 'message' | 'details'>): string {
+  return `error ${info.code} "${[info.message, ...info.details].filter((part) => part.length > 0).join(' / ')}"`;
 }
 
 /** "Name: message" for logs; safe because no error this service builds holds a secret. */

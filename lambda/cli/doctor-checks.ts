@@ -14,6 +14,7 @@ import {
   InvalidCredentialsError,
   TokenEndpointNotFoundError,
   describeError,
+  quoteArcGisError,
 } from '../errors.js';
 import { discoverTokenSite, isArcGisOnlineHost, parseSiteUrl, type TokenSite } from '../arcgis/discovery.js';
 import { exchangeForServerToken } from '../arcgis/exchange-token.js';
@@ -519,7 +520,7 @@ function loginFailure(mode: ModeResult, error: unknown, site: SiteSummary): { ou
       code: error.arcgis.code,
       finding: {
         verdict: 'fail',
-        summary: `${label}: ArcGIS rejected the credentials (error ${error.arcgis.code} "${[error.arcgis.message, ...error.arcgis.details].join(' / ')}")`,
+        summary: `${label}: ArcGIS rejected the credentials (${quoteArcGisError(error.arcgis)})`,
         cause:
           'Wrong user name or password (user names are case-sensitive), or an unknown, locked or disabled account, or one not allowed to generate tokens. Accounts that sign in through SAML, ADFS or IWA (enterprise logins) cannot use generateToken at all.',
         fix: `Check the user name and password of a built-in ArcGIS account (sign in with it at ${site.kind === 'server' || site.kind === 'admin' ? 'the server' : 'the portal'} to be sure). For an enterprise login, use app credentials instead (--client-id). Doctor stopped after this one failed login, so the account cannot be locked by it.`,
@@ -528,7 +529,7 @@ function loginFailure(mode: ModeResult, error: unknown, site: SiteSummary): { ou
   }
   if (error instanceof ArcGisRefusedError) {
     const info = error.arcgis;
-    const said = `error ${info.code} "${[info.message, ...info.details].join(' / ')}"`;
+    const said = quoteArcGisError(info);
     if (info.code === 201) {
       const byMode: Record<string, Pick<Finding, 'cause' | 'fix'>> = {
         referer: { cause: `ArcGIS could not bind the token to the referer ${mode.referer}.`, fix: 'Give --referer as a plain https:// base URL (no path, query or fragment), or use client=ip with --ip.' },
@@ -569,7 +570,7 @@ function appFailure(error: unknown, oauthUrl: string): { outcome: ModeOutcome; c
       code: error.arcgis.code,
       finding: {
         verdict: 'fail',
-        summary: `ArcGIS rejected the app credentials (error ${error.arcgis.code} "${[error.arcgis.message, ...error.arcgis.details].join(' / ')}")`,
+        summary: `ArcGIS rejected the app credentials (${quoteArcGisError(error.arcgis)})`,
         cause: 'The client id or client secret is wrong, or the application was deleted or its secret reset.',
         fix: "Copy both from the application item's Settings → Credentials in the portal, and run doctor again with --client-id and ARCGIS_CLIENT_SECRET.",
       },
@@ -612,7 +613,7 @@ function httpsFinding(site: SiteSummary, options: DoctorOptions, token: IssuedTo
 function exchangeFailure(serverUrl: string, error: unknown, mode: ModeResult): Finding {
   if (error instanceof ArcGisRefusedError) {
     const info = error.arcgis;
-    const said = `error ${info.code} "${[info.message, ...info.details].join(' / ')}"`;
+    const said = quoteArcGisError(info);
     if (info.code === 498 || info.code === 499) {
       return {
         verdict: 'fail',
@@ -635,7 +636,7 @@ function serviceFailure(serviceUrl: string, error: unknown, site: SiteSummary, m
   const serviceRoot = parseSiteUrl(serviceUrl).root;
   if (error instanceof ArcGisRefusedError) {
     const info = error.arcgis;
-    const said = `error ${info.code} "${[info.message, ...info.details].join(' / ')}"`;
+    const said = quoteArcGisError(info);
     if (info.code === 498) {
       return {
         verdict: 'fail',

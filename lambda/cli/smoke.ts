@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { errorInfo } from '../arcgis/token-response.js';
 import { createTokenClient, TokenClientError, TokenProblemError, type AwsCredentials, type TokenAnswer } from '../client/index.js';
 import { regionFromApiUrl, tokenEndpoint, tokenUrl } from '../client/token-endpoint.js';
+import { quoteArcGisError } from '../errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -244,8 +245,8 @@ async function checkOnService(service: URL, answer: TokenAnswer): Promise<Verdic
   const info = json === undefined ? undefined : errorInfo(json, { url: `${service.origin}${service.pathname}`, status, contentType, body });
   const code = info?.code ?? (status === 498 || status === 499 ? status : undefined);
   if (code !== undefined) {
-    const said = info !== undefined ? [info.message, ...info.details].filter((part) => part.length > 0).join(' / ') : `HTTP ${status}`;
-    return { ok: false, lines: [`failed     ArcGIS answered error ${code} "${said}"`, ...serviceHint(code, answer).map((line) => `why        ${line}`)] };
+    const said = info !== undefined ? quoteArcGisError(info) : `error ${code} "HTTP ${status}"`;
+    return { ok: false, lines: [`failed     ArcGIS answered ${said}`, ...serviceHint(code, answer).map((line) => `why        ${line}`)] };
   }
   if (json === undefined || status !== 200) {
     const what = /html/i.test(contentType) || /^\s*</.test(body) ? 'an HTML page' : 'a body that is not JSON';
