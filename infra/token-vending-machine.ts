@@ -469,15 +469,15 @@ export class TokenVendingMachine extends Construct {
       } else {
         const existing = imported.get(secret.name);
         construct = existing ?? Secret.fromSecretNameV2(this, `ImportedSecret${imported.size}`, secret.name);
+        // A secret imported by name has a partial ARN; Secrets Manager appends "-" and 6 random characters.
+        const arnPattern = construct.secretFullArn ?? `${construct.secretArn}-??????`;
         if (existing === undefined) {
           imported.set(secret.name, construct);
-          // A secret imported by name has a partial ARN; Secrets Manager appends "-" and 6 random characters.
-          secretArns.push(construct.secretFullArn ?? `${construct.secretArn}-??????`);
+          secretArns.push(arnPattern);
         }
         if (secret.kmsKeyArn !== undefined) {
           const arns = secretKeys.get(secret.kmsKeyArn) ?? new Set<string>();
-          arns.add(construct.secretFullArn ?? `${construct.secretArn}-??????`);
-          secretKeys.set(secret.kmsKeyArn, arns);
+          secretKeys.set(secret.kmsKeyArn, arns.add(arnPattern));
         }
         secretIds.push(secret.name);
       }
