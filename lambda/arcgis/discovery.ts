@@ -7,7 +7,7 @@
 import type { SiteKind } from '../config/schema.js';
 import { ArcGisBadResponseError, ArcGisUnreachableError, TokenEndpointNotFoundError, type DiscoveryAttempt } from '../errors.js';
 import { getJson, postForm, type HttpAnswer, type HttpOptions } from './http.js';
-import { errorInfo, parseJson } from './token-response.js';
+import { errorInfo, looksLikeHtml, parseJson } from './token-response.js';
 
 export interface TokenSite {
   kind: SiteKind;
@@ -180,7 +180,7 @@ async function attempt(url: string, send: () => Promise<HttpAnswer>, trail: Trai
   try {
     json = parseJson(answer);
   } catch {
-    const html = /^\s*</.test(answer.body) || /html/i.test(answer.contentType);
+    const html = looksLikeHtml(answer.body, answer.contentType);
     entry.outcome = `HTTP ${answer.status} ${html ? 'HTML page' : 'not JSON'}`;
     return undefined;
   }

@@ -133,7 +133,7 @@ const TLS_CODES = new Set([
 /** Maps a fetch failure (undici puts the system error on `cause`) to an actionable message. */
 function unreachable(url: string, error: unknown, timeoutMs: number): ArcGisUnreachableError {
   const host = safeHost(url);
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+  if (isTimeout(error)) {
     return new ArcGisUnreachableError(`${url} did not answer within ${timeoutMs} ms. Check that ${host} is up and reachable from the function (VPC, firewall), or raise requestTimeoutMs.`, { cause: error });
   }
   const code = errorCode(error);
@@ -149,7 +149,13 @@ function unreachable(url: string, error: unknown, timeoutMs: number): ArcGisUnre
   return new ArcGisUnreachableError(`${url} could not be reached (${code ?? (error instanceof Error ? error.message : 'unknown error')}). Check that ${host} is up and reachable from the function.`, { cause: error });
 }
 
-function errorCode(error: unknown): string | undefined {
+/** Whether fetch gave up because its time ran out (AbortSignal.timeout, or an abort). */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/** The system error code (ENOTFOUND, ECONNREFUSED, a TLS code…) on the error or its causes. */
+export function errorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     const code = (current as Error & { code?: unknown }).code;
     if (typeof code === 'string') return code;

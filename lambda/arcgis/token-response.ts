@@ -112,6 +112,11 @@ export function clockSkew(answer: Pick<HttpAnswer, 'serverDate'>, now: number): 
   return Math.abs(skew) > SKEW_TOLERANCE_MS && Math.abs(skew) < MAX_CREDIBLE_SKEW_MS ? skew : 0;
 }
 
+/** A web page rather than an API answer: a login form, an error page, a web adaptor's 404. */
+export function looksLikeHtml(body: string, contentType: string): boolean {
+  return /^\s*</.test(body) || /html/i.test(contentType);
+}
+
 /** The answer's JSON, or a typed error saying what came instead (HTML page, garbage, empty body). */
 export function parseJson(answer: HttpAnswer): unknown {
   try {
@@ -121,7 +126,7 @@ export function parseJson(answer: HttpAnswer): unknown {
     if (answer.status === 498 || answer.status === 499) {
       throw refusal({ url: answer.url, code: answer.status, message: answer.status === 498 ? 'Invalid Token' : 'Token Required', details: [] });
     }
-    const html = /^\s*</.test(answer.body) || /html/i.test(answer.contentType);
+    const html = looksLikeHtml(answer.body, answer.contentType);
     const what = html ? 'an HTML page' : answer.body.trim().length === 0 ? 'an empty body' : `a body that is not JSON (${Buffer.byteLength(answer.body)} bytes)`;
     throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${nonJsonHint(answer.status, html)}`, answer.status);
   }

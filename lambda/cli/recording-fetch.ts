@@ -3,8 +3,8 @@
 // safe to print: form fields and headers pass through an allow-list (a password, client secret or
 // token becomes "(hidden)" or its length), and a token answer is reduced to its length and expiry.
 import type { FetchLike } from '../arcgis/http.js';
-import { MAX_RESPONSE_BYTES, readBodyUpTo } from '../arcgis/http.js';
-import { errorInfo } from '../arcgis/token-response.js';
+import { MAX_RESPONSE_BYTES, errorCode, isTimeout, readBodyUpTo } from '../arcgis/http.js';
+import { errorInfo, looksLikeHtml } from '../arcgis/token-response.js';
 
 export interface RecordedExchange {
   method: string;
@@ -92,7 +92,7 @@ async function describeResponse(response: Response, exchange: RecordedExchange):
   try {
     json = JSON.parse(body);
   } catch {
-    if (/^\s*</.test(body) || /html/i.test(response.headers.get('content-type') ?? '')) {
+    if (looksLikeHtml(body, response.headers.get('content-type') ?? '')) {
       const title = /<title>([^<]{1,80})<\/title>/i.exec(body)?.[1]?.trim();
       return title ? `HTML page "${title}"` : 'HTML page';
     }
@@ -129,10 +129,6 @@ function describeJson(json: unknown): string {
 }
 
 function failureReason(error: unknown): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return error instanceof Error ? error.message : 'unknown error';
+  if (isTimeout(error)) return 'timed out';
+  return errorCode(error) ?? (error instanceof Error ? error.message : 'unknown error');
 }

@@ -6,7 +6,7 @@
 // failed, 2 bad usage.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { errorInfo } from '../arcgis/token-response.js';
+import { errorInfo, looksLikeHtml } from '../arcgis/token-response.js';
 import { createTokenClient, TokenClientError, TokenProblemError, type AwsCredentials, type TokenAnswer } from '../client/index.js';
 import { regionFromApiUrl, tokenEndpoint, tokenUrl } from '../client/token-endpoint.js';
 import { quoteArcGisError } from '../errors.js';
@@ -249,7 +249,7 @@ async function checkOnService(service: URL, answer: TokenAnswer): Promise<Verdic
     return { ok: false, lines: [`failed     ArcGIS answered ${said}`, ...serviceHint(code, answer).map((line) => `why        ${line}`)] };
   }
   if (json === undefined || status !== 200) {
-    const what = /html/i.test(contentType) || /^\s*</.test(body) ? 'an HTML page' : 'a body that is not JSON';
+    const what = looksLikeHtml(body, contentType) ? 'an HTML page' : 'a body that is not JSON';
     return {
       ok: false,
       lines: [`failed     HTTP ${status} with ${json === undefined ? what : 'JSON'}: use the service's REST URL (…/rest/services/NAME/FeatureServer/0), not a page`],
