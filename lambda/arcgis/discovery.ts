@@ -77,12 +77,19 @@ interface AuthInfo {
   isTokenBasedSecurity?: boolean;
 }
 
+const PORTAL_TOKEN_PATH = /\/sharing(\/rest)?\/generatetoken$/i;
+
+/** The portal a sharing/rest/generateToken URL belongs to (https://host/portal); other URLs unchanged. */
+export function portalRoot(tokenUrl: string): string {
+  return tokenUrl.replace(PORTAL_TOKEN_PATH, '');
+}
+
 export async function discoverTokenSite(configured: string, kind: SiteKind | undefined, http: HttpOptions): Promise<TokenSite> {
   const parsed = parseSiteUrl(configured);
   const { root } = parsed;
   const log: Trail = { attempts: [] };
   const { attempts } = log;
-  const portalSite = (tokenUrl: string, via: string): TokenSite => ({ kind: 'portal', tokenUrl, oauthUrl: `${tokenUrl.replace(/\/sharing(\/rest)?\/generatetoken$/i, '')}/sharing/rest/oauth2/token`, via });
+  const portalSite = (tokenUrl: string, via: string): TokenSite => ({ kind: 'portal', tokenUrl, oauthUrl: `${portalRoot(tokenUrl)}/sharing/rest/oauth2/token`, via });
 
   if (parsed.tokenUrl !== undefined && kind !== 'federated') {
     const resolved = kind ?? parsed.hint ?? 'server';
@@ -104,7 +111,7 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
         // ArcGIS Online's hosted servers name www.arcgis.com as owner; its tokens work on them directly.
         if (owning !== undefined && !isArcGisOnlineHost(new URL(owning).hostname)) {
           // The OAuth endpoint sits beside the portal's generateToken that rest/info names (same scheme and host).
-          const oauthUrl = /\/sharing(\/rest)?\/generatetoken$/i.test(tokenUrl) ? tokenUrl.replace(/\/sharing(\/rest)?\/generatetoken$/i, '/sharing/rest/oauth2/token') : `${owning.replace(/\/+$/, '')}/sharing/rest/oauth2/token`;
+          const oauthUrl = PORTAL_TOKEN_PATH.test(tokenUrl) ? `${portalRoot(tokenUrl)}/sharing/rest/oauth2/token` : `${owning.replace(/\/+$/, '')}/sharing/rest/oauth2/token`;
           return { kind: 'federated', tokenUrl, oauthUrl, serverUrl: root, via: `${root}/rest/info: federated with ${owning}` };
         }
         if (kind === 'federated') {

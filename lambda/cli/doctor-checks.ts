@@ -16,7 +16,7 @@ import {
   describeError,
   quoteArcGisError,
 } from '../errors.js';
-import { discoverTokenSite, isArcGisOnlineHost, parseSiteUrl, type TokenSite } from '../arcgis/discovery.js';
+import { discoverTokenSite, isArcGisOnlineHost, parseSiteUrl, portalRoot, type TokenSite } from '../arcgis/discovery.js';
 import { exchangeForServerToken } from '../arcgis/exchange-token.js';
 import { generateToken } from '../arcgis/generate-token.js';
 import { postForm, type FetchLike } from '../arcgis/http.js';
@@ -360,10 +360,6 @@ function describeSite(site: TokenSite): string {
     case 'federated':
       return `an ArcGIS Server federated with the portal ${portalRoot(site.tokenUrl)}`;
   }
-}
-
-function portalRoot(tokenUrl: string): string {
-  return tokenUrl.replace(/\/sharing(\/rest)?\/generatetoken$/i, '');
 }
 
 function discoveryFailure(url: string, error: unknown, requests: RecordedExchange[]): Finding {
