@@ -17,7 +17,7 @@ import {
   UnknownTargetError,
   describeError,
 } from '../errors.js';
-import { METRIC } from '../observability/metric-names.js';
+import { ARCGIS_CODE_DIMENSION, METRIC } from '../observability/metric-names.js';
 import { CachingCredentialSource } from './caching-credentials.js';
 import { identityHash, targetFingerprint, type CachedToken, type LoginFailure, type TargetState } from './cached-token.js';
 import {
@@ -339,7 +339,7 @@ export class TokenService {
         binding: stripUndefined(issued.binding),
       };
     } catch (error) {
-      this.metrics.count(METRIC.arcgisErrors, target.name, { ArcGisCode: arcgisCodeOf(error) });
+      this.metrics.count(METRIC.arcgisErrors, target.name, { [ARCGIS_CODE_DIMENSION]: arcgisCodeOf(error) });
       if (error instanceof InvalidCredentialsError) await this.recordRejection(target, version, error);
       throw error;
     }
