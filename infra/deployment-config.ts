@@ -13,7 +13,7 @@ import { CONFIG_ENV, MAX_CONFIG_ENV_BYTES } from '../lambda/config/environment.j
 import {
   ServiceConfigSchema,
   formatIssues,
-  parseServiceConfig,
+  withDefaultTarget,
   type ServiceConfig,
   type ServiceConfigInput,
   type TargetInput,
@@ -141,12 +141,11 @@ export function validateDeploymentConfig(input: unknown, source: string): Valida
   }
 
   const result = ServiceConfigSchema.safeParse(candidate);
-  const lines = [...(result.success ? [] : [formatIssues(result.error.issues)]), ...extraIssues];
-  if (lines.length > 0) {
+  if (!result.success || extraIssues.length > 0) {
+    const lines = [...(result.success ? [] : [formatIssues(result.error.issues)]), ...extraIssues];
     throw new ConfigurationError(`Invalid configuration in ${source}:\n${lines.join('\n')}`);
   }
-  // Cannot throw now: the same schema just accepted the candidate. It applies the defaults.
-  const config = parseServiceConfig(candidate, source);
+  const config = withDefaultTarget(result.data);
 
   checkSchedule(config, source);
 

@@ -158,7 +158,11 @@ export function parseServiceConfig(input: unknown, source: string): ServiceConfi
   if (!result.success) {
     throw new ConfigurationError(`Invalid configuration in ${source}:\n${formatIssues(result.error.issues)}`);
   }
-  const config = result.data;
+  return withDefaultTarget(result.data);
+}
+
+/** A configuration the schema accepted, with `defaultTarget` filled in: the first target unless named. */
+export function withDefaultTarget(config: z.output<typeof ServiceConfigSchema>): ServiceConfig {
   return { ...config, defaultTarget: config.defaultTarget ?? config.targets[0]!.name };
 }
 
