@@ -19,6 +19,11 @@ export abstract class TokenVendingError extends Error {
   extensions(): Record<string, unknown> {
     return {};
   }
+
+  /** Extra HTTP headers the answer needs (Allow on a 405, Retry-After on a 503). */
+  headers(): Record<string, string> {
+    return {};
+  }
 }
 
 /** The service itself is set up wrongly: a missing or invalid setting. */
@@ -56,6 +61,10 @@ export class MethodNotAllowedError extends TokenVendingError {
   readonly status = 405;
   readonly slug = 'method-not-allowed';
   readonly title = 'Method not allowed';
+
+  override headers(): Record<string, string> {
+    return { allow: 'GET' };
+  }
 }
 
 export interface ArcGisErrorInfo {
@@ -175,6 +184,11 @@ export class LoginPausedError extends TokenVendingError {
 
   override extensions(): Record<string, unknown> {
     return { retryAt: new Date(this.retryAt).toISOString(), arcgisCode: this.reason.code, arcgisMessage: this.reason.message };
+  }
+
+  /** Seconds until the pause ends, counted when the answer is built. */
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(Math.max(1, Math.ceil((this.retryAt - Date.now()) / 1000))) };
   }
 }
 

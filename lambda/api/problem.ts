@@ -1,7 +1,7 @@
 // The one place where errors become answers: RFC 9457 problem documents. A TokenVendingError
 // carries its own status, type and safe message; anything else is a bug, answered with a generic
 // 500 whose detail points to the logs rather than echoing internal text.
-import { LoginPausedError, TokenVendingError, describeError } from '../errors.js';
+import { TokenVendingError, describeError } from '../errors.js';
 import type { Log } from '../core/ports.js';
 import { jsonResponse, type HttpResponse } from './http-response.js';
 
@@ -31,9 +31,7 @@ export function problemResponse(error: unknown, log: Log, context: ProblemContex
       },
       'application/problem+json',
     );
-    if (error instanceof LoginPausedError) {
-      response.headers['retry-after'] = String(Math.max(1, Math.ceil((error.retryAt - Date.now()) / 1000)));
-    }
+    Object.assign(response.headers, error.headers());
     return response;
   }
   log.error('unexpected error', { target: context.target, error: describeError(error) });

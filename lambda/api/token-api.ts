@@ -55,10 +55,7 @@ export function createTokenApi(deps: { service: TokenService; log: Log }): Token
   return async (request) => {
     try {
       if (request.method !== 'GET') {
-        const refused = new MethodNotAllowedError(`${request.method} is not supported: use GET ${request.path}.`);
-        const response = problemResponse(refused, deps.log, { instance: request.path, requestId: request.requestId, target: request.targetName });
-        response.headers.allow = 'GET';
-        return response;
+        throw new MethodNotAllowedError(`${request.method} is not supported: use GET ${request.path}.`);
       }
       const query = parseTokenQuery(request.query);
       const served = await deps.service.getToken(request.targetName, query.minValiditySeconds, { callerIp: request.callerIp });
