@@ -54,18 +54,17 @@ export class ArcGisTokenIssuer implements TokenIssuer {
     const http = { ...this.http(), now: this.now };
 
     let base: IssuedToken;
-    let binding: TokenBinding;
+    // App tokens carry no binding; user tokens the client mode they were asked for.
+    const binding: TokenBinding = credentials.kind === 'user' ? userBinding(request) : { client: 'none' };
     const portalKey = site.kind === 'federated' ? JSON.stringify([site.tokenUrl, credentialIdentity(credentials), request.client, request.referer ?? null, request.ip ?? null, target.expirationMinutes]) : undefined;
     const reusable = portalKey === undefined ? undefined : this.portalTokens.get(portalKey);
     if (reusable !== undefined && reusable.token.expires - this.now() > (reusable.token.expires - reusable.issuedAt) / 2) {
       base = reusable.token;
-      binding = credentials.kind === 'user' ? userBinding(request) : { client: 'none' };
     } else if (credentials.kind === 'user') {
       base = await generateToken(
         { tokenUrl: site.tokenUrl, username: credentials.username, password: credentials.password, client: request.client, referer: request.referer, ip: request.ip, expirationMinutes: target.expirationMinutes },
         http,
       );
-      binding = userBinding(request);
     } else {
       if (site.oauthUrl === undefined) {
         throw new ConfigurationError(
@@ -73,7 +72,6 @@ export class ArcGisTokenIssuer implements TokenIssuer {
         );
       }
       base = await appToken({ oauthUrl: site.oauthUrl, clientId: credentials.clientId, clientSecret: credentials.clientSecret, expirationMinutes: target.expirationMinutes }, http);
-      binding = { client: 'none' };
     }
 
     if (portalKey !== undefined && base !== reusable?.token) this.portalTokens.set(portalKey, { token: base, issuedAt: this.now() });

@@ -1,6 +1,6 @@
 // generateToken with a user name and password, as ArcGIS documents it: POST, form-encoded, f=json.
 import type { ClientMode } from '../config/schema.js';
-import { postForm, type FetchLike } from './http.js';
+import { postForm, type HttpOptions } from './http.js';
 import { parseTokenAnswer, type IssuedToken } from './token-response.js';
 
 export interface GenerateTokenRequest {
@@ -13,11 +13,7 @@ export interface GenerateTokenRequest {
   expirationMinutes: number;
 }
 
-export interface GenerateTokenOptions {
-  timeoutMs: number;
-  now: () => number;
-  fetch?: FetchLike;
-}
+export type GenerateTokenOptions = HttpOptions & { now: () => number };
 
 export function generateTokenForm(request: GenerateTokenRequest): URLSearchParams {
   const form = new URLSearchParams({
@@ -34,6 +30,6 @@ export function generateTokenForm(request: GenerateTokenRequest): URLSearchParam
 }
 
 export async function generateToken(request: GenerateTokenRequest, options: GenerateTokenOptions): Promise<IssuedToken> {
-  const answer = await postForm(request.tokenUrl, generateTokenForm(request), { timeoutMs: options.timeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const answer = await postForm(request.tokenUrl, generateTokenForm(request), options);
   return parseTokenAnswer(answer, options.now());
 }
