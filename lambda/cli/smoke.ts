@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { errorInfo, looksLikeHtml } from '../arcgis/token-response.js';
 import { createTokenClient, TokenClientError, TokenProblemError, type AwsCredentials, type TokenAnswer } from '../client/index.js';
-import { regionFromApiUrl, tokenEndpoint, tokenUrl } from '../client/token-endpoint.js';
+import { checkTokenRequest, isHttpsOrLoopback, regionFromApiUrl, tokenEndpoint, tokenUrl } from '../client/token-endpoint.js';
 import { quoteArcGisError } from '../errors.js';
 
 export const EXIT_OK = 0;
@@ -145,7 +145,7 @@ function parseSmokeArgs(argv: readonly string[]): SmokeArgs | 'help' {
   const rawValidity = values['min-validity'] as string | undefined;
   if (rawValidity !== undefined && !/^\d+$/.test(rawValidity)) throw new UsageError(`--min-validity must be a whole number of seconds, got "${rawValidity}".`);
   const minValidity = rawValidity === undefined ? undefined : Number(rawValidity);
-  tokenUrl(endpoint, target, minValidity); // refuses a bad target name
+  checkTokenRequest(target, minValidity); // refuses a bad target name
   return { api, target, minValidity, service: serviceUrl(values['service'] as string | undefined), region: values['region'] as string | undefined };
 }
 
@@ -158,7 +158,7 @@ function serviceUrl(value: string | undefined): URL | undefined {
     throw new UsageError(`--service "${value}" is not a URL.`);
   }
   // The token goes to this URL: never in clear, except to a service on this machine.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))) {
+  if (!isHttpsOrLoopback(url)) {
     throw new UsageError(`--service must use https:// (http:// only to 127.0.0.1 or localhost), got ${url.protocol}//${url.host}.`);
   }
   return url;

@@ -7,7 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { TokenAnswerError, TokenClientConfigError, TokenProblemError, TokenRequestError } from './errors.js';
 import { createRequestSigner, type AwsCredentials, type RequestSigner } from './request-signer.js';
 import { problemFromAnswer, tokenAnswerSchema, type TokenAnswer } from './token-answer.js';
-import { regionFromApiUrl, tokenEndpoint, tokenUrl } from './token-endpoint.js';
+import { checkTokenRequest, regionFromApiUrl, tokenEndpoint, tokenUrl } from './token-endpoint.js';
 
 export interface TokenClientOptions {
   /** The stack's ApiUrl output (https://API_ID.execute-api.REGION.amazonaws.com/v1/token) or its stage URL (…/v1). */
@@ -65,7 +65,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   return {
     getToken({ target, minValidity } = {}) {
       try {
-        tokenUrl(endpoint, target, minValidity); // refuses a bad target or minValidity before anything else
+        checkTokenRequest(target, minValidity);
       } catch (error) {
         return Promise.reject(error);
       }

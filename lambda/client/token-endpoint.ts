@@ -17,7 +17,7 @@ export function tokenEndpoint(apiUrl: string): URL {
     throw new TokenClientConfigError(`apiUrl "${apiUrl}" is not a URL: give the stack's ApiUrl output, e.g. https://API_ID.execute-api.eu-west-1.amazonaws.com/v1/token.`);
   }
   // The answer is a token: it must not travel in clear, except to a local server on this machine.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+  if (!isHttpsOrLoopback(url)) {
     throw new TokenClientConfigError(`apiUrl must use https:// (plain http:// only to 127.0.0.1 or localhost), got ${url.protocol}//${url.host}.`);
   }
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
@@ -28,13 +28,22 @@ export function tokenEndpoint(apiUrl: string): URL {
   return url;
 }
 
+/** https://, or plain http:// to this machine only: where a token may be sent. */
+export function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
+/** Refuses a bad target name or minValidity before anything is sent. */
+export function checkTokenRequest(target: string | undefined, minValidity: number | undefined): void {
+  if (target !== undefined && !TARGET_NAME.test(target)) throw new TokenClientConfigError(`target "${target}" is not a target name: 1-64 letters, digits, "-" or "_".`);
+  if (minValidity !== undefined) checkMinValidity(minValidity);
+}
+
 export function tokenUrl(endpoint: URL, target: string | undefined, minValidity: number | undefined): URL {
+  checkTokenRequest(target, minValidity);
   const url = new URL(endpoint);
-  if (target !== undefined) {
-    if (!TARGET_NAME.test(target)) throw new TokenClientConfigError(`target "${target}" is not a target name: 1-64 letters, digits, "-" or "_".`);
-    url.pathname = `${url.pathname}/${target}`;
-  }
-  if (minValidity !== undefined) url.searchParams.set('minValidity', String(checkMinValidity(minValidity)));
+  if (target !== undefined) url.pathname = `${url.pathname}/${target}`;
+  if (minValidity !== undefined) url.searchParams.set('minValidity', String(minValidity));
   return url;
 }
 
