@@ -5,7 +5,7 @@
 // found, 1 none was, 2 bad usage.
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/schema.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, isHttpReferer, stripRefererSuffix } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { FetchLike } from '../arcgis/http.js';
 import { diagnose, type Check, type Diagnosis, type DoctorCredentials, type DoctorListener, type DoctorOptions, type Verdict } from './doctor-checks.js';
@@ -165,8 +165,8 @@ function parseDoctorArgs(argv: readonly string[]): ParsedArgs | 'help' {
 
   let referer: string | undefined;
   if (values.referer !== undefined) {
-    const candidate = values.referer.trim().replace(/[?#].*$/, '');
-    if (!/^https?:\/\/[^/]/i.test(candidate) || !URL.canParse(candidate)) {
+    const candidate = stripRefererSuffix(values.referer.trim());
+    if (!isHttpReferer(candidate)) {
       throw new UsageError('--referer must be an http(s) URL: the base URL your apps send as Referer, e.g. https://apps.example.com');
     }
     referer = candidate;

@@ -32,6 +32,16 @@ export const DEFAULT_SCHEDULE_MINUTES = 15;
 /** Target names become URL path segments and SSM parameter path segments. */
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
+/** ArcGIS compares the Referer header; a query string or fragment on it never matches a real request. */
+export function stripRefererSuffix(referer: string): string {
+  return referer.replace(/[?#].*$/, '');
+}
+
+/** An http(s) URL with a host, as apps send in Referer. */
+export function isHttpReferer(referer: string): boolean {
+  return /^https?:\/\/[^/]/i.test(referer) && URL.canParse(referer);
+}
+
 /** A string with surrounding white space removed before any other check runs. */
 const trimmed = (...checks: z.core.$ZodCheck<string>[]) => z.string().check(z.trim(), ...checks);
 
@@ -57,8 +67,7 @@ export const TargetSchema = z
     url: urlString,
     kind: z.optional(z.enum(SITE_KINDS, { message: `use one of ${SITE_KINDS.join(', ')}, or leave it out to discover it` })),
     client: z._default(z.enum(CLIENT_MODES, { message: `use one of ${CLIENT_MODES.join(', ')}` }), 'referer'),
-    // ArcGIS compares the Referer header; a query string or fragment on it never matches a real request.
-    referer: z.optional(z.pipe(trimmed(z.minLength(1)), z.transform((value) => value.replace(/[?#].*$/, '')))),
+    referer: z.optional(z.pipe(trimmed(z.minLength(1)), z.transform(stripRefererSuffix))),
     ip: z.optional(trimmed()),
     // z.int() as a check, as classic .int() was: as the schema itself, its message would also
     // replace zod's own for a value that is not a number at all.
@@ -83,7 +92,7 @@ export const TargetSchema = z
           message: 'client "referer" needs a referer: the base URL of the app that will use the token (e.g. https://apps.example.com)',
         });
       } else {
-        if (!/^https?:\/\/[^/]/i.test(target.referer) || !URL.canParse(target.referer)) {
+        if (!isHttpReferer(target.referer)) {
           ctx.addIssue({ code: 'custom', path: ['referer'], message: `"${target.referer}" is not an http(s) URL: use the base URL the calling app sends as Referer, e.g. https://apps.example.com` });
         }
       }
