@@ -24,3 +24,14 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): ServiceConfig {
   }
   return parseServiceConfig(parsed, CONFIG_ENV);
 }
+
+/**
+ * The DynamoDB table that coordinates logins across containers: the login lease, the pause after a
+ * rejected login and ArcGIS's Retry-After, one item per account. SSM cannot hold them safely: it
+ * has no conditional update (PutParameter is last-writer-wins), so a lease on it admits two holders.
+ */
+export const COORDINATION_TABLE_ENV = 'TOKEN_VENDING_COORDINATION_TABLE';
+/** The table's partition key (string); the table has no sort key. */
+export const COORDINATION_TABLE_KEY = 'pk';
+/** The table's TTL attribute (epoch seconds): DynamoDB deletes items whose records have all ended. */
+export const COORDINATION_TTL_ATTRIBUTE = 'expiresAt';
