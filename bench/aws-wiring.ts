@@ -3,6 +3,7 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SsmTokenStore } from '../lambda/adapters/ssm-token-store.js';
+import { MemoryLoginCoordinator } from '../lambda/core/memory-login-coordinator.js';
 import { SecretsManagerCredentialSource } from '../lambda/adapters/secrets-manager-credentials.js';
 import { ArcGisTokenIssuer } from '../lambda/arcgis/arcgis-token-issuer.js';
 import { parseServiceConfig, type ServiceConfig } from '../lambda/config/schema.js';
@@ -21,6 +22,8 @@ const clientConfig = (endpoint: string) => ({ endpoint, region: 'eu-west-1', cre
 export function awsWiring(config: ServiceConfig, awsEndpoint: string, log: Log, metrics?: Metrics) {
   return wire(config, {
     store: new SsmTokenStore(new SSMClient(clientConfig(awsEndpoint)), { prefix: config.parameterPrefix }, log),
+    // One process plays the fleet here: the in-memory coordinator has the DynamoDB one's semantics.
+    coordinator: new MemoryLoginCoordinator(),
     credentials: new SecretsManagerCredentialSource(new SecretsManagerClient(clientConfig(awsEndpoint))),
     issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: true }),
     log,

@@ -3,7 +3,7 @@
 // private endpoint, WAF), the schedule that keeps cached tokens fresh, and the alarms and logs an
 // operator needs. Every grant is set next to the setting that needs it, scoped to exact ARNs.
 import { join } from 'node:path';
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKey,
@@ -41,10 +41,11 @@ import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { ConfigurationError } from '../lambda/errors.js';
-import { CONFIG_ENV, KMS_KEY_ENV } from '../lambda/config/environment.js';
+import { CONFIG_ENV, COORDINATION_TABLE_ENV, COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE, KMS_KEY_ENV } from '../lambda/config/environment.js';
 import type { ServiceConfig } from '../lambda/config/schema.js';
-import { callerParametersPattern, leaseParameterName, tokenParameterName } from '../lambda/adapters/ssm-token-store.js';
+import { callerParametersPattern, tokenParameterName } from '../lambda/adapters/ssm-token-store.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION, TARGET_DIMENSION } from '../lambda/observability/metric-names.js';
 import { LAMBDA_BUNDLE, LAMBDA_ENTRY, LAMBDA_RUNTIME_ENVIRONMENT, REPO_ROOT, SOURCE_MAPS_NODE_OPTIONS } from './lambda-bundle.js';
 import { CA_BUNDLE_FILE, CA_BUNDLE_RUNTIME_PATH, validateCaBundle } from './ca-bundle.js';
@@ -164,6 +165,8 @@ export class TokenVendingMachine extends Construct {
   public readonly role: Role;
   public readonly api: RestApi;
   public readonly rule: Rule;
+  /** Coordinates logins across containers: the login lease, the pause after a rejected login, ArcGIS's Retry-After. */
+  public readonly coordinationTable: TableV2;
   /** The credentials secret of each target, by target name. */
   public readonly secrets: Readonly<Record<string, ISecret>>;
   /** Secret name of each target, by target name. */
@@ -214,6 +217,15 @@ export class TokenVendingMachine extends Construct {
     const perCallerTargets = this.config.targets.filter((t) => t.client === 'caller-ip').map((t) => t.name);
 
     const logGroup = new LogGroup(this, 'FunctionLogGroup', { retention });
+    // Transient records only (leases of seconds, pauses of minutes): nothing to keep on deletion.
+    this.coordinationTable = new TableV2(this, 'CoordinationTable', {
+      partitionKey: { name: COORDINATION_TABLE_KEY, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: COORDINATION_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryptionV2.awsManagedKey(),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const statements = [
       // The log group exists: the function only adds streams and events to it.
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
@@ -276,13 +288,20 @@ export class TokenVendingMachine extends Construct {
     this.role = new Role(this, 'FunctionRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: 'arcgis-token-vending function: its logs, its token parameters, its credentials secrets',
-      inlinePolicies: { TokenVending: new PolicyDocument({ statements }) },
+      inlinePolicies: {
+        TokenVending: new PolicyDocument({ statements }),
+        // The login coordinator's conditional writes and consistent reads, on its own table only.
+        Coordination: new PolicyDocument({
+          statements: [new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.coordinationTable.tableArn] })],
+        }),
+      },
     });
 
     const environment: Record<string, string> = {
       // A created secret's ARN is only known at deploy time: toJsonString renders the token as an
       // Fn::Join with its Ref, so CloudFormation writes the real ARN into the variable.
       [CONFIG_ENV]: stack.toJsonString(serviceConfigInput(deployment, secretIds)),
+      [COORDINATION_TABLE_ENV]: this.coordinationTable.tableName,
       ...LAMBDA_RUNTIME_ENVIRONMENT,
       ...(sourceMaps ? { NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } : {}),
       ...(props.kmsKey === undefined ? {} : { [KMS_KEY_ENV]: props.kmsKey.keyArn }),
@@ -595,10 +614,10 @@ export class TokenVendingMachine extends Construct {
         const resolved: unknown = stack.resolve(value);
         return typeof resolved === 'string' ? resolved : `<${(resolved as { Ref: string }).Ref}>`;
       };
-      const pattern = `arn:${part(stack.partition)}:ssm:${part(stack.region)}:${part(stack.account)}:parameter${callerParametersPattern(this.config.parameterPrefix, name)}`;
+      const pattern = `arn:${part(stack.partition)}:ssm:${part(stack.region)}:${part(stack.account)}:parameter${callerParametersPattern(this.config.parameterPrefix, name)}/token`;
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${pattern}]`,
-        reason: `Target "${name}" uses client caller-ip: the function keeps one token and lease per calling app's IP address under ${this.config.parameterPrefix}/${name}/ip-<address>/, and the addresses are only known when apps call. The wildcard stays inside this target's own path.`,
+        reason: `Target "${name}" uses client caller-ip: the function keeps one token per calling app (IPv4 address or IPv6 /64) under ${this.config.parameterPrefix}/${name}/ip-<caller>/token, and the callers are only known when apps call (at most maxCallers at once). The wildcard stays inside this target's own path.`,
       });
     }
     if (options.tracing) {
@@ -615,22 +634,16 @@ export class TokenVendingMachine extends Construct {
 
 /**
  * The SSM parameters the token store uses (lambda/adapters/ssm-token-store.ts): `<prefix>/<key>/token`
- * (SecureString) and `<prefix>/<key>/lease`, where the key is the target name, or for a caller-ip
- * target `<name>/ip-<address>` per caller (lambda/core/token-service.ts), plus the target's own
- * entries, which hold its login pause.
+ * (SecureString), where the key is the target name, or for a caller-ip target `<name>/ip-<caller>`
+ * per caller (lambda/core/slot-key.ts). Leases and pauses live in the coordination table.
  */
 export function storeParameterNames(config: Pick<ServiceConfig, 'parameterPrefix' | 'targets'>): { tokens: string[]; all: string[] } {
   const prefix = config.parameterPrefix;
   const tokens: string[] = [];
-  const all: string[] = [];
   for (const target of config.targets) {
-    tokens.push(tokenParameterName(prefix, target.name));
-    all.push(tokenParameterName(prefix, target.name), leaseParameterName(prefix, target.name));
-    if (target.client === 'caller-ip') {
-      tokens.push(`${callerParametersPattern(prefix, target.name)}/token`);
-      all.push(callerParametersPattern(prefix, target.name));
-    }
+    tokens.push(target.client === 'caller-ip' ? `${callerParametersPattern(prefix, target.name)}/token` : tokenParameterName(prefix, target.name));
   }
+  const all = [...tokens];
   return { tokens, all };
 }
 

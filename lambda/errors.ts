@@ -178,18 +178,98 @@ export class LoginPausedError extends TokenVendingError {
     message: string,
     readonly retryAt: number,
     readonly reason: ArcGisErrorInfo,
+    /** The service's clock when the pause was found: Retry-After counts from it, not from the machine's. */
+    now: number,
   ) {
     super(message);
+    this.retryAfterSeconds = retryAfterSeconds(retryAt - now);
   }
+
+  readonly retryAfterSeconds: number;
 
   override extensions(): Record<string, unknown> {
     return { retryAt: new Date(this.retryAt).toISOString(), arcgisCode: this.reason.code, arcgisMessage: this.reason.message };
   }
 
-  /** Seconds until the pause ends, counted when the answer is built. */
   override headers(): Record<string, string> {
-    return { 'retry-after': String(Math.max(1, Math.ceil((this.retryAt - Date.now()) / 1000))) };
+    return { 'retry-after': String(this.retryAfterSeconds) };
   }
+}
+
+/** ArcGIS (or a proxy in front of it) asked us to slow down: HTTP 429, or 503 with Retry-After. */
+export class ArcGisRateLimitedError extends TokenVendingError {
+  override readonly name = 'ArcGisRateLimitedError';
+  readonly status = 503;
+  readonly slug = 'arcgis-rate-limited';
+  readonly title = 'ArcGIS is rate limiting token requests';
+
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly httpStatus: number,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { httpStatus: this.httpStatus, retryAfterSeconds: retryAfterSeconds(this.retryAfterMs) };
+  }
+
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(retryAfterSeconds(this.retryAfterMs)) };
+  }
+}
+
+/** Another container holds the login lease and did not finish within this request's deadline. */
+export class LoginInProgressError extends TokenVendingError {
+  override readonly name = 'LoginInProgressError';
+  readonly status = 503;
+  readonly slug = 'login-in-progress';
+  readonly title = 'A login to ArcGIS is in progress';
+
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(retryAfterSeconds(this.retryAfterMs)) };
+  }
+}
+
+/** A caller's minValidity asked for a new token sooner than the service allows such refreshes. */
+export class RefreshRateLimitedError extends TokenVendingError {
+  override readonly name = 'RefreshRateLimitedError';
+  readonly status = 429;
+  readonly slug = 'refresh-rate-limited';
+  readonly title = 'Refreshes asked for by minValidity are rate limited';
+
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(retryAfterSeconds(this.retryAfterMs)) };
+  }
+}
+
+/** A caller-ip target already serves as many distinct callers as it is allowed to. */
+export class TooManyCallersError extends TokenVendingError {
+  override readonly name = 'TooManyCallersError';
+  readonly status = 429;
+  readonly slug = 'too-many-callers';
+  readonly title = 'Too many distinct callers for this target';
+}
+
+/** Whole seconds, at least 1: Retry-After of 0 invites an immediate retry. */
+function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 /** The schedule ran and at least one target could not be refreshed. */

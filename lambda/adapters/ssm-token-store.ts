@@ -1,35 +1,23 @@
-// The shared state of each target in SSM Parameter Store:
-//   ${prefix}/${target}/token  SecureString, the TargetState JSON (token, expiry, last rejected login)
-//   ${prefix}/${target}/lease  String, {"holder","until"}: which container is logging in right now
-// SSM has no conditional update, but PutParameter without Overwrite only creates; that is enough
-// for a short lease: create it, or take over one whose `until` has passed (then read it back, since
-// a concurrent takeover is last-writer-wins). Standard tier (4 KB, free) fits both values easily.
-import {
-  GetParameterCommand,
-  ParameterType,
-  PutParameterCommand,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
-import * as z from 'zod/mini';
-import '../config/zod-locale.js';
+// The shared tokens in SSM Parameter Store, one SecureString per slot:
+//   ${prefix}/${target}/token             the TargetState JSON (token, expiry, settings fingerprint)
+//   ${prefix}/${target}/ip-CALLER/token   the same, per caller of a caller-ip target
+// Only tokens live here. Who may log in (the lease, the pause after a rejected login, ArcGIS's
+// Retry-After) is decided by the login coordinator on DynamoDB: SSM has no conditional update, and
+// a lease built on create-only PutParameter plus takeover admitted two holders (see
+// test/scenarios/ssm-lease-race.test.ts). Standard tier (4 KB, free) fits a token record easily.
+import { GetParameterCommand, ParameterType, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
 import { CALLER_KEY_PREFIX } from '../core/slot-key.js';
 
-export function tokenParameterName(prefix: string, targetName: string): string {
-  return `${prefix}/${targetName}/token`;
+export function tokenParameterName(prefix: string, slotKey: string): string {
+  return `${prefix}/${slotKey}/token`;
 }
 
-export function leaseParameterName(prefix: string, targetName: string): string {
-  return `${prefix}/${targetName}/lease`;
-}
-
-/** Every parameter a caller-ip target's callers may use (token and lease per address): an IAM pattern. */
+/** Every parameter a caller-ip target's callers may use (a token per caller): an IAM pattern. */
 export function callerParametersPattern(prefix: string, targetName: string): string {
   return `${prefix}/${targetName}/${CALLER_KEY_PREFIX}*`;
 }
-
-const LeaseSchema = z.object({ holder: z.string(), until: z.number() });
 
 export interface SsmTokenStoreOptions {
   prefix: string;
@@ -44,9 +32,9 @@ export class SsmTokenStore implements TokenStore {
     private readonly log: Log,
   ) {}
 
-  async get(targetName: string): Promise<TargetState | undefined> {
-    const name = tokenParameterName(this.options.prefix, targetName);
-    const value = await this.read(name, true);
+  async get(slotKey: string): Promise<TargetState | undefined> {
+    const name = tokenParameterName(this.options.prefix, slotKey);
+    const value = await this.read(name);
     if (value === undefined) return undefined;
     const parsed = TargetStateSchema.safeParse(safeJson(value));
     if (!parsed.success) {
@@ -57,10 +45,10 @@ export class SsmTokenStore implements TokenStore {
     return parsed.data;
   }
 
-  async put(targetName: string, state: TargetState): Promise<void> {
+  async put(slotKey: string, state: TargetState): Promise<void> {
     await this.client.send(
       new PutParameterCommand({
-        Name: tokenParameterName(this.options.prefix, targetName),
+        Name: tokenParameterName(this.options.prefix, slotKey),
         Value: JSON.stringify(state),
         Type: ParameterType.SECURE_STRING,
         ...(this.options.kmsKeyId !== undefined ? { KeyId: this.options.kmsKeyId } : {}),
@@ -70,32 +58,9 @@ export class SsmTokenStore implements TokenStore {
     );
   }
 
-  async acquireLease(targetName: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
-    const name = leaseParameterName(this.options.prefix, targetName);
-    const value = JSON.stringify({ holder, until: now + ttlMs });
+  private async read(name: string): Promise<string | undefined> {
     try {
-      await this.client.send(new PutParameterCommand({ Name: name, Value: value, Type: ParameterType.STRING, Overwrite: false }));
-      return true;
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'ParameterAlreadyExists')) throw error;
-    }
-    const current = LeaseSchema.safeParse(safeJson((await this.read(name, false)) ?? ''));
-    if (current.success && current.data.until > now && current.data.holder !== holder) return false;
-    await this.client.send(new PutParameterCommand({ Name: name, Value: value, Type: ParameterType.STRING, Overwrite: true }));
-    const after = LeaseSchema.safeParse(safeJson((await this.read(name, false)) ?? ''));
-    return after.success && after.data.holder === holder;
-  }
-
-  async releaseLease(targetName: string, holder: string): Promise<void> {
-    // Without ssm:DeleteParameter, releasing is writing a lease that has already run out.
-    await this.client.send(
-      new PutParameterCommand({ Name: leaseParameterName(this.options.prefix, targetName), Value: JSON.stringify({ holder, until: 0 }), Type: ParameterType.STRING, Overwrite: true }),
-    );
-  }
-
-  private async read(name: string, decrypt: boolean): Promise<string | undefined> {
-    try {
-      const output = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: decrypt }));
+      const output = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return output.Parameter?.Value;
     } catch (error) {
       if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;

@@ -5,7 +5,7 @@
 import type { Target } from '../config/schema.js';
 import { ConfigurationError } from '../errors.js';
 import { credentialIdentity, type IssueRequest, type IssuedBoundToken, type TokenBinding, type TokenIssuer } from '../core/ports.js';
-import { discoverTokenSite, type TokenSite } from './discovery.js';
+import { discoverTokenSite, parseSiteUrl, type TokenSite } from './discovery.js';
 import { exchangeForServerToken } from './exchange-token.js';
 import { generateToken } from './generate-token.js';
 import type { FetchLike } from './http.js';
@@ -37,21 +37,30 @@ export class ArcGisTokenIssuer implements TokenIssuer {
   }
 
   /** The target's token site, discovered once per container (a failed discovery is retried next time). */
-  site(target: Target): Promise<TokenSite> {
+  site(target: Target, deadline?: number): Promise<TokenSite> {
     const key = `${target.kind ?? ''} ${target.url}`;
     let site = this.sites.get(key);
     if (site === undefined) {
-      site = discoverTokenSite(target.url, target.kind, this.http()).then((found) => this.checkHttps(target, found));
+      site = discoverTokenSite(target.url, target.kind, { ...this.http(), now: this.now, deadline }).then((found) => this.checkHttps(target, found));
       site.catch(() => this.sites.delete(key));
       this.sites.set(key, site);
     }
     return site;
   }
 
+  /**
+   * The root of the site the credentials go to (the portal for portal and federated targets, the
+   * server for standalone and admin ones): its user store is the account a rejection is counted on.
+   */
+  async loginSite(target: Target, deadline: number): Promise<string> {
+    const site = await this.site(target, deadline);
+    return parseSiteUrl(site.tokenUrl).root;
+  }
+
   async issue(request: IssueRequest): Promise<IssuedBoundToken> {
     const { target, credentials } = request;
-    const site = await this.site(target);
-    const http = { ...this.http(), now: this.now };
+    const site = await this.site(target, request.deadline);
+    const http = { ...this.http(), now: this.now, deadline: request.deadline };
 
     let base: IssuedToken;
     // App tokens carry no binding; user tokens the client mode they were asked for.

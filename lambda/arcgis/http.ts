@@ -1,7 +1,7 @@
 // The one way this service talks HTTP to ArcGIS: a POSTed form, a deadline for the whole exchange,
 // no redirects followed (a redirect from a token endpoint is a login page, not a token), and a cap
 // on the body so a misrouted request that returns a huge page cannot exhaust the function's memory.
-import { ArcGisBadResponseError, ArcGisUnreachableError } from '../errors.js';
+import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError } from '../errors.js';
 
 /** Real token answers are a few hundred bytes; error pages a few KB. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -18,9 +18,23 @@ export interface HttpAnswer {
 }
 
 export interface HttpOptions {
+  /** The longest one request may take. */
   timeoutMs: number;
+  /**
+   * When the whole sequence this request belongs to must end (ms since epoch, by `now`): a request
+   * gets whichever is shorter, its timeout or what is left, so discovery, login, exchange and check
+   * together fit the API request's deadline.
+   */
+  deadline?: number | undefined;
+  now?: (() => number) | undefined;
   fetch?: FetchLike | undefined;
   headers?: Record<string, string>;
+}
+
+/** The time this request may take: its own timeout, or less when the sequence's deadline is nearer. */
+export function requestBudgetMs(options: HttpOptions): number {
+  if (options.deadline === undefined) return options.timeoutMs;
+  return Math.min(options.timeoutMs, options.deadline - (options.now ?? Date.now)());
 }
 
 export function postForm(url: string, form: URLSearchParams, options: HttpOptions): Promise<HttpAnswer> {
@@ -34,7 +48,11 @@ export function getJson(url: string, options: HttpOptions): Promise<HttpAnswer> 
 
 async function exchange(url: string, init: { method: string; body?: string; headers: Record<string, string> }, options: HttpOptions): Promise<HttpAnswer> {
   const doFetch = options.fetch ?? fetch;
-  const signal = AbortSignal.timeout(options.timeoutMs);
+  const budget = requestBudgetMs(options);
+  if (budget <= 0) {
+    throw new ArcGisUnreachableError(`${url} was not asked: the request's deadline had passed before it (deadlineMs). ArcGIS answered too slowly for discovery and login to fit; check the site's responsiveness, or raise deadlineMs (at most 28000).`);
+  }
+  const signal = AbortSignal.timeout(budget);
   let response: Response;
   try {
     response = await doFetch(url, {
@@ -45,7 +63,7 @@ async function exchange(url: string, init: { method: string; body?: string; head
       signal,
     });
   } catch (error) {
-    throw unreachable(url, error, options.timeoutMs);
+    throw unreachable(url, error, budget);
   }
 
   if (response.status >= 300 && response.status < 400) {
@@ -59,15 +77,44 @@ async function exchange(url: string, init: { method: string; body?: string; head
     );
   }
 
+  const retryAfter = response.headers.get('retry-after');
+  if (response.status === 429 || (response.status === 503 && retryAfter !== null)) {
+    await response.body?.cancel();
+    const waitMs = retryAfterMs(retryAfter, response.headers.get('date'), (options.now ?? Date.now)());
+    throw new ArcGisRateLimitedError(
+      `${url} answered HTTP ${response.status}: ArcGIS (or a gateway in front of it) is rate limiting token requests and asks to wait ${Math.ceil(waitMs / 1000)} s. The service waits that long before logging in again and serves a still-valid cached token meanwhile; if it keeps happening, ask the site's administrators about its request limits.`,
+      url,
+      response.status,
+      waitMs,
+    );
+  }
+
   let body: string;
   try {
     body = await readCapped(response, url, MAX_RESPONSE_BYTES);
   } catch (error) {
     if (error instanceof ArcGisBadResponseError) throw error;
-    throw unreachable(url, error, options.timeoutMs);
+    throw unreachable(url, error, budget);
   }
   const date = Date.parse(response.headers.get('date') ?? '');
   return { url, status: response.status, contentType: response.headers.get('content-type') ?? '', body, serverDate: Number.isFinite(date) ? date : undefined };
+}
+
+/** Without Retry-After a 429 still means "slow down": wait a minute rather than retry at once. */
+export const DEFAULT_RETRY_AFTER_MS = 60_000;
+/** A gateway asking for more than an hour is misconfigured, or hostile: waiting longer would stop the service for no gain. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** Retry-After as delta-seconds or an HTTP-date (read against the answer's own Date when it has one), clamped to [1 s, 1 h]. */
+export function retryAfterMs(header: string | null, dateHeader: string | null, now: number): number {
+  const value = header?.trim() ?? '';
+  let ms = DEFAULT_RETRY_AFTER_MS;
+  if (/^\d+$/.test(value)) ms = Number(value) * 1000;
+  else if (value !== '' && Number.isFinite(Date.parse(value))) {
+    const serverNow = Date.parse(dateHeader ?? '');
+    ms = Date.parse(value) - (Number.isFinite(serverNow) ? serverNow : now);
+  }
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(1_000, ms));
 }
 
 async function readCapped(response: Response, url: string, maxBytes: number): Promise<string> {

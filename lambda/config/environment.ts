@@ -35,3 +35,11 @@ export const COORDINATION_TABLE_ENV = 'TOKEN_VENDING_COORDINATION_TABLE';
 export const COORDINATION_TABLE_KEY = 'pk';
 /** The table's TTL attribute (epoch seconds): DynamoDB deletes items whose records have all ended. */
 export const COORDINATION_TTL_ATTRIBUTE = 'expiresAt';
+
+export function coordinationTableFromEnvironment(env: NodeJS.ProcessEnv): string {
+  const table = env[COORDINATION_TABLE_ENV]?.trim();
+  if (table === undefined || table === '') {
+    throw new ConfigurationError(`${COORDINATION_TABLE_ENV} is not set: deploy the function with the CDK app, which creates the coordination table (DynamoDB) and sets it. Without it no container could know whether another is logging in, or whether ArcGIS just rejected the credentials.`);
+  }
+  return table;
+}

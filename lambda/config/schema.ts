@@ -27,6 +27,17 @@ export const MAX_EXPIRATION_MINUTES = 21_600;
 export const DEFAULT_EXPIRATION_MINUTES = 60;
 export const DEFAULT_PARAMETER_PREFIX = '/arcgis-token-vending';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Everything one API request does (discovery, login, exchange, check, AWS calls) ends within this:
+ * API Gateway gives an integration 29 s, after which the caller gets the gateway's bare 504 instead
+ * of the service's problem answer, and the function itself stops at 30 s.
+ */
+export const DEFAULT_DEADLINE_MS = 25_000;
+export const MAX_DEADLINE_MS = 28_000;
+/** A caller's minValidity may cause a login (the token being good by the service's own policy) at most this often per account. */
+export const DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS = 300;
+/** How many distinct callers (IPv4 addresses or IPv6 /64s) a caller-ip target serves at once. */
+export const DEFAULT_MAX_CALLERS = 100;
 export const DEFAULT_SCHEDULE_MINUTES = 15;
 
 /** Target names become URL path segments and SSM parameter path segments. */
@@ -82,6 +93,8 @@ export const TargetSchema = z
     secretId: trimmed(z.minLength(1, 'name the Secrets Manager secret (name or ARN) that holds the credentials')),
     /** A secured service on which each new token is tried before it is cached (catches a wrong dispenser). */
     serviceUrl: z.optional(urlString),
+    /** caller-ip only: the most distinct callers (IPv4 addresses, IPv6 /64s) served at once; more get 429. */
+    maxCallers: z.optional(z.number().check(z.int('use a whole number of callers'), z.gte(1, 'allow at least 1 caller'), z.lte(10_000, 'at most 10000 callers: each has its own SSM parameter, and a Region holds 10000 standard parameters'))),
   })
   .check(z.superRefine((target, ctx) => {
     if (target.client === 'referer') {
@@ -107,6 +120,9 @@ export const TargetSchema = z
     if (target.client !== 'referer' && target.referer !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['referer'], message: `referer is only used with client "referer"; remove it or set client to "referer"` });
     }
+    if (target.client !== 'caller-ip' && target.maxCallers !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['maxCallers'], message: 'maxCallers is only used with client "caller-ip"; remove it or set client to "caller-ip"' });
+    }
     if (target.client !== 'ip' && target.ip !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['ip'], message: `ip is only used with client "ip"; remove it or set client to "ip"` });
     }
@@ -128,6 +144,11 @@ export const ServiceConfigSchema = z
     /** How often the schedule runs; it refreshes tokens that would not outlive the next run. */
     scheduleIntervalMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(1440)), DEFAULT_SCHEDULE_MINUTES),
     requestTimeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(60_000)), DEFAULT_REQUEST_TIMEOUT_MS),
+    deadlineMs: z._default(
+      z.number().check(z.int(), z.gte(1_000), z.lte(MAX_DEADLINE_MS, `at most ${MAX_DEADLINE_MS} ms: API Gateway answers its own 504 after 29 s`)),
+      DEFAULT_DEADLINE_MS,
+    ),
+    minValidityRefreshIntervalSeconds: z._default(z.number().check(z.int(), z.gte(0), z.lte(86_400)), DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS),
   })
   .check(z.superRefine((config, ctx) => {
     const seen = new Set<string>();
@@ -148,6 +169,13 @@ export const ServiceConfigSchema = z
         }
       }
     });
+    if (config.requestTimeoutMs > config.deadlineMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['requestTimeoutMs'],
+        message: `requestTimeoutMs ${config.requestTimeoutMs} cannot fit in the request deadline (deadlineMs ${config.deadlineMs}): every request must end within it. Use at most ${config.deadlineMs}, and a few times less so discovery and login fit together`,
+      });
+    }
     if (config.defaultTarget !== undefined && !config.targets.some((t) => t.name === config.defaultTarget)) {
       ctx.addIssue({ code: 'custom', path: ['defaultTarget'], message: `no target is named "${config.defaultTarget}"; use one of ${config.targets.map((t) => t.name).join(', ')}` });
     }

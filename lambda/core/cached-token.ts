@@ -1,7 +1,7 @@
-// What the service keeps per target, in memory and in the shared store (one SSM SecureString):
-// the last good token with a fingerprint of the settings it was issued under (so a configuration
-// change never serves a token bound to the old referer, IP or site), and the last login ArcGIS
-// rejected (so no container logs in again with the same credentials during the pause).
+// What the service keeps per slot, in memory and in the shared store (one SSM SecureString): the
+// last good token with a fingerprint of the settings it was issued under (so a configuration change
+// never serves a token bound to the old referer, IP or site). Rejected logins are kept apart, by the
+// login coordinator (see ports.ts): a record of them next to the token could erase it.
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { Target } from '../config/schema.js';
@@ -22,6 +22,8 @@ export const CachedTokenSchema = z.object({
     referer: z.optional(z.string()),
     ip: z.optional(z.string()),
   }),
+  /** The lifetime asked of ArcGIS (expirationMinutes): a token much shorter than that shows the site's cap. */
+  requestedMinutes: z.optional(z.number().check(z.int(), z.positive())),
 });
 export type CachedToken = z.infer<typeof CachedTokenSchema>;
 
@@ -40,6 +42,7 @@ export type LoginFailure = z.infer<typeof LoginFailureSchema>;
 export const TargetStateSchema = z.object({
   version: z.literal(2),
   token: z.optional(CachedTokenSchema),
+  /** Written by releases before the login coordinator; read and ignored. */
   loginFailure: z.optional(LoginFailureSchema),
 });
 export type TargetState = z.infer<typeof TargetStateSchema>;

@@ -3,7 +3,7 @@
 import type { ArcGisClientMode, Target } from '../config/schema.js';
 import type { IssuedToken } from '../arcgis/token-response.js';
 import type { MetricName } from '../observability/metric-names.js';
-import type { TargetState } from './cached-token.js';
+import type { LoginFailure, TargetState } from './cached-token.js';
 
 /** A long-lived token an administrator made by hand, stored in the secret. */
 export interface ManualToken {
@@ -39,17 +39,92 @@ export interface CredentialSource {
   read(secretId: string): Promise<{ credentials: Credentials; version: string }>;
 }
 
+/** Where tokens are shared between containers (SSM Parameter Store in AWS), one record per slot. */
 export interface TokenStore {
-  /** The stored state of a target, or undefined when none is stored. */
-  get(targetName: string): Promise<TargetState | undefined>;
-  put(targetName: string, state: TargetState): Promise<void>;
+  /** The stored state of a slot (a target, or a target and caller), or undefined when none is stored. */
+  get(slotKey: string): Promise<TargetState | undefined>;
+  put(slotKey: string, state: TargetState): Promise<void>;
+}
+
+/**
+ * What the fleet knows of one account, i.e. one secret at one login site: who is logging in with it
+ * now, whether ArcGIS rejected its current version, whether ArcGIS asked to slow down, and when a
+ * caller's minValidity last caused a login.
+ */
+export interface AccountRecord {
+  lease?: { holder: string; until: number } | undefined;
+  pause?: LoginFailure | undefined;
+  backoff?: Backoff | undefined;
+  /** When the last login that only a caller's minValidity asked for was admitted (ms since epoch). */
+  demandAt?: number | undefined;
+}
+
+/** ArcGIS (or a proxy in front of it) answered 429, or 503 with Retry-After: no login until `until`. */
+export interface Backoff {
+  at: number;
+  until: number;
+  httpStatus: number;
+  url: string;
+}
+
+export interface LeaseRequest {
+  account: string;
+  holder: string;
+  /** When the lease runs out if it is not released: after the holder's last write. */
+  until: number;
+  now: number;
+  /** The secret version the holder will log in with: a pause of that version refuses the lease. */
+  secretVersion: string;
   /**
-   * Tries to become the one container that logs in for this target, for `ttlMs`. True when the
-   * lease is ours: it did not exist, or the previous holder's lease had run out.
+   * Set for a login only a caller's minValidity asks for (the cached token is still good by the
+   * service's own policy): admitted only when the last such login is at least this long ago.
    */
-  acquireLease(targetName: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
-  /** Gives the lease up early (best effort). */
-  releaseLease(targetName: string, holder: string): Promise<void>;
+  demandIntervalMs?: number | undefined;
+  /** Set for a login the policy needs that also serves a caller's minValidity: it starts the demand interval. */
+  noteDemand?: boolean | undefined;
+}
+
+/** Granted, or refused with the record that explains why (a live lease, a pause, a backoff, a recent demand). */
+export type LeaseAnswer = { granted: true } | { granted: false; record: AccountRecord };
+
+export type LoginOutcome =
+  | { kind: 'success' }
+  | { kind: 'failed' }
+  | { kind: 'rejected'; failure: LoginFailure }
+  | { kind: 'rate-limited'; backoff: Backoff };
+
+export interface CallerAdmission {
+  /** The caller-ip target. */
+  scope: string;
+  /** The caller's key (an IPv4 address, or an IPv6 /64). */
+  caller: string;
+  /** The admission lasts until then (the caller's token lifetime). */
+  until: number;
+  now: number;
+  /** At most this many callers hold a live admission at once. */
+  max: number;
+}
+
+/**
+ * Coordinates logins across containers. Every decision is one atomic conditional write, so two
+ * containers can never both hold the lease, and a lease is never granted while the account is
+ * paused or backing off: SSM cannot do this (it has no conditional update), DynamoDB can.
+ */
+export interface LoginCoordinator {
+  /**
+   * Takes the account's lease when no other live lease, no pause of this version, no backoff (and,
+   * for a demand, no recent demand) stands. `timeoutMs` bounds every call, retries included.
+   */
+  acquire(request: LeaseRequest, timeoutMs?: number): Promise<LeaseAnswer>;
+  /**
+   * Records the login's outcome (a rejection pauses the account, a rate limit backs it off) and
+   * ends the lease if it is still `holder`'s. The outcome is recorded even when the lease is not
+   * (a newer pause or backoff is never replaced by an older one).
+   */
+  release(account: string, holder: string, outcome: LoginOutcome, now: number, timeoutMs?: number): Promise<void>;
+  read(account: string, timeoutMs?: number): Promise<AccountRecord | undefined>;
+  /** Admits a caller of a caller-ip target: true when it is already admitted or fewer than `max` others are. */
+  admitCaller(admission: CallerAdmission, timeoutMs?: number): Promise<boolean>;
 }
 
 /** How a token is bound: what a caller must do for ArcGIS to accept it. */
@@ -62,6 +137,8 @@ export interface TokenBinding {
 
 export interface IssueRequest {
   target: Target;
+  /** Every ArcGIS request of this login ends by then (ms since epoch, the service's clock). */
+  deadline: number;
   credentials: Exclude<Credentials, { kind: 'manual' }>;
   /** The binding to ask ArcGIS for (caller-ip has become ip with the caller's address). */
   client: ArcGisClientMode;
@@ -74,6 +151,11 @@ export interface IssuedBoundToken extends IssuedToken {
 }
 
 export interface TokenIssuer {
+  /**
+   * Where the target's credentials are sent: the portal or server root that owns the account
+   * (discovered, without credentials). With the secret it names the account a pause applies to.
+   */
+  loginSite(target: Target, deadline: number): Promise<string>;
   issue(request: IssueRequest): Promise<IssuedBoundToken>;
 }
 

@@ -1,39 +1,45 @@
-// Token policy: serve from memory, then from the shared store, and only then log in to ArcGIS;
-// one login in flight per cache key per container, and across containers one login per lease; a
-// still-valid token (marked stale) or an administrator's manual token served when a refresh
-// fails; and never a second login with credentials ArcGIS has just rejected, in any container,
-// until the secret changes or the pause ends.
-import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
+// Token policy: serve from memory, then from the shared store, and only then log in to ArcGIS:
+// one login in flight per slot in a container, and across containers one per account, under the
+// login gate's lease (login-gate.ts); a still-valid token (marked stale) or an administrator's
+// manual token served when a refresh fails. A login happens only when the cached token is missing
+// or too close to expiry by the service's own policy; a caller's minValidity beyond that may cause
+// one at most once per interval per account, and never one that a fresh token could not satisfy.
+import { createHash } from 'node:crypto';
 import type { ServiceConfig, Target } from '../config/schema.js';
+import { DEFAULT_MAX_CALLERS } from '../config/schema.js';
 import {
   ArcGisBadResponseError,
   ArcGisRefusedError,
   ArcGisUnreachableError,
   BadRequestError,
-  InvalidCredentialsError,
-  LoginPausedError,
   TokenLifetimeError,
+  TooManyCallersError,
   UnknownTargetError,
   describeError,
 } from '../errors.js';
+import { MemoryLoginCoordinator } from './memory-login-coordinator.js';
 import { ARCGIS_CODE_DIMENSION, METRIC } from '../observability/metric-names.js';
 import { CachingCredentialSource } from './caching-credentials.js';
-import { identityHash, targetFingerprint, type CachedToken, type LoginFailure, type TargetState } from './cached-token.js';
+import { identityHash, targetFingerprint, type CachedToken, type TargetState } from './cached-token.js';
+import { KeyedFlight } from './keyed-flight.js';
+import { LoginGate, PAUSED_SECRET_MAX_AGE_MS } from './login-gate.js';
 import {
   NO_METRICS,
   credentialIdentity,
   type CredentialSource,
   type Credentials,
   type Log,
+  type LoginCoordinator,
   type ManualToken,
   type Metrics,
   type TokenBinding,
   type TokenIssuer,
   type TokenStore,
 } from './ports.js';
-import { isServable, needsScheduledRefresh } from './refresh-policy.js';
-import { callerSlotKey } from './slot-key.js';
+import { isServable, needsScheduledRefresh, refreshMarginMs } from './refresh-policy.js';
+import { callerKey, callerSlotKey, normalizeIp } from './slot-key.js';
+
+export { LOGIN_PAUSE_MS, LEASE_POLL_MS, PAUSED_SECRET_MAX_AGE_MS } from './login-gate.js';
 
 export type TokenSource = 'cache' | 'generated' | 'manual';
 
@@ -53,20 +59,18 @@ export interface ServedToken {
 export interface TokenRequestContext {
   /** The calling app's address (API Gateway's sourceIp); needed by caller-ip targets. */
   callerIp?: string | undefined;
+  /** When the answer is due (ms since epoch); by default `deadlineMs` from now. */
+  deadline?: number | undefined;
 }
 
-/** How long logins stay paused after ArcGIS rejected a secret version (unless the secret changes). */
-export const LOGIN_PAUSE_MS = 15 * 60_000;
-/** While logins are paused, the secret is re-read at most this often to notice a new version. */
-export const PAUSED_SECRET_MAX_AGE_MS = 10_000;
-/** How often a container waiting on another container's login looks for its token. */
-export const LEASE_POLL_MS = 250;
-/** The lease outlives one ArcGIS round (discovery, login, exchange, check) by this much. */
-const LEASE_SLACK_MS = 2_000;
+/** A token from ArcGIS much shorter than asked for shows the site's cap (ArcGIS caps silently). */
+const CAP_TOLERANCE_MS = 120_000;
 
 export interface TokenServiceDeps {
   config: ServiceConfig;
   store: TokenStore;
+  /** Coordinates logins across containers (DynamoDB in AWS, in memory locally): required, never defaulted, so no wiring can drop the fleet's lockout protection. */
+  coordinator: LoginCoordinator;
   credentials: CredentialSource;
   issuer: TokenIssuer;
   log: Log;
@@ -75,12 +79,14 @@ export interface TokenServiceDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Where one token lives: a target, or a target and a caller address for caller-ip. */
+/** Where one token lives: a target, or a target and a caller for caller-ip. */
 interface Slot {
   target: Target;
-  /** Memory, flight, store and lease key: the target name, or `name/ip-ADDRESS`. */
+  /** Memory, flight and store key: the target name, or `name/ip-CALLER`. */
   key: string;
+  /** caller-ip: the caller's address (the token is bound to it) and its key (the address, or its /64). */
   callerIp?: string | undefined;
+  caller?: string | undefined;
 }
 
 interface LoadResult {
@@ -88,27 +94,39 @@ interface LoadResult {
   source: TokenSource;
 }
 
+/** What a load must end with, and why it may log in. */
+interface Need {
+  /** True when a token is good enough for this request. */
+  accepts: (token: CachedToken) => boolean;
+  minValidityMs: number;
+  /** The schedule: the policy says the token must be replaced now. */
+  scheduled: boolean;
+  deadline: number;
+}
+
 export class TokenService {
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly metrics: Metrics;
   private readonly credentials: CachingCredentialSource;
-  private readonly holder = randomUUID();
+  private readonly gate: LoginGate;
+  private readonly coordinator: LoginCoordinator;
+  /** Admissions of caller-ip callers when the coordinator cannot be reached: per container then. */
+  private readonly localAdmissions = new MemoryLoginCoordinator();
   private readonly targets: Map<string, Target>;
   private readonly fingerprints = new Map<string, string>();
   /** The newest known token per slot, servable or not (a stale fallback). */
   private readonly memory = new Map<string, CachedToken>();
-  /** The newest known rejected login per target. */
-  private readonly failures = new Map<string, LoginFailure>();
-  private readonly flights = new Map<string, Promise<LoadResult>>();
+  private readonly flights = new KeyedFlight<LoadResult>();
   private readonly identityHashes = new WeakMap<Credentials, string>();
   private readonly servedFromCache = new WeakMap<CachedToken, ServedToken>();
 
   constructor(private readonly deps: TokenServiceDeps) {
     this.now = deps.now ?? Date.now;
-    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     this.metrics = deps.metrics ?? NO_METRICS;
     this.credentials = deps.credentials instanceof CachingCredentialSource ? deps.credentials : new CachingCredentialSource(deps.credentials, this.now);
+    this.coordinator = deps.coordinator;
+    this.gate = new LoginGate({ coordinator: this.coordinator, log: deps.log, metrics: this.metrics, now: this.now, sleep });
     this.targets = new Map(deps.config.targets.map((t) => [t.name, t]));
     for (const target of deps.config.targets) this.fingerprints.set(target.name, targetFingerprint(target));
   }
@@ -141,6 +159,8 @@ export class TokenService {
       );
     }
     const minValidityMs = minValiditySeconds * 1000;
+    this.refuseBeyondCap(slot, minValiditySeconds);
+    const need: Need = { accepts: (token) => this.servable(token, minValidityMs), minValidityMs, scheduled: false, deadline: context.deadline ?? this.now() + this.deps.config.deadlineMs };
 
     // Two rounds at most: a flight started by a caller with a smaller minValidity may return a
     // cached token that is too short for this caller, who then needs a fresh one.
@@ -152,7 +172,7 @@ export class TokenService {
 
       let result: LoadResult;
       try {
-        result = await this.flight(slot, minValidityMs, false);
+        result = await this.flights.run(slot.key, () => this.load(slot, need, true));
       } catch (error) {
         return this.fallback(slot, minValidityMs, error);
       }
@@ -175,17 +195,19 @@ export class TokenService {
    * Called by the schedule: refreshes the target's token when it would not stay servable until the
    * next run. caller-ip targets are refreshed on demand only: their tokens belong to callers.
    */
-  async refreshIfDue(name: string, intervalMs: number): Promise<'fresh' | 'refreshed' | 'on-demand'> {
+  async refreshIfDue(name: string, intervalMs: number, deadline?: number): Promise<'fresh' | 'refreshed' | 'on-demand'> {
     const target = this.target(name);
     if (target.client === 'caller-ip') return 'on-demand';
     const slot = this.slot(target);
+    const fresh = (token: CachedToken) => !needsScheduledRefresh(token, this.now(), intervalMs, this.deps.config.refreshMarginSeconds);
     // Both reads at once, as in load(): the secret (for the owner check) and the store.
     const [identity, state] = await Promise.all([this.readIdentity(target), this.readState(target, slot.key)]);
     this.remember(slot, state, identity);
     const current = this.memory.get(slot.key);
-    if (current !== undefined && !needsScheduledRefresh(current, this.now(), intervalMs, this.deps.config.refreshMarginSeconds)) return 'fresh';
-    await this.flight(slot, 0, true);
-    return 'refreshed';
+    if (current !== undefined && this.usable(slot, current, identity) && fresh(current)) return 'fresh';
+    const need: Need = { accepts: fresh, minValidityMs: 0, scheduled: true, deadline: deadline ?? this.now() + this.deps.config.deadlineMs };
+    const result = await this.flights.run(slot.key, () => this.load(slot, need, false));
+    return result.source === 'cache' ? 'fresh' : 'refreshed';
   }
 
   private slot(target: Target, callerIp?: string): Slot {
@@ -194,7 +216,8 @@ export class TokenService {
     if (ip === undefined) {
       throw new BadRequestError(`Target "${target.name}" binds tokens to the caller's IP address (client caller-ip), and this request's address is unknown or not an IP address.`);
     }
-    return { target, key: callerSlotKey(target.name, ip), callerIp: ip };
+    const caller = callerKey(ip);
+    return { target, key: callerSlotKey(target.name, caller), callerIp: ip, caller };
   }
 
   private servable(token: CachedToken, minValidityMs: number): boolean {
@@ -206,130 +229,109 @@ export class TokenService {
     return token.fingerprint === this.fingerprints.get(slot.target.name) && (identity === undefined || token.identity === identity);
   }
 
-  private flight(slot: Slot, minValidityMs: number, force: boolean): Promise<LoadResult> {
-    const existing = this.flights.get(slot.key);
-    if (existing !== undefined) return existing;
-    const promise = this.load(slot, minValidityMs, force).finally(() => {
-      // Released whether it succeeded or failed: a failed login must never stay the pending result.
-      this.flights.delete(slot.key);
-    });
-    this.flights.set(slot.key, promise);
-    return promise;
-  }
-
-  private async load(slot: Slot, minValidityMs: number, force: boolean): Promise<LoadResult> {
+  /**
+   * Refuses, without a login, a minValidity that no token from this site can meet: ArcGIS caps
+   * lifetimes silently, and the slot's last token shows the cap it applied to this target's request.
+   */
+  private refuseBeyondCap(slot: Slot, minValiditySeconds: number): void {
+    if (minValiditySeconds === 0) return;
+    const token = this.memory.get(slot.key);
     const { target } = slot;
-    // A pause this container already knows of needs no store read to be honoured.
-    await this.checkPause(target);
-    // On a cold container both reads go out at once: the secret (for the owner check) and the store.
-    const [identity, state, targetState] = await Promise.all([
-      this.readIdentity(target),
-      force ? undefined : this.readState(target, slot.key),
-      force || slot.key === target.name ? undefined : this.readState(target, target.name), // the target's pause record
-    ]);
-    if (!force) {
-      this.remember(slot, state, identity);
-      this.remember(slot, targetState, identity);
-      const stored = this.memory.get(slot.key);
-      if (stored !== undefined && this.servable(stored, minValidityMs)) return { token: stored, source: 'cache' };
-      await this.checkPause(target);
-    }
-
-    const { credentials, version } = await this.credentials.read(target.secretId);
-    if (credentials.kind === 'manual') return { token: this.manualToken(slot, credentials.manual, credentials), source: 'manual' };
-
-    const lease = await this.takeLease(slot, minValidityMs);
-    if (lease.token !== undefined) return { token: lease.token, source: 'cache' };
-    try {
-      const token = await this.login(slot, credentials, version);
-      this.memory.set(slot.key, token);
-      this.failures.delete(target.name);
-      await this.writeState(target, slot.key, { version: 2, token });
-      return { token, source: 'generated' };
-    } finally {
-      if (lease.ours) await this.releaseLease(slot);
-    }
-  }
-
-  /** Throws LoginPausedError while ArcGIS's rejection of the current secret version stands. */
-  private async checkPause(target: Target): Promise<void> {
-    const failure = this.failures.get(target.name);
-    if (failure === undefined || this.now() >= failure.until) return;
-    const { version } = await this.credentials.read(target.secretId, PAUSED_SECRET_MAX_AGE_MS);
-    if (version !== failure.secretVersion) {
-      this.deps.log.info('secret changed since ArcGIS rejected it; logins resume', { target: target.name });
-      this.failures.delete(target.name);
-      return;
-    }
-    this.metrics.count(METRIC.loginsPaused, target.name);
-    throw new LoginPausedError(
-      `ArcGIS rejected the credentials of target "${target.name}" at ${new Date(failure.at).toISOString()} (error ${failure.code}: ${[failure.message, ...failure.details].join(' / ')}); logins are paused until ${new Date(failure.until).toISOString()} so the account cannot be locked. Put the right credentials in secret "${target.secretId}": a new secret version ends the pause within ${PAUSED_SECRET_MAX_AGE_MS / 1000} s.`,
-      failure.until,
-      { url: failure.url, code: failure.code, message: failure.message, details: failure.details },
+    if (token === undefined || token.requestedMinutes !== target.expirationMinutes || !this.usable(slot, token, undefined)) return;
+    const lifetimeMs = token.expires - token.issuedAt;
+    if (lifetimeMs >= target.expirationMinutes * 60_000 - CAP_TOLERANCE_MS) return;
+    const capSeconds = Math.floor(lifetimeMs / 1000);
+    if (minValiditySeconds < capSeconds) return;
+    throw new BadRequestError(
+      `minValidity ${minValiditySeconds} s cannot be met: the site of target "${target.name}" caps its tokens at ${capSeconds} s (it was asked for ${target.expirationMinutes} min and gave ${Math.round(lifetimeMs / 60_000)}). Ask for less than ${capSeconds} s, or raise the site's maximum token expiration.`,
     );
   }
 
-  /**
-   * Becomes the container that logs in, or waits for the one that does. Returns the other
-   * container's token when it arrives in time; otherwise the caller logs in (`ours` tells whether it
-   * holds the lease). A store that cannot do leases never blocks a login.
-   */
-  private async takeLease(slot: Slot, minValidityMs: number): Promise<{ ours: boolean; token?: CachedToken }> {
-    const ttl = this.deps.config.requestTimeoutMs + LEASE_SLACK_MS;
-    const acquire = async (): Promise<boolean | undefined> => {
-      try {
-        return await this.deps.store.acquireLease(slot.key, this.holder, ttl, this.now());
-      } catch (error) {
-        this.storeFault(slot.target, 'lease', error);
-        return undefined;
-      }
-    };
-    const first = await acquire();
-    if (first !== false) return { ours: first === true };
-
-    // Another container is logging in: watch for its token, and take over if its lease runs out.
-    const identity = this.knownIdentity(slot.target);
-    const polls = Math.ceil(ttl / LEASE_POLL_MS);
-    for (let poll = 1; poll <= polls; poll++) {
-      await this.sleep(LEASE_POLL_MS);
-      this.remember(slot, await this.readState(slot.target, slot.key), identity);
-      const token = this.memory.get(slot.key);
-      if (token !== undefined && this.servable(token, minValidityMs)) return { ours: false, token };
-      if (slot.key !== slot.target.name) this.remember(slot, await this.readState(slot.target, slot.target.name), identity);
-      await this.checkPause(slot.target); // the other container's login was rejected
-      if (poll % 4 === 0 || poll === polls) {
-        const retry = await acquire();
-        if (retry !== false) return { ours: retry === true };
-      }
+  /** The token from memory or the store if it meets the need, else from a login under the gate. */
+  private async load(slot: Slot, need: Need, readStore: boolean): Promise<LoadResult> {
+    const { target } = slot;
+    if (readStore) {
+      // On a cold container both reads go out at once: the secret (for the owner check) and the store.
+      const [identity, state] = await Promise.all([this.readIdentity(target), this.readState(target, slot.key)]);
+      this.remember(slot, state, identity);
+      const stored = this.memory.get(slot.key);
+      if (stored !== undefined && need.accepts(stored)) return { token: stored, source: 'cache' };
+      if (!need.scheduled) this.refuseBeyondCap(slot, need.minValidityMs / 1000);
     }
-    return { ours: false };
+
+    let { credentials, version } = await this.credentials.read(target.secretId);
+    if (credentials.kind === 'manual') return { token: this.manualToken(slot, credentials.manual, credentials), source: 'manual' };
+
+    const site = await this.deps.issuer.loginSite(target, need.deadline);
+    const account = accountKey(target.secretId, site);
+    if (this.gate.knownPause(account) !== undefined) {
+      // Paused: a secret fixed since is noticed within PAUSED_SECRET_MAX_AGE_MS, not the usual 5 minutes.
+      ({ credentials, version } = await this.credentials.read(target.secretId, PAUSED_SECRET_MAX_AGE_MS));
+      if (credentials.kind === 'manual') return { token: this.manualToken(slot, credentials.manual, credentials), source: 'manual' };
+    }
+    const login = credentials;
+
+    const current = this.memory.get(slot.key);
+    const policyNeedsLogin = need.scheduled || current === undefined || !this.usable(slot, current, this.identityOf(login)) || !this.servable(current, 0);
+    const demand = policyNeedsLogin ? (need.minValidityMs > refreshMarginMs(current ?? { issuedAt: 0, expires: target.expirationMinutes * 60_000 }, this.deps.config.refreshMarginSeconds) ? 'note' : 'none') : 'limit';
+    if (slot.caller !== undefined) await this.admit(slot, need.deadline);
+
+    const result = await this.gate.run({
+      account,
+      secretVersion: version,
+      deadline: need.deadline,
+      demand,
+      demandIntervalMs: this.deps.config.minValidityRefreshIntervalSeconds * 1000,
+      target: target.name,
+      secretId: target.secretId,
+      lookup: async () => {
+        this.remember(slot, await this.readState(target, slot.key), this.identityOf(login));
+        const token = this.memory.get(slot.key);
+        return token !== undefined && this.usable(slot, token, this.identityOf(login)) && need.accepts(token) ? token : undefined;
+      },
+      login: (loginDeadline) => this.login(slot, login, loginDeadline),
+      store: (token) => this.storeToken(slot, token),
+    });
+    return result;
   }
 
-  private async releaseLease(slot: Slot): Promise<void> {
+  /** A caller-ip caller is served only while fewer than maxCallers others are (fleet-wide when the coordinator answers). */
+  private async admit(slot: Slot, deadline: number): Promise<void> {
+    const { target } = slot;
+    const max = target.maxCallers ?? DEFAULT_MAX_CALLERS;
+    const admission = { scope: target.name, caller: slot.caller!, now: this.now(), until: this.now() + target.expirationMinutes * 60_000, max };
+    let admitted: boolean;
     try {
-      await this.deps.store.releaseLease(slot.key, this.holder);
+      admitted = await this.coordinator.admitCaller(admission, Math.max(1, deadline - this.now()));
     } catch (error) {
-      this.storeFault(slot.target, 'lease release', error);
+      this.storeFault(target, 'caller admission', error);
+      admitted = await this.localAdmissions.admitCaller(admission);
+    }
+    if (!admitted) {
+      throw new TooManyCallersError(
+        `Target "${target.name}" binds a token to each caller (client caller-ip) and already serves ${max} distinct callers (maxCallers; an IPv6 caller counts by its /64). Retry later, raise maxCallers, or give these callers a referer-bound target.`,
+      );
     }
   }
 
-  private async login(slot: Slot, credentials: Exclude<Credentials, { kind: 'manual' }>, version: string): Promise<CachedToken> {
+  private async login(slot: Slot, credentials: Exclude<Credentials, { kind: 'manual' }>, deadline: number): Promise<CachedToken> {
     const { target } = slot;
     const started = this.now();
     try {
       const issued = await this.deps.issuer.issue({
         target,
         credentials,
+        deadline,
         client: target.client === 'caller-ip' ? 'ip' : target.client,
         referer: target.referer,
         ip: target.client === 'caller-ip' ? slot.callerIp : target.ip,
       });
       this.metrics.count(METRIC.tokensGenerated, target.name);
       this.deps.log.info('token generated', { target: target.name, expiresAt: new Date(issued.expires).toISOString(), ssl: issued.ssl, client: issued.binding.client, lifetimeSeconds: Math.round((issued.expires - started) / 1000) });
-      if (issued.expires - started < target.expirationMinutes * 60_000 - 120_000) {
+      if (issued.expires - started < target.expirationMinutes * 60_000 - CAP_TOLERANCE_MS) {
         this.deps.log.warn('ArcGIS issued a shorter lifetime than requested (the site caps it)', { target: target.name, requestedMinutes: target.expirationMinutes, grantedMinutes: Math.round((issued.expires - started) / 60_000) });
       }
-      return {
+      const token: CachedToken = {
         token: issued.token,
         expires: issued.expires,
         ssl: issued.ssl,
@@ -337,36 +339,34 @@ export class TokenService {
         fingerprint: this.fingerprints.get(target.name)!,
         identity: this.identityOf(credentials),
         binding: stripUndefined(issued.binding),
+        requestedMinutes: target.expirationMinutes,
       };
+      this.memory.set(slot.key, token);
+      return token;
     } catch (error) {
       this.metrics.count(METRIC.arcgisErrors, target.name, { [ARCGIS_CODE_DIMENSION]: arcgisCodeOf(error) });
-      if (error instanceof InvalidCredentialsError) await this.recordRejection(target, version, error);
       throw error;
     }
   }
 
-  /** Records the rejection next to the target's cached token, leaving the token itself untouched. */
-  private async recordRejection(target: Target, secretVersion: string, error: InvalidCredentialsError): Promise<void> {
-    const at = this.now();
-    const failure: LoginFailure = { secretVersion, at, until: at + LOGIN_PAUSE_MS, code: error.arcgis.code, message: error.arcgis.message, details: error.arcgis.details, url: error.arcgis.url };
-    this.failures.set(target.name, failure);
-    this.deps.log.error('ArcGIS rejected the credentials; logins paused', { target: target.name, arcgisCode: failure.code, pausedUntil: new Date(failure.until).toISOString() });
-    const current = await this.readState(target, target.name);
-    const token = current?.token ?? (target.client === 'caller-ip' ? undefined : this.memory.get(target.name));
-    await this.writeState(target, target.name, { version: 2, ...(token !== undefined ? { token } : {}), loginFailure: failure });
+  /** Writes a new token, unless the store already holds a newer one for the same settings and owner. */
+  private async storeToken(slot: Slot, token: CachedToken): Promise<void> {
+    const stored = await this.readState(slot.target, slot.key);
+    const older = stored?.token;
+    if (older !== undefined && older.fingerprint === token.fingerprint && older.identity === token.identity && older.expires > token.expires) {
+      this.memory.set(slot.key, older);
+      return;
+    }
+    await this.writeState(slot.target, slot.key, { version: 2, token });
   }
 
-  /** Keeps the newest usable token and the newest rejection known from the store. */
+  /** Keeps the newest usable token known from the store. */
   private remember(slot: Slot, state: TargetState | undefined, identity: string | undefined): void {
     if (state?.token !== undefined && this.usable(slot, state.token, identity)) {
       const known = this.memory.get(slot.key);
       if (known === undefined || !this.usable(slot, known, identity) || state.token.expires > known.expires) this.memory.set(slot.key, state.token);
     } else if (state?.token !== undefined) {
       this.deps.log.info('cached token was issued under other settings or credentials; ignoring it', { target: slot.target.name });
-    }
-    if (state?.loginFailure !== undefined) {
-      const known = this.failures.get(slot.target.name);
-      if (known === undefined || state.loginFailure.at > known.at) this.failures.set(slot.target.name, state.loginFailure);
     }
   }
 
@@ -452,11 +452,12 @@ export class TokenService {
   }
 }
 
-/** ::ffff:192.0.2.1 (an IPv4 client seen by an IPv6 socket) is 192.0.2.1. */
-function normalizeIp(ip: string | undefined): string | undefined {
-  if (ip === undefined) return undefined;
-  const plain = ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
-  return isIP(plain) === 0 ? undefined : plain.toLowerCase();
+/**
+ * The account a login uses: the secret at the site it logs in to (the portal or server root that
+ * owns the user store). Every target with that secret at that site shares one pause and one lease.
+ */
+export function accountKey(secretId: string, loginSite: string): string {
+  return createHash('sha256').update(JSON.stringify([secretId, loginSite.toLowerCase()])).digest('hex').slice(0, 32);
 }
 
 function stripUndefined(binding: TokenBinding): CachedToken['binding'] {

@@ -3,9 +3,11 @@
 // problem naming the setting (rather than crashing the init, which API Gateway would hide behind
 // a bare 502), and fails every scheduled run.
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { KMS_KEY_ENV, configFromEnvironment } from '../config/environment.js';
+import { KMS_KEY_ENV, configFromEnvironment, coordinationTableFromEnvironment } from '../config/environment.js';
+import { DynamoDbLoginCoordinator } from '../adapters/dynamodb-login-coordinator.js';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.js';
 import { SsmTokenStore } from '../adapters/ssm-token-store.js';
 import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
@@ -20,11 +22,21 @@ import { wire, type Wiring } from './wiring.js';
 const log = createPowertoolsLog();
 const metrics = createPowertoolsMetrics();
 
+/**
+ * Every AWS call has a deadline: a connection that hangs is dropped after 1 s and an answer that
+ * stalls after 3 s, and the SDK's standard retries (backoff with jitter, throttling included) stop
+ * after 3 attempts. Without these an SSM or Secrets Manager read that hangs holds the request past
+ * API Gateway's 29 s. The login coordinator gets one more attempt: giving up on it means logging
+ * in without the fleet-wide lease.
+ */
+const AWS_CALLS = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 }, maxAttempts: 3, retryMode: 'standard' } as const;
+
 function wireFromEnvironment(): Wiring {
   const config = configFromEnvironment(process.env);
   return wire(config, {
-    store: new SsmTokenStore(new SSMClient({}), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
-    credentials: new SecretsManagerCredentialSource(new SecretsManagerClient({})),
+    store: new SsmTokenStore(new SSMClient(AWS_CALLS), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
+    coordinator: new DynamoDbLoginCoordinator(new DynamoDBClient({ ...AWS_CALLS, maxAttempts: 4 }), { tableName: coordinationTableFromEnvironment(process.env) }),
+    credentials: new SecretsManagerCredentialSource(new SecretsManagerClient(AWS_CALLS)),
     issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp }),
     log,
     metrics,

@@ -43,7 +43,7 @@ export interface SimulatorFederatedServer {
 
 export type SimulatorFault =
   | { kind: 'html'; status?: number } // HTML page (default status 200)
-  | { kind: 'status'; status: number; body?: string; contentType?: string } // arbitrary status/body
+  | { kind: 'status'; status: number; body?: string; contentType?: string; headers?: Record<string, string> } // arbitrary status/body/headers (e.g. 429 with Retry-After)
   | { kind: 'json'; body: unknown; status?: number } // arbitrary JSON body (JSON.stringify), default 200
   | { kind: 'garbage' } // 200, text/plain, non-JSON bytes
   | { kind: 'huge'; bytes: number } // 200, body of that many bytes, streamed without content-length
@@ -133,6 +133,8 @@ export interface ArcGisSimulator {
   loginCount(): number;
   /** generateToken requests (any dispenser) that carry a username or a password, whatever the outcome. */
   passwordLoginCount(): number;
+  /** Password logins the simulator refused (wrong password, unknown or locked account): what a lockout policy counts. */
+  failedLoginCount(): number;
   /** Portal generateToken requests that carry a token and no username/password (exchanges), whatever the outcome. */
   exchangeCount(): number;
   /** Requests received on the portal's oauth2/token endpoint, whatever the outcome. */
@@ -142,8 +144,11 @@ export interface ArcGisSimulator {
    * this fault instead of normal handling (FIFO).
    */
   failNext(fault: SimulatorFault, times?: number): void;
-  /** Delay every token request's answer (generateToken and oauth2/token) by ms (default 0). */
-  setLatency(ms: number): void;
+  /**
+   * Delay every token request's answer (generateToken and oauth2/token) by ms (default 0); with
+   * scope 'all', every request's (rest/info, service checks and portals/self too).
+   */
+  setLatency(ms: number, scope?: 'token' | 'all'): void;
   isLocked(username: string): boolean;
   issuedTokens(): number;
   /** Closes the server and every open socket, hanging ones included. */
@@ -323,6 +328,8 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
   let exchanges = 0;
   let oauthRequests = 0;
   let latencyMs = 0;
+  let latencyScope: 'token' | 'all' = 'token';
+  let failedLogins = 0;
   let closed = false;
 
   // URLs are filled in once the server listens; handlers only run after that.
@@ -360,6 +367,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     const params: Record<string, string> = { ...recorded.query, ...recorded.form };
 
     const endpoint = tokenEndpointAt(path);
+    if (endpoint === undefined && latencyScope === 'all') await sleep(latencyMs);
     if (endpoint !== undefined) {
       if (endpoint === 'oauth') oauthRequests += 1;
       else {
@@ -548,6 +556,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
       consecutiveFailures.delete(username);
       return true;
     }
+    failedLogins += 1;
     const failures = (consecutiveFailures.get(username) ?? 0) + 1;
     consecutiveFailures.set(username, failures);
     if (lockAfterFailures > 0 && failures >= lockAfterFailures) locked.add(username);
@@ -650,6 +659,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
       case 'html':
         return send(res, fault.status ?? 200, HTML_TYPE, LOGIN_PAGE);
       case 'status':
+        for (const [name, value] of Object.entries(fault.headers ?? {})) res.setHeader(name, value);
         return send(res, fault.status, fault.contentType ?? 'text/plain;charset=utf-8', fault.body ?? '');
       case 'json':
         return send(res, fault.status ?? 200, PORTAL_JSON_TYPE, JSON.stringify(fault.body));
@@ -702,13 +712,15 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     federatedServerUrl: (adaptor: string) => `${url}/${adaptor}`,
     loginCount: () => logins,
     passwordLoginCount: () => passwordLogins,
+    failedLoginCount: () => failedLogins,
     exchangeCount: () => exchanges,
     oauthCount: () => oauthRequests,
     failNext(fault: SimulatorFault, times = 1): void {
       for (let i = 0; i < times; i += 1) faults.push(fault);
     },
-    setLatency(ms: number): void {
+    setLatency(ms: number, scope: 'token' | 'all' = 'token'): void {
       latencyMs = Math.max(0, ms);
+      latencyScope = scope;
     },
     isLocked: (username: string) => locked.has(username),
     issuedTokens: () => tokens.size,

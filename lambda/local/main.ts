@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
 import { MemoryTokenStore } from '../adapters/memory-token-store.js';
+import { MemoryLoginCoordinator } from '../core/memory-login-coordinator.js';
 import { StaticCredentialSource } from '../adapters/static-credentials.js';
 import { createPowertoolsLog } from '../handlers/powertools-log.js';
 import { wire } from '../handlers/wiring.js';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const log = createPowertoolsLog();
   const app = wire(settings.config, {
     store: new MemoryTokenStore(),
+    coordinator: new MemoryLoginCoordinator(),
     credentials: new StaticCredentialSource(settings.secrets),
     issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs, allowInsecureHttp: settings.config.allowInsecureHttp }),
     log,

@@ -29,8 +29,15 @@ export const METRIC = {
   staleServed: 'StaleServed',
   /** A login skipped because credentials were rejected recently. Dimension: Target. */
   loginsPaused: 'LoginsPaused',
-  /** An SSM or Secrets Manager call that failed but did not stop the answer. Dimension: Target. */
+  /** An SSM, Secrets Manager or DynamoDB call that failed but did not stop the answer. Dimension: Target. */
   storeFaults: 'StoreFaults',
+  /**
+   * A login made without the fleet-wide lease because the login coordinator (DynamoDB) could not be
+   * reached: lockout protection is then per container. Dimension: Target.
+   */
+  unguardedLogins: 'UnguardedLogins',
+  /** A login skipped or refused because ArcGIS asked to slow down (429, or 503 with Retry-After). Dimension: Target. */
+  arcgisRateLimited: 'ArcGisRateLimited',
   /** 1 each time the schedule leaves a target with a good token (fresh or refreshed). Dimension: Target. */
   refreshSucceeded: 'RefreshSucceeded',
   /** 1 each time the schedule fails to refresh a target. Dimension: Target. */

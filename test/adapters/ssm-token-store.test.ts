@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { GetParameterCommand, ParameterAlreadyExists, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SsmTokenStore, tokenParameterName } from '../../lambda/adapters/ssm-token-store.js';
 import type { TargetState } from '../../lambda/core/cached-token.js';
 import { CapturingLog } from '../core/fakes.js';
@@ -70,52 +70,5 @@ describe('SsmTokenStore', () => {
     const withKey = new SsmTokenStore(new SSMClient({ region: 'eu-west-1' }), { prefix: '/atv', kmsKeyId: 'alias/arcgis-tokens' }, log);
     await withKey.put('main', record);
     expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/atv/main/token', Type: 'SecureString', KeyId: 'alias/arcgis-tokens' });
-  });
-});
-
-describe('SsmTokenStore leases', () => {
-  const LEASE = '/arcgis-token-vending/main/lease';
-  const exists = () => new ParameterAlreadyExists({ message: 'The parameter already exists.', $metadata: {} });
-
-  it('takes a free lease with a create-only write', async () => {
-    ssm.on(PutParameterCommand).resolves({ Version: 1 });
-    expect(await store.acquireLease('main', 'holder-a', 12_000, 1_000)).toBe(true);
-    expect(ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
-      { Name: LEASE, Value: '{"holder":"holder-a","until":13000}', Type: 'String', Overwrite: false },
-    ]);
-  });
-
-  it('does not take a lease another container holds', async () => {
-    ssm.on(PutParameterCommand, { Overwrite: false }).rejects(exists());
-    ssm.on(GetParameterCommand, { Name: LEASE }).resolves({ Parameter: { Value: '{"holder":"holder-b","until":5000}' } });
-    expect(await store.acquireLease('main', 'holder-a', 12_000, 1_000)).toBe(false);
-    expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 1);
-  });
-
-  it('takes over a lease that has run out, and checks it won the race', async () => {
-    ssm.on(PutParameterCommand, { Overwrite: false }).rejects(exists());
-    ssm.on(PutParameterCommand, { Overwrite: true }).resolves({ Version: 3 });
-    ssm
-      .on(GetParameterCommand, { Name: LEASE })
-      .resolvesOnce({ Parameter: { Value: '{"holder":"holder-b","until":900}' } })
-      .resolves({ Parameter: { Value: '{"holder":"holder-a","until":13000}' } });
-    expect(await store.acquireLease('main', 'holder-a', 12_000, 1_000)).toBe(true);
-    expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: LEASE, Value: '{"holder":"holder-a","until":13000}', Overwrite: true });
-  });
-
-  it('loses a takeover race to a container that wrote after it', async () => {
-    ssm.on(PutParameterCommand, { Overwrite: false }).rejects(exists());
-    ssm.on(PutParameterCommand, { Overwrite: true }).resolves({ Version: 3 });
-    ssm
-      .on(GetParameterCommand, { Name: LEASE })
-      .resolvesOnce({ Parameter: { Value: '{"holder":"holder-b","until":900}' } })
-      .resolves({ Parameter: { Value: '{"holder":"holder-c","until":13000}' } });
-    expect(await store.acquireLease('main', 'holder-a', 12_000, 1_000)).toBe(false);
-  });
-
-  it('releases by writing a lease that has already run out (no DeleteParameter permission needed)', async () => {
-    ssm.on(PutParameterCommand).resolves({ Version: 4 });
-    await store.releaseLease('main', 'holder-a');
-    expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: LEASE, Value: '{"holder":"holder-a","until":0}', Type: 'String', Overwrite: true });
   });
 });

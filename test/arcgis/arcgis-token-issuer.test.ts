@@ -33,7 +33,7 @@ describe('ArcGisTokenIssuer', () => {
   it('exchanges a portal token for a server token on a federated server found by discovery', async () => {
     const fed = sim.federatedServerUrl('server');
     const before = { logins: sim.passwordLoginCount(), exchanges: sim.exchangeCount() };
-    const issued = await issuer().issue({ target: target({ url: `${fed}/rest/services/Demo/FeatureServer/0` }), credentials: user, client: 'referer', referer: REFERER });
+    const issued = await issuer().issue({ deadline: Date.now() + 25_000, target: target({ url: `${fed}/rest/services/Demo/FeatureServer/0` }), credentials: user, client: 'referer', referer: REFERER });
     expect([sim.passwordLoginCount() - before.logins, sim.exchangeCount() - before.exchanges]).toEqual([1, 1]);
     expect(issued.binding).toEqual({ client: 'referer', referer: REFERER });
     expect(await layer(fed, issued.token, REFERER)).toEqual({ id: 0, name: 'Demo', type: 'Feature Layer' });
@@ -41,14 +41,14 @@ describe('ArcGisTokenIssuer', () => {
   });
 
   it('says the server is not federated with the portal when the exchange is refused', async () => {
-    const error = await issuer().issue({ target: target({ url: sim.federatedServerUrl('hosted2') }), credentials: user, client: 'referer', referer: REFERER }).catch((e: unknown) => e);
+    const error = await issuer().issue({ deadline: Date.now() + 25_000, target: target({ url: sim.federatedServerUrl('hosted2') }), credentials: user, client: 'referer', referer: REFERER }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArcGisRefusedError);
     expect((error as Error).message).toContain(`The portal would not issue a token for ${sim.federatedServerUrl('hosted2')}: that server is not federated with (registered with) this portal.`);
   });
 
   it('gets app tokens with OAuth client credentials, expires_in read as seconds', async () => {
     const before = Date.now();
-    const issued = await issuer().issue({ target: target({ url: sim.portalUrl, expirationMinutes: 120 }), credentials: app, client: 'referer', referer: REFERER });
+    const issued = await issuer().issue({ deadline: Date.now() + 25_000, target: target({ url: sim.portalUrl, expirationMinutes: 120 }), credentials: app, client: 'referer', referer: REFERER });
     expect(issued.binding).toEqual({ client: 'none' });
     expect(issued.expires).toBeGreaterThanOrEqual(before + 120 * 60_000);
     expect(issued.expires).toBeLessThanOrEqual(Date.now() + 120 * 60_000);
@@ -56,13 +56,13 @@ describe('ArcGisTokenIssuer', () => {
   });
 
   it('refuses app credentials for a standalone server, saying what to use instead', async () => {
-    const error = await issuer().issue({ target: target({ url: sim.serverUrl }), credentials: app, client: 'referer', referer: REFERER }).catch((e: unknown) => e);
+    const error = await issuer().issue({ deadline: Date.now() + 25_000, target: target({ url: sim.serverUrl }), credentials: app, client: 'referer', referer: REFERER }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain('app credentials need a portal or ArcGIS Online');
   });
 
   it('logs in at the Server Administrator API for kind admin', async () => {
-    const issued = await issuer().issue({ target: target({ url: sim.serverUrl, kind: 'admin' }), credentials: user, client: 'referer', referer: REFERER });
+    const issued = await issuer().issue({ deadline: Date.now() + 25_000, target: target({ url: sim.serverUrl, kind: 'admin' }), credentials: user, client: 'referer', referer: REFERER });
     expect(sim.requests.at(-1)!.path).toBe(new URL(sim.adminTokenUrl).pathname);
     const admin = (await (await fetch(`${sim.serverUrl}/admin/?f=json&token=${encodeURIComponent(issued.token)}`, { headers: { referer: REFERER } })).json()) as unknown;
     expect(admin).toEqual({ resources: ['machines', 'clusters', 'services'] });
@@ -72,7 +72,7 @@ describe('ArcGisTokenIssuer', () => {
     const fed = sim.federatedServerUrl('server');
     // kind portal: a portal token, which the federated server's layer refuses without exchange.
     const error = await issuer()
-      .issue({ target: target({ url: sim.portalUrl, kind: 'portal', serviceUrl: `${fed}/rest/services/Demo/FeatureServer/0` }), credentials: user, client: 'referer', referer: REFERER })
+      .issue({ deadline: Date.now() + 25_000, target: target({ url: sim.portalUrl, kind: 'portal', serviceUrl: `${fed}/rest/services/Demo/FeatureServer/0` }), credentials: user, client: 'referer', referer: REFERER })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArcGisRefusedError);
     expect((error as ArcGisRefusedError).arcgis.code).toBe(498);
@@ -82,7 +82,7 @@ describe('ArcGisTokenIssuer', () => {
 
   it('passes the serviceUrl check with the right dispenser and the referer header', async () => {
     const fed = sim.federatedServerUrl('server');
-    const issued = await issuer().issue({ target: target({ url: fed, serviceUrl: `${fed}/rest/services/Demo/FeatureServer/0` }), credentials: user, client: 'referer', referer: REFERER });
+    const issued = await issuer().issue({ deadline: Date.now() + 25_000, target: target({ url: fed, serviceUrl: `${fed}/rest/services/Demo/FeatureServer/0` }), credentials: user, client: 'referer', referer: REFERER });
     expect(issued.token.length).toBeGreaterThan(20);
   });
 
@@ -91,14 +91,14 @@ describe('ArcGisTokenIssuer', () => {
     const t = target({ url: `${sim.serverUrl}/rest/services/Demo/FeatureServer/0` });
     const infoCalls = () => sim.requests.filter((r) => r.path.endsWith('/rest/info')).length;
     const before = infoCalls();
-    await shared.issue({ target: t, credentials: user, client: 'referer', referer: REFERER });
-    await shared.issue({ target: t, credentials: user, client: 'referer', referer: REFERER });
+    await shared.issue({ deadline: Date.now() + 25_000, target: t, credentials: user, client: 'referer', referer: REFERER });
+    await shared.issue({ deadline: Date.now() + 25_000, target: t, credentials: user, client: 'referer', referer: REFERER });
     expect(infoCalls() - before).toBe(1);
   });
 
   it('refuses a token service that discovery names with plain http unless allowed', async () => {
     const strict = new ArcGisTokenIssuer({ timeoutMs: 2_000 });
-    const error = await strict.issue({ target: target({ url: sim.serverUrl }), credentials: user, client: 'referer', referer: REFERER }).catch((e: unknown) => e);
+    const error = await strict.issue({ deadline: Date.now() + 25_000, target: target({ url: sim.serverUrl }), credentials: user, client: 'referer', referer: REFERER }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain(`names ${sim.serverTokenUrl} as its token service: refusing to send credentials over plain http`);
   });
@@ -109,8 +109,8 @@ describe('ArcGisTokenIssuer portal token cache (federated)', () => {
     const shared = issuer();
     const fed = sim.federatedServerUrl('server');
     const before = { logins: sim.passwordLoginCount(), exchanges: sim.exchangeCount() };
-    const first = await shared.issue({ target: target({ url: fed, name: 'a' }), credentials: user, client: 'referer', referer: REFERER });
-    const second = await shared.issue({ target: target({ url: `${fed}/rest/services`, name: 'b' }), credentials: user, client: 'referer', referer: REFERER });
+    const first = await shared.issue({ deadline: Date.now() + 25_000, target: target({ url: fed, name: 'a' }), credentials: user, client: 'referer', referer: REFERER });
+    const second = await shared.issue({ deadline: Date.now() + 25_000, target: target({ url: `${fed}/rest/services`, name: 'b' }), credentials: user, client: 'referer', referer: REFERER });
     expect([sim.passwordLoginCount() - before.logins, sim.exchangeCount() - before.exchanges]).toEqual([1, 2]);
     expect(second.token).not.toBe(first.token);
     expect(second.expires).toBeLessThanOrEqual(first.expires);
@@ -120,8 +120,8 @@ describe('ArcGisTokenIssuer portal token cache (federated)', () => {
     const shared = issuer();
     const fed = sim.federatedServerUrl('server');
     const before = sim.passwordLoginCount();
-    await shared.issue({ target: target({ url: fed }), credentials: user, client: 'referer', referer: REFERER });
-    await shared.issue({ target: target({ url: fed, referer: 'https://other.example.com' }), credentials: user, client: 'referer', referer: 'https://other.example.com' });
+    await shared.issue({ deadline: Date.now() + 25_000, target: target({ url: fed }), credentials: user, client: 'referer', referer: REFERER });
+    await shared.issue({ deadline: Date.now() + 25_000, target: target({ url: fed, referer: 'https://other.example.com' }), credentials: user, client: 'referer', referer: 'https://other.example.com' });
     expect(sim.passwordLoginCount() - before).toBe(2);
   });
 });

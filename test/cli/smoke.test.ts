@@ -70,13 +70,13 @@ afterAll(async () => {
   }
   await gateway.close();
   await sim.close();
-  unloadConfig();
+  await unloadConfig();
   const everything = printed.join('');
   expect(tokens.size).toBeGreaterThan(0);
   for (const secret of [...tokens, CALLER.secretAccessKey, CALLER.sessionToken!, API_KEY, FAKE.password, 'fake-wrong-password']) expect(everything).not.toContain(secret);
 });
 beforeEach(async () => {
-  resetAwsMocks();
+  await resetAwsMocks();
   gateway.requests.length = 0;
   gateway.refused.length = 0;
   logs = captureOutput();

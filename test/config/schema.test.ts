@@ -24,6 +24,8 @@ describe('parseServiceConfig', () => {
       parameterPrefix: '/arcgis-token-vending',
       scheduleIntervalMinutes: 15,
       requestTimeoutMs: 10_000,
+      deadlineMs: 25_000,
+      minValidityRefreshIntervalSeconds: 300,
     });
   });
 

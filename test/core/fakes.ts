@@ -1,7 +1,9 @@
 // Plain fakes of the core's ports, for tests that exercise policy without I/O.
 import type { CachedToken, TargetState } from '../../lambda/core/cached-token.js';
-import type { CredentialSource, Credentials, IssueRequest, IssuedBoundToken, Log, Metrics, TokenIssuer } from '../../lambda/core/ports.js';
+import type { Target } from '../../lambda/config/schema.js';
+import type { CallerAdmission, CredentialSource, Credentials, IssueRequest, IssuedBoundToken, LeaseAnswer, LeaseRequest, Log, LoginOutcome, Metrics, TokenIssuer } from '../../lambda/core/ports.js';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
+import { MemoryLoginCoordinator } from '../../lambda/core/memory-login-coordinator.js';
 import type { MetricName } from '../../lambda/observability/metric-names.js';
 
 export class FakeClock {
@@ -33,7 +35,6 @@ export class CapturingLog implements Log {
 export class FakeStore extends MemoryTokenStore {
   failReads: Error | undefined;
   failWrites: Error | undefined;
-  failLeases: Error | undefined;
 
   override async get(name: string): Promise<TargetState | undefined> {
     if (this.failReads) {
@@ -49,12 +50,29 @@ export class FakeStore extends MemoryTokenStore {
     }
     return super.put(name, state);
   }
-  override async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
-    if (this.failLeases) throw this.failLeases;
-    return super.acquireLease(name, holder, ttlMs, now);
-  }
   token(name: string): CachedToken | undefined {
     return this.values.get(name)?.token;
+  }
+}
+
+/** The in-memory login coordinator with an injectable failure (DynamoDB unreachable or access denied), counting calls. */
+export class FakeCoordinator extends MemoryLoginCoordinator {
+  fail: Error | undefined;
+  acquires: LeaseRequest[] = [];
+  releases: Array<{ holder: string; outcome: LoginOutcome }> = [];
+  override async acquire(request: LeaseRequest): Promise<LeaseAnswer> {
+    this.acquires.push(request);
+    if (this.fail) throw this.fail;
+    return super.acquire(request);
+  }
+  override async release(account: string, holder: string, outcome: LoginOutcome, now: number): Promise<void> {
+    this.releases.push({ holder, outcome });
+    if (this.fail) throw this.fail;
+    return super.release(account, holder, outcome, now);
+  }
+  override async admitCaller(admission: CallerAdmission): Promise<boolean> {
+    if (this.fail) throw this.fail;
+    return super.admitCaller(admission);
   }
 }
 
@@ -73,6 +91,8 @@ export class FakeCredentials implements CredentialSource {
 /** Issues tokens `fake-token-N` valid for `lifetimeMs`, or fails with the queued errors. */
 export class FakeIssuer implements TokenIssuer {
   calls: Array<{ target: string; credentials: Credentials; client: string; referer?: string | undefined; ip?: string | undefined }> = [];
+  /** The deadline each login was given. */
+  deadlines: number[] = [];
   failures: Error[] = [];
   lifetimeMs: number;
   /** Resolves issue() only when released, to hold many callers in flight. */
@@ -85,7 +105,13 @@ export class FakeIssuer implements TokenIssuer {
     this.lifetimeMs = lifetimeMs;
   }
 
+  /** The login site is the target's URL: every target with one secret at one URL is one account. */
+  async loginSite(target: Target): Promise<string> {
+    return target.url;
+  }
+
   async issue(request: IssueRequest): Promise<IssuedBoundToken> {
+    this.deadlines.push(request.deadline);
     this.calls.push({ target: request.target.name, credentials: request.credentials, client: request.client, ...(request.referer ? { referer: request.referer } : {}), ...(request.ip ? { ip: request.ip } : {}) });
     if (this.gate) await this.gate;
     const failure = this.failures.shift();

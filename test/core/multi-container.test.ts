@@ -1,7 +1,8 @@
-// Several Lambda containers sharing one store: the in-memory store has SSM's create-only lease
-// semantics, ArcGIS is the simulator over real HTTP answering after 200 ms.
+// Several Lambda containers sharing one store and one login coordinator (the in-memory one, with
+// the DynamoDB one's semantics), ArcGIS the simulator over real HTTP answering after 200 ms.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
+import { MemoryLoginCoordinator } from '../../lambda/core/memory-login-coordinator.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
 import { parseServiceConfig, type ServiceConfig } from '../../lambda/config/schema.js';
@@ -13,11 +14,13 @@ import { CapturingLog } from './fakes.js';
 let sim: ArcGisSimulator;
 let config: ServiceConfig;
 let store: MemoryTokenStore;
+let coordinator: MemoryLoginCoordinator;
 
 function container(): TokenService {
   return new TokenService({
     config,
     store,
+    coordinator,
     credentials: new StaticCredentialSource(new Map([['arcgis/main', { kind: 'user', ...FAKE }], ['arcgis/ops', { kind: 'user', ...FAKE }]])),
     issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: true }),
     log: new CapturingLog(),
@@ -42,6 +45,7 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => {
   store = new MemoryTokenStore();
+  coordinator = new MemoryLoginCoordinator();
 });
 
 describe('a cold start of many containers', () => {

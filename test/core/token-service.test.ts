@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseServiceConfig, type ServiceConfig } from '../../lambda/config/schema.js';
 import { identityHash, targetFingerprint } from '../../lambda/core/cached-token.js';
-import { LOGIN_PAUSE_MS, PAUSED_SECRET_MAX_AGE_MS, TokenService } from '../../lambda/core/token-service.js';
+import { LOGIN_PAUSE_MS, PAUSED_SECRET_MAX_AGE_MS, TokenService, accountKey } from '../../lambda/core/token-service.js';
 import {
   ArcGisUnreachableError,
   BadRequestError,
@@ -10,7 +10,7 @@ import {
   TokenLifetimeError,
   UnknownTargetError,
 } from '../../lambda/errors.js';
-import { CapturingLog, CountingMetrics, FakeClock, FakeCredentials, FakeIssuer, FakeStore } from './fakes.js';
+import { CapturingLog, CountingMetrics, FakeClock, FakeCoordinator, FakeCredentials, FakeIssuer, FakeStore } from './fakes.js';
 
 const HOUR = 3_600_000;
 const config: ServiceConfig = parseServiceConfig(
@@ -28,18 +28,20 @@ const badCredentials = () =>
 
 let clock: FakeClock;
 let store: FakeStore;
+let coordinator: FakeCoordinator;
 let credentials: FakeCredentials;
 let issuer: FakeIssuer;
 let log: CapturingLog;
 let service: TokenService;
 
 function newContainer(): TokenService {
-  return new TokenService({ config, store, credentials, issuer, log, now: clock.now });
+  return new TokenService({ config, store, coordinator, credentials, issuer, log, now: clock.now });
 }
 
 beforeEach(() => {
   clock = new FakeClock();
   store = new FakeStore();
+  coordinator = new FakeCoordinator();
   credentials = new FakeCredentials();
   issuer = new FakeIssuer(clock);
   log = new CapturingLog();
@@ -61,6 +63,7 @@ describe('TokenService.getToken', () => {
         fingerprint: targetFingerprint(config.targets[0]!),
         identity: identityHash('user:fake-user'),
         binding: { client: 'referer', referer: 'https://apps.example.com' },
+        requestedMinutes: 60,
       },
     });
     expect(served.binding).toEqual({ client: 'referer', referer: 'https://apps.example.com' });
@@ -118,7 +121,7 @@ describe('TokenService.getToken', () => {
     await expect(service.getToken('nope')).rejects.toThrow(new UnknownTargetError('There is no target named "nope". Configured targets: main, ops.'));
   });
 
-  it('lets 1000 concurrent cold requests share one login and one store read', async () => {
+  it('lets 1000 concurrent cold requests share one login and three store reads (cold read, check under the lease, newer-token check)', async () => {
     let release!: () => void;
     issuer.gate = new Promise((resolve) => (release = resolve));
     const requests = Array.from({ length: 1000 }, () => service.getToken('main'));
@@ -127,9 +130,10 @@ describe('TokenService.getToken', () => {
     const served = await Promise.all(requests);
     expect(new Set(served.map((s) => s.token))).toEqual(new Set(['fake-token-1']));
     expect(issuer.calls).toHaveLength(1);
-    expect(store.reads).toBe(1);
+    expect(store.reads).toBe(3);
     expect(store.writes).toBe(1);
-    expect(store.leases.get('main')?.until).toBe(0);
+    expect(coordinator.acquires).toHaveLength(1);
+    expect(coordinator.releases.map((r) => r.outcome)).toEqual([{ kind: 'success' }]);
   });
 
   it('releases a failed login at once: the next request tries again', async () => {
@@ -155,6 +159,8 @@ describe('TokenService.getToken', () => {
     expect((await service.getToken('main')).source).toBe('generated');
     expect(log.lines.filter((l) => l.level === 'warn').map((l) => [l.message, l.fields?.error])).toEqual([
       ['token store read failed; continuing without it', 'ThrottlingException: Rate exceeded'],
+      ['token store read failed; continuing without it', 'ThrottlingException: Rate exceeded'],
+      ['token store read failed; continuing without it', 'ThrottlingException: Rate exceeded'],
       ['token store write failed; continuing without it', 'AccessDeniedException: denied'],
     ]);
   });
@@ -162,7 +168,7 @@ describe('TokenService.getToken', () => {
   it('ignores a stored token issued under other settings (e.g. a changed referer)', async () => {
     await service.getToken('main');
     const changed = parseServiceConfig({ targets: [{ ...config.targets[0]!, referer: 'https://other.example.com' }] }, 'test');
-    const other = new TokenService({ config: changed, store, credentials, issuer, log, now: clock.now });
+    const other = new TokenService({ config: changed, store, coordinator, credentials, issuer, log, now: clock.now });
     expect(await other.getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'generated' });
   });
 
@@ -218,7 +224,7 @@ describe('TokenService.refreshIfDue', () => {
 describe('TokenService: stale but valid', () => {
   it('serves the cached token marked stale when a refresh fails, with the reason', async () => {
     const metrics = new CountingMetrics();
-    service = new TokenService({ config, store, credentials, issuer, log, metrics, now: clock.now });
+    service = new TokenService({ config, store, coordinator, credentials, issuer, log, metrics, now: clock.now });
     await service.getToken('main');
     clock.advance(HOUR - 120_000); // inside the 6-minute margin, 2 minutes left
     issuer.failures.push(new ArcGisUnreachableError('https://gis.example.com/portal/sharing/rest/generateToken did not answer within 10000 ms.'));
@@ -249,16 +255,15 @@ describe('TokenService: stale but valid', () => {
 });
 
 describe('TokenService: lockout protection across containers', () => {
-  it('records the rejection next to the cached token without touching the token', async () => {
+  it('records the rejection with the login coordinator, for the account, and leaves the stored token untouched', async () => {
     await service.getToken('main');
     const token = store.token('main');
     clock.advance(HOUR - 120_000);
     issuer.failures.push(badCredentials());
     expect((await service.getToken('main')).stale).toBe(true);
-    expect(store.values.get('main')).toEqual({
-      version: 2,
-      token,
-      loginFailure: { secretVersion: 'v1', at: clock.time, until: clock.time + LOGIN_PAUSE_MS, code: 400, message: 'Unable to generate token.', details: ['Invalid username or password.'], url: 'https://gis.example.com/portal/sharing/rest/generateToken' },
+    expect(store.values.get('main')).toEqual({ version: 2, token });
+    expect(await coordinator.read(accountKey('arcgis/main', 'https://gis.example.com/portal'))).toEqual({
+      pause: { secretVersion: 'v1', at: clock.time, until: clock.time + LOGIN_PAUSE_MS, code: 400, message: 'Unable to generate token.', details: ['Invalid username or password.'], url: 'https://gis.example.com/portal/sharing/rest/generateToken' },
     });
   });
 
@@ -284,7 +289,7 @@ describe('TokenService: lockout protection across containers', () => {
 
   it('counts paused logins and ArcGIS errors by code', async () => {
     const metrics = new CountingMetrics();
-    service = new TokenService({ config, store, credentials, issuer, log, metrics, now: clock.now });
+    service = new TokenService({ config, store, coordinator, credentials, issuer, log, metrics, now: clock.now });
     issuer.failures.push(badCredentials());
     await service.getToken('main').catch(() => undefined);
     await service.getToken('main').catch(() => undefined);
@@ -296,12 +301,28 @@ describe('TokenService: lockout protection across containers', () => {
 });
 
 describe('TokenService: AWS faults and credentials', () => {
-  it('logs in anyway when the lease cannot be taken, and counts the fault', async () => {
+  it('logs in without the fleet lease when the coordinator cannot be reached, and counts it', async () => {
     const metrics = new CountingMetrics();
-    service = new TokenService({ config, store, credentials, issuer, log, metrics, now: clock.now });
-    store.failLeases = Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' });
+    service = new TokenService({ config, store, coordinator, credentials, issuer, log, metrics, now: clock.now });
+    coordinator.fail = Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' });
     expect((await service.getToken('main')).source).toBe('generated');
-    expect(metrics.total('StoreFaults')).toBe(1);
+    expect(metrics.total('UnguardedLogins')).toBe(1);
+    expect(log.lines.filter((l) => l.level === 'warn').map((l) => [l.message, l.fields?.error])).toEqual([
+      ['login coordinator unreachable; logging in without the fleet-wide lease (this container still makes at most one failed login per secret version)', 'AccessDeniedException: User is not authorized'],
+    ]);
+  });
+
+  it('with the coordinator unreachable, makes at most one failed login per secret version in a container', async () => {
+    coordinator.fail = Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
+    issuer.failures.push(badCredentials(), badCredentials());
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(LoginPausedError);
+    await expect(service.refreshIfDue('main', 15 * 60_000)).rejects.toBeInstanceOf(LoginPausedError);
+    expect(issuer.calls).toHaveLength(1);
+    credentials.version = 'v2';
+    clock.advance(PAUSED_SECRET_MAX_AGE_MS);
+    await expect(service.getToken('main')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    expect(issuer.calls).toHaveLength(2);
   });
 
   it('reads the secret once per 5 minutes per container, not once per login', async () => {
@@ -317,7 +338,7 @@ describe('TokenService: AWS faults and credentials', () => {
 
   it('counts tokens served and cache hits', async () => {
     const metrics = new CountingMetrics();
-    service = new TokenService({ config, store, credentials, issuer, log, metrics, now: clock.now });
+    service = new TokenService({ config, store, coordinator, credentials, issuer, log, metrics, now: clock.now });
     await service.getToken('main');
     await service.getToken('main');
     expect(metrics.counts.map((c) => c.name)).toEqual(['TokensGenerated', 'TokensServed', 'TokensServed', 'CacheHits']);
@@ -360,7 +381,7 @@ describe('TokenService: bindings and cache keys', () => {
   const callerConfig = parseServiceConfig({ targets: [{ name: 'apps', url: 'https://gis.example.com/arcgis', client: 'caller-ip', secretId: 'arcgis/apps' }] }, 'test');
 
   it('binds caller-ip tokens to each caller address and caches them per caller', async () => {
-    service = new TokenService({ config: callerConfig, store, credentials, issuer, log, now: clock.now });
+    service = new TokenService({ config: callerConfig, store, coordinator, credentials, issuer, log, now: clock.now });
     const a = await service.getToken('apps', 0, { callerIp: '198.51.100.7' });
     const b = await service.getToken('apps', 0, { callerIp: '::ffff:203.0.113.9' });
     const a2 = await service.getToken('apps', 0, { callerIp: '198.51.100.7' });
@@ -370,19 +391,23 @@ describe('TokenService: bindings and cache keys', () => {
     expect([...store.values.keys()]).toEqual(['apps/ip-198.51.100.7', 'apps/ip-203.0.113.9']);
   });
 
-  it('keys IPv6 callers with parameter-safe names', async () => {
-    service = new TokenService({ config: callerConfig, store, credentials, issuer, log, now: clock.now });
-    await service.getToken('apps', 0, { callerIp: '2001:db8::1' });
-    expect([...store.values.keys()]).toEqual(['apps/ip-2001_db8__1']);
+  it('keys IPv6 callers by their /64, with parameter-safe names, and binds the token to the address that asked', async () => {
+    service = new TokenService({ config: callerConfig, store, coordinator, credentials, issuer, log, now: clock.now });
+    const first = await service.getToken('apps', 0, { callerIp: '2001:db8::1' });
+    const second = await service.getToken('apps', 0, { callerIp: '2001:0db8:0000:0000:ffff::2' });
+    expect([...store.values.keys()]).toEqual(['apps/ip-2001_db8_0_0___64']);
+    expect(first.binding).toEqual({ client: 'ip', ip: '2001:db8::1' });
+    expect(second.token).toBe(first.token);
+    expect(issuer.calls.map((c) => c.ip)).toEqual(['2001:db8::1']);
   });
 
   it('refuses a caller-ip request without a usable caller address', async () => {
-    service = new TokenService({ config: callerConfig, store, credentials, issuer, log, now: clock.now });
+    service = new TokenService({ config: callerConfig, store, coordinator, credentials, issuer, log, now: clock.now });
     await expect(service.getToken('apps', 0, {})).rejects.toThrow(new BadRequestError('Target "apps" binds tokens to the caller\'s IP address (client caller-ip), and this request\'s address is unknown or not an IP address.'));
   });
 
   it('leaves caller-ip targets to on-demand refresh in the schedule', async () => {
-    service = new TokenService({ config: callerConfig, store, credentials, issuer, log, now: clock.now });
+    service = new TokenService({ config: callerConfig, store, coordinator, credentials, issuer, log, now: clock.now });
     expect(await service.refreshIfDue('apps', 15 * 60_000)).toBe('on-demand');
     expect(issuer.calls).toHaveLength(0);
   });

@@ -21,10 +21,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sim.close();
-  unloadConfig();
+  await unloadConfig();
 });
-beforeEach(() => {
-  resetAwsMocks();
+beforeEach(async () => {
+  await resetAwsMocks();
   sim.requests.length = 0;
   output = captureOutput();
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
+import { MemoryLoginCoordinator } from '../../lambda/core/memory-login-coordinator.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
 import { parseServiceConfig } from '../../lambda/config/schema.js';
 import { wire } from '../../lambda/handlers/wiring.js';
@@ -17,7 +18,7 @@ describe('wire', () => {
       },
       'test',
     );
-    wire(config, { store: new MemoryTokenStore(), credentials: new StaticCredentialSource(new Map()), issuer: new FakeIssuer(new FakeClock()), log });
+    wire(config, { store: new MemoryTokenStore(), coordinator: new MemoryLoginCoordinator(), credentials: new StaticCredentialSource(new Map()), issuer: new FakeIssuer(new FakeClock()), log });
     expect(log.lines).toEqual([
       {
         level: 'warn',

@@ -48,6 +48,8 @@ describe('validateDeploymentConfig', () => {
       parameterPrefix: '/arcgis-token-vending',
       scheduleIntervalMinutes: 15,
       requestTimeoutMs: 10_000,
+      deadlineMs: 25_000,
+      minValidityRefreshIntervalSeconds: 300,
     });
   });
 

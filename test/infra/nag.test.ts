@@ -94,7 +94,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acks).toEqual([
       'FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
       'FunctionRole: AwsSolutions-IAM5[Resource::*]',
-      'FunctionRole: AwsSolutions-IAM5[Resource::arn:aws:ssm:eu-west-1:123456789012:parameter/arcgis-token-vending/apps/ip-*]',
+      'FunctionRole: AwsSolutions-IAM5[Resource::arn:aws:ssm:eu-west-1:123456789012:parameter/arcgis-token-vending/apps/ip-*/token]',
     ]);
   });
 

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CONFIG_ENV, KMS_KEY_ENV } from '../../lambda/config/environment.js';
+import { CONFIG_ENV, COORDINATION_TABLE_ENV, KMS_KEY_ENV } from '../../lambda/config/environment.js';
 import { SERVICE_NAME as FUNCTION_SERVICE_NAME } from '../../lambda/handlers/powertools-log.js';
 import { createPowertoolsMetrics } from '../../lambda/handlers/powertools-metrics.js';
 import { METRIC, METRICS_NAMESPACE } from '../../lambda/observability/metric-names.js';
@@ -35,7 +35,7 @@ function functionRole(template: Template) {
 
 function functionStatements(template: Template): unknown[] {
   const policies = functionRole(template).Policies as Array<{ PolicyName: string; PolicyDocument: { Statement: unknown[] } }>;
-  expect(policies.map((p) => p.PolicyName)).toEqual(['TokenVending']);
+  expect(policies.map((p) => p.PolicyName)).toEqual(['TokenVending', 'Coordination']);
   return policies[0]!.PolicyDocument.Statement;
 }
 
@@ -59,8 +59,9 @@ describe('TokenVendingMachine function', () => {
 
   it('sets exactly the config and Powertools variables by default: no source maps, which slow every cold start', () => {
     const { template } = synthStack();
-    const { [CONFIG_ENV]: config, ...rest } = only(template, 'AWS::Lambda::Function').properties.Environment.Variables;
+    const { [CONFIG_ENV]: config, [COORDINATION_TABLE_ENV]: table, ...rest } = only(template, 'AWS::Lambda::Function').properties.Environment.Variables;
     expect(config).toBeDefined();
+    expect(table).toEqual({ Ref: only(template, 'AWS::DynamoDB::GlobalTable').id });
     expect(rest).toEqual({
       POWERTOOLS_SERVICE_NAME: 'arcgis-token-vending',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -151,12 +152,34 @@ describe('TokenVendingMachine function', () => {
   });
 });
 
+describe('TokenVendingMachine coordination table', () => {
+  it('creates one on-demand table keyed by pk, with TTL and point-in-time recovery, deleted with the stack', () => {
+    const { template } = synthStack();
+    const table = only(template, 'AWS::DynamoDB::GlobalTable');
+    expect(table.properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      Replicas: [{ Region: 'eu-west-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }],
+    });
+    expect(table.resource.DeletionPolicy).toBe('Delete');
+  });
+
+  it('lets the function read and conditionally update that table, and nothing else in DynamoDB', () => {
+    const { template } = synthStack();
+    const table = only(template, 'AWS::DynamoDB::GlobalTable');
+    const policies = functionRole(template).Policies as Array<{ PolicyName: string; PolicyDocument: { Statement: unknown[] } }>;
+    expect(policies[1]!.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [table.id, 'Arn'] } }]);
+  });
+});
+
 describe('TokenVendingMachine permissions', () => {
-  it('gives the role exactly its log streams, its token and lease parameters and GetSecretValue on the created secret', () => {
+  it('gives the role exactly its log streams, its token parameter and GetSecretValue on the created secret', () => {
     const { stack, template } = synthStack();
     expect(functionStatements(template)).toEqual([
       LOG_STATEMENT(functionLogGroupId(stack)),
-      SSM_STATEMENT('/arcgis-token-vending/default/token', '/arcgis-token-vending/default/lease'),
+      SSM_STATEMENT('/arcgis-token-vending/default/token'),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: logicalId(stack, stack.machine.secrets.default as never) } },
     ]);
   });
@@ -173,9 +196,7 @@ describe('TokenVendingMachine permissions', () => {
       LOG_STATEMENT(functionLogGroupId(stack)),
       SSM_STATEMENT(
         '/arcgis-token-vending/online/token',
-        '/arcgis-token-vending/online/lease',
         '/arcgis-token-vending/enterprise/token',
-        '/arcgis-token-vending/enterprise/lease',
       ),
       {
         Effect: 'Allow',
@@ -205,13 +226,13 @@ describe('TokenVendingMachine permissions', () => {
 
   it('scopes the parameters to a configured prefix', () => {
     const { template } = synthStack({ config: { ...ONE_TARGET, parameterPrefix: '/prod/tokens' } });
-    expect(functionStatements(template)[1]).toEqual(SSM_STATEMENT('/prod/tokens/default/token', '/prod/tokens/default/lease'));
+    expect(functionStatements(template)[1]).toEqual(SSM_STATEMENT('/prod/tokens/default/token'));
   });
 
   it('grants a caller-ip target the per-caller parameters below its own path', () => {
     const { template } = synthStack({ config: { targets: [{ name: 'apps', url: 'https://www.arcgis.com', client: 'caller-ip' }] } });
     expect(functionStatements(template)[1]).toEqual(
-      SSM_STATEMENT('/arcgis-token-vending/apps/token', '/arcgis-token-vending/apps/lease', '/arcgis-token-vending/apps/ip-*'),
+      SSM_STATEMENT('/arcgis-token-vending/apps/ip-*/token'),
     );
   });
 
@@ -319,7 +340,7 @@ describe('TokenVendingMachine permissions', () => {
           { name: 'b', client: 'caller-ip' },
         ] as never,
       }),
-    ).toEqual({ tokens: ['/p/a/token', '/p/b/token', '/p/b/ip-*/token'], all: ['/p/a/token', '/p/a/lease', '/p/b/token', '/p/b/lease', '/p/b/ip-*'] });
+    ).toEqual({ tokens: ['/p/a/token', '/p/b/ip-*/token'], all: ['/p/a/token', '/p/b/ip-*/token'] });
   });
 });
 
