@@ -25,7 +25,7 @@ function wireFromEnvironment(): Wiring {
   return wire(config, {
     store: new SsmTokenStore(new SSMClient({}), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
     credentials: new SecretsManagerCredentialSource(new SecretsManagerClient({})),
-    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp }),
+    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp, log }),
     log,
     metrics,
   });

@@ -43,7 +43,7 @@ export interface SimulatorFederatedServer {
 
 export type SimulatorFault =
   | { kind: 'html'; status?: number } // HTML page (default status 200)
-  | { kind: 'status'; status: number; body?: string; contentType?: string } // arbitrary status/body
+  | { kind: 'status'; status: number; body?: string; contentType?: string; headers?: Record<string, string> } // arbitrary status/body/headers (e.g. 429 with Retry-After)
   | { kind: 'json'; body: unknown; status?: number } // arbitrary JSON body (JSON.stringify), default 200
   | { kind: 'garbage' } // 200, text/plain, non-JSON bytes
   | { kind: 'huge'; bytes: number } // 200, body of that many bytes, streamed without content-length
@@ -51,6 +51,18 @@ export type SimulatorFault =
   | { kind: 'hang' } // never answers (socket kept open until close())
   | { kind: 'reset' } // destroys the socket without answering
   | { kind: 'delay'; ms: number }; // answers normally after ms
+
+/**
+ * What a site's rest/info (or a portal's sharing/rest/info) advertises instead of the simulator's
+ * own URLs, verbatim: an `HTTP://` scheme, a leading space, another host. Real sites do this when
+ * their public URL was never set (the internal machine name) and attackers do it on purpose.
+ */
+export interface SimulatorAdvertised {
+  /** authInfo.tokenServicesUrl, as sent. */
+  tokenServicesUrl?: string;
+  /** owningSystemUrl, as sent; null leaves it out (a standalone server), a string adds or replaces it. */
+  owningSystemUrl?: string | null;
+}
 
 export interface ArcGisSimulatorOptions {
   /** Accounts that may log in (on every dispenser, the admin API included); default: DEFAULT_SIMULATOR_USER only. */
@@ -69,6 +81,12 @@ export interface ArcGisSimulatorOptions {
   lockAfterFailures?: number;
   /** Servers federated with the portal, each at url + '/' + adaptor; default none. */
   federatedServers?: SimulatorFederatedServer[];
+  /**
+   * Server roots elsewhere (another simulator's federated server, say) that this portal counts as
+   * registered: the token exchange issues tokens for them. No simulator can check another's tokens,
+   * so such tokens are only good for showing where the exchange went. Default none.
+   */
+  externalFederatedServers?: string[];
   /** OAuth apps that may get app tokens at the portal's oauth2/token; default none. */
   apps?: SimulatorApp[];
   /**
@@ -144,6 +162,12 @@ export interface ArcGisSimulator {
   failNext(fault: SimulatorFault, times?: number): void;
   /** Delay every token request's answer (generateToken and oauth2/token) by ms (default 0). */
   setLatency(ms: number): void;
+  /**
+   * From now on, the info resource of the site behind this web adaptor (the standalone server's or a
+   * federated server's rest/info, the portal's sharing/rest/info) advertises these values instead of
+   * its own; undefined restores the real answer.
+   */
+  advertise(adaptor: string, advertised: SimulatorAdvertised | undefined): void;
   isLocked(username: string): boolean;
   issuedTokens(): number;
   /** Closes the server and every open socket, hanging ones included. */
@@ -272,6 +296,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
   const users = (options.users ?? [DEFAULT_SIMULATOR_USER]).map((user) => ({ ...user }));
   const apps = (options.apps ?? []).map((app) => ({ ...app }));
   const federated = (options.federatedServers ?? []).map((fed) => ({ ...fed }));
+  const externalFederated = (options.externalFederatedServers ?? []).map((root) => new URL(root).href.replace(/\/+$/, ''));
   const portalAdaptor = options.portalAdaptor ?? 'portal';
   const serverAdaptor = options.serverAdaptor ?? 'arcgis';
   const maxExpirationMinutes = options.maxExpirationMinutes ?? DEFAULT_MAX_EXPIRATION_MINUTES;
@@ -324,6 +349,18 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
   let oauthRequests = 0;
   let latencyMs = 0;
   let closed = false;
+  const advertisedBy = new Map<string, SimulatorAdvertised>();
+
+  /** An info answer with what advertise() set for this adaptor (key order of the real answer kept). */
+  function advertisedInfo(adaptor: string, info: Record<string, unknown>): Record<string, unknown> {
+    const advertised = advertisedBy.get(adaptor);
+    if (advertised === undefined) return info;
+    const authInfo = { ...(info.authInfo as Record<string, unknown>) };
+    if (advertised.tokenServicesUrl !== undefined) authInfo.tokenServicesUrl = advertised.tokenServicesUrl;
+    const { authInfo: _auth, owningSystemUrl: _owning, ...rest } = info;
+    const owning = advertised.owningSystemUrl === undefined ? info.owningSystemUrl : advertised.owningSystemUrl;
+    return { ...rest, ...(owning === null || owning === undefined ? {} : { owningSystemUrl: owning }), authInfo };
+  }
 
   // URLs are filled in once the server listens; handlers only run after that.
   let url = '';
@@ -383,11 +420,11 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
 
     if (path === serverInfoPath) {
       if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('ArcGIS REST Services Directory', '<h2>Server Info</h2>'));
-      return sendJson(res, 'server', params, {
+      return sendJson(res, 'server', params, advertisedInfo(serverAdaptor, {
         currentVersion: 11.3,
         fullVersion: '11.3.0',
         authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${serverUrl}${tokenServiceSuffix}`, shortLivedTokenValidity: 60 },
-      });
+      }));
     }
     if (path === `${serverPath}/rest/services` || path === `${serverPath}/rest/services/`) return servicesListing(res, params, 11.3);
     if (path === securedLayerPath) {
@@ -397,10 +434,10 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     if (adminRootPaths.has(path)) return adminRoot(req, res, params);
     if (path === portalInfoPath) {
       if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('ArcGIS Portal Directory', '<h2>Info</h2>'));
-      return sendJson(res, 'portal', params, {
+      return sendJson(res, 'portal', params, advertisedInfo(portalAdaptor, {
         owningSystemUrl: portalUrl,
         authInfo: { tokenServicesUrl: `${portalUrl}/sharing/rest/generateToken`, isTokenBasedSecurity: true },
-      });
+      }));
     }
     if (path === portalSelfPath) return portalSelf(req, res, params);
     if (path === portalHomePath) return send(res, 200, HTML_TYPE, PORTAL_HOME_PAGE);
@@ -413,12 +450,12 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
       if (path === `${fedPath}/rest/info`) {
         if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('ArcGIS REST Services Directory', '<h2>Server Info</h2>'));
         // Key order as in the real 10.6.1 answer: a federated server sends its callers to the portal.
-        return sendJson(res, 'server', params, {
+        return sendJson(res, 'server', params, advertisedInfo(fed.adaptor, {
           currentVersion: 10.61,
           fullVersion: '10.6.1',
           owningSystemUrl: portalUrl,
           authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${portalUrl}/sharing/rest/generateToken` },
-        });
+        }));
       }
       if (path === `${fedPath}/rest/services` || path === `${fedPath}/rest/services/`) return servicesListing(res, params, 10.61);
       if (path === `${fedPath}/rest/services/Demo/FeatureServer/0`) {
@@ -562,6 +599,9 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     } catch {
       return undefined;
     }
+    const root = parsed.href.replace(/[?#].*$/, '').replace(/\/+$/, '');
+    const external = externalFederated.find((known) => root === known || root.startsWith(`${known}/`));
+    if (external !== undefined) return { adaptor: external, registered: true };
     // URL lower-cases the scheme and host and drops a default port, so the origin compares as-is.
     if (parsed.origin !== new URL(url).origin) return undefined;
     const path = parsed.pathname.replace(/\/+$/, '');
@@ -650,6 +690,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
       case 'html':
         return send(res, fault.status ?? 200, HTML_TYPE, LOGIN_PAGE);
       case 'status':
+        for (const [name, value] of Object.entries(fault.headers ?? {})) res.setHeader(name, value);
         return send(res, fault.status, fault.contentType ?? 'text/plain;charset=utf-8', fault.body ?? '');
       case 'json':
         return send(res, fault.status ?? 200, PORTAL_JSON_TYPE, JSON.stringify(fault.body));
@@ -709,6 +750,11 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     },
     setLatency(ms: number): void {
       latencyMs = Math.max(0, ms);
+    },
+    advertise(adaptor: string, advertised: SimulatorAdvertised | undefined): void {
+      if (!adaptorsInUse.has(adaptor)) throw new RangeError(`no site behind the web adaptor ${adaptor}`);
+      if (advertised === undefined) advertisedBy.delete(adaptor);
+      else advertisedBy.set(adaptor, { ...advertised });
     },
     isLocked: (username: string) => locked.has(username),
     issuedTokens: () => tokens.size,

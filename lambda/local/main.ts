@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const app = wire(settings.config, {
     store: new MemoryTokenStore(),
     credentials: new StaticCredentialSource(settings.secrets),
-    issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs, allowInsecureHttp: settings.config.allowInsecureHttp }),
+    issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs, allowInsecureHttp: settings.config.allowInsecureHttp, log }),
     log,
   });
   const server = createLocalServer(app.apiGateway);
