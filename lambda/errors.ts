@@ -237,3 +237,35 @@ export class ForeignTokenOriginError extends TokenVendingError {
     return { foreignOrigin: this.foreignOrigin, setting: this.setting, attempts: this.attempts };
   }
 }
+
+/** ArcGIS (or a proxy in front of it) asked us to slow down: HTTP 429, or 503 with Retry-After. */
+export class ArcGisRateLimitedError extends TokenVendingError {
+  override readonly name = 'ArcGisRateLimitedError';
+  readonly status = 503;
+  readonly slug = 'arcgis-rate-limited';
+  readonly title = 'ArcGIS is rate limiting token requests';
+
+  constructor(
+    message: string,
+    /** The endpoint that answered (no query string beyond f=json; never credentials). */
+    readonly url: string,
+    readonly httpStatus: number,
+    /** How long to wait, already kept within [1 s, 1 h] (arcgis/http.ts). */
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+
+  private get retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(this.retryAfterMs / 1000));
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { httpStatus: this.httpStatus, retryAfterSeconds: this.retryAfterSeconds };
+  }
+
+  /** Relative, so it stays right however long the answer takes to build (no Date.now()). */
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(this.retryAfterSeconds) };
+  }
+}

@@ -1,7 +1,9 @@
 // The one way this service talks HTTP to ArcGIS: a POSTed form, a deadline for the whole exchange,
-// no redirects followed (a redirect from a token endpoint is a login page, not a token), and a cap
-// on the body so a misrouted request that returns a huge page cannot exhaust the function's memory.
-import { ArcGisBadResponseError, ArcGisUnreachableError } from '../errors.js';
+// no redirects followed (a redirect from a token endpoint is a login page, not a token), a cap
+// on the body so a misrouted request that returns a huge page cannot exhaust the function's memory,
+// and rate limiting (429, or 503 with Retry-After) recognised before the body is read: such
+// answers are usually a proxy's HTML page, and what matters is when to try again.
+import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError } from '../errors.js';
 
 /** Real token answers are a few hundred bytes; error pages a few KB. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -21,6 +23,42 @@ export interface HttpOptions {
   timeoutMs: number;
   fetch?: FetchLike | undefined;
   headers?: Record<string, string>;
+  /** The clock an HTTP-date Retry-After is measured against when the answer has no Date header. */
+  now?: (() => number) | undefined;
+}
+
+/** Retry-After assumed on a 429 that sends none (or an unreadable one). */
+export const DEFAULT_RETRY_AFTER_MS = 60_000;
+/**
+ * Retry-After is kept within [1 s, 1 h]. Below a second a retry is immediate, which is what got the
+ * service limited (proxies do send `Retry-After: 0`); above an hour a broken or hostile header would
+ * hold logins back for longer than a token lives (60 minutes by default), while the schedule tries
+ * again within its own interval anyway.
+ */
+export const MIN_RETRY_AFTER_MS = 1_000;
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * How long a Retry-After value asks us to wait: delta-seconds, or an HTTP-date counted from the
+ * answer's own Date header when it has one (the server's clock, as the date is), else from `now`.
+ * `why` says where the number came from, for the message.
+ */
+export function retryAfterMs(value: string | null, serverDate: number | undefined, now: number): { ms: number; why: string } {
+  const clamp = (ms: number, said: string): { ms: number; why: string } => {
+    const seconds = Math.round(ms / 1000);
+    if (ms < MIN_RETRY_AFTER_MS) return { ms: MIN_RETRY_AFTER_MS, why: `its Retry-After of ${seconds} s, raised to ${MIN_RETRY_AFTER_MS / 1000} s` };
+    if (ms > MAX_RETRY_AFTER_MS) return { ms: MAX_RETRY_AFTER_MS, why: `its Retry-After of ${seconds} s, capped at ${MAX_RETRY_AFTER_MS / 1000} s` };
+    return { ms, why: said };
+  };
+  if (value === null) return { ms: DEFAULT_RETRY_AFTER_MS, why: `no Retry-After was sent; ${DEFAULT_RETRY_AFTER_MS / 1000} s assumed` };
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return clamp(Number(text) * 1000, 'its Retry-After');
+  // An HTTP-date starts with the day's name in all three forms RFC 9110 accepts ("Wed, 21 Oct 2015
+  // 07:28:00 GMT", "Wednesday, 21-Oct-15 …", "Wed Oct 21 …"); Date.parse alone would read "1.5" as a date.
+  const date = /^[A-Za-z]{3,9},? /.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isFinite(date)) return clamp(date - (serverDate ?? now), 'its Retry-After');
+  const shown = /^[\x20-\x7e]{1,40}$/.test(text) ? `"${text}"` : 'value';
+  return { ms: DEFAULT_RETRY_AFTER_MS, why: `its Retry-After ${shown} is neither seconds nor a date; ${DEFAULT_RETRY_AFTER_MS / 1000} s assumed` };
 }
 
 export function postForm(url: string, form: URLSearchParams, options: HttpOptions): Promise<HttpAnswer> {
@@ -59,6 +97,20 @@ async function exchange(url: string, init: { method: string; body?: string; head
     );
   }
 
+  const date = Date.parse(response.headers.get('date') ?? '');
+  const serverDate = Number.isFinite(date) ? date : undefined;
+  if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after'))) {
+    // The body (typically a proxy's HTML page) says nothing the status and Retry-After do not.
+    await response.body?.cancel();
+    const wait = retryAfterMs(response.headers.get('retry-after'), serverDate, (options.now ?? Date.now)());
+    throw new ArcGisRateLimitedError(
+      `${url} answered HTTP ${response.status}: ArcGIS (or a proxy in front of it) is rate limiting token requests. Try again in ${Math.ceil(wait.ms / 1000)} s (${wait.why}); retrying sooner only prolongs the limit.`,
+      url,
+      response.status,
+      wait.ms,
+    );
+  }
+
   let body: string;
   try {
     body = await readCapped(response, url, MAX_RESPONSE_BYTES);
@@ -66,8 +118,7 @@ async function exchange(url: string, init: { method: string; body?: string; head
     if (error instanceof ArcGisBadResponseError) throw error;
     throw unreachable(url, error, options.timeoutMs);
   }
-  const date = Date.parse(response.headers.get('date') ?? '');
-  return { url, status: response.status, contentType: response.headers.get('content-type') ?? '', body, serverDate: Number.isFinite(date) ? date : undefined };
+  return { url, status: response.status, contentType: response.headers.get('content-type') ?? '', body, serverDate };
 }
 
 async function readCapped(response: Response, url: string, maxBytes: number): Promise<string> {

@@ -160,6 +160,11 @@ export interface ArcGisSimulator {
    * this fault instead of normal handling (FIFO).
    */
   failNext(fault: SimulatorFault, times?: number): void;
+  /**
+   * The next `times` (default 1) requests of any kind (rest/info, services, token endpoints) get this
+   * fault before anything else looks at them (FIFO, ahead of failNext's queue).
+   */
+  failNextRequest(fault: SimulatorFault, times?: number): void;
   /** Delay every token request's answer (generateToken and oauth2/token) by ms (default 0). */
   setLatency(ms: number): void;
   /**
@@ -339,6 +344,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
 
   const requests: RecordedRequest[] = [];
   const faults: SimulatorFault[] = [];
+  const requestFaults: SimulatorFault[] = [];
   const tokens = new Map<string, IssuedToken>();
   const consecutiveFailures = new Map<string, number>();
   const locked = new Set<string>();
@@ -404,6 +410,14 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
         if (carriesPassword(params)) passwordLogins += 1;
         else if (endpoint === 'portal' && isExchange(params)) exchanges += 1;
       }
+    }
+    // A fault for any request (rest/info included), as a rate-limiting proxy in front of the site gives.
+    const anyFault = requestFaults.shift();
+    if (anyFault !== undefined) {
+      await applyFault(anyFault, req, res);
+      if (anyFault.kind !== 'delay') return;
+    }
+    if (endpoint !== undefined) {
       await sleep(latencyMs);
       const fault = faults.shift();
       if (fault !== undefined) {
@@ -747,6 +761,9 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     oauthCount: () => oauthRequests,
     failNext(fault: SimulatorFault, times = 1): void {
       for (let i = 0; i < times; i += 1) faults.push(fault);
+    },
+    failNextRequest(fault: SimulatorFault, times = 1): void {
+      for (let i = 0; i < times; i += 1) requestFaults.push(fault);
     },
     setLatency(ms: number): void {
       latencyMs = Math.max(0, ms);
