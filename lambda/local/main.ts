@@ -4,13 +4,12 @@
 import type { AddressInfo } from 'node:net';
 import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
 import { MemoryTokenStore } from '../adapters/memory-token-store.js';
-import { StaticCredentialSource } from '../adapters/static-credentials.js';
 import { createPowertoolsLog } from '../handlers/powertools-log.js';
 import { wire } from '../handlers/wiring.js';
 import { TokenVendingError, describeError } from '../errors.js';
 import { startArcGisSimulator, DEFAULT_SIMULATOR_USER, type ArcGisSimulator } from './arcgis-simulator.js';
 import { createLocalServer } from './http-server.js';
-import { localSettings } from './local-config.js';
+import { isLoopback, localSettings } from './local-config.js';
 import { credentialIdentity, type Credentials } from '../core/ports.js';
 
 async function main(): Promise<void> {
@@ -19,7 +18,7 @@ async function main(): Promise<void> {
 
   let settings;
   try {
-    settings = localSettings(process.env, simulator && { url: simulator.portalUrl, credentials: DEFAULT_SIMULATOR_USER });
+    settings = await localSettings(process.env, simulator && { url: simulator.portalUrl, credentials: DEFAULT_SIMULATOR_USER });
   } catch (error) {
     await simulator?.close();
     throw error;
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
   const log = createPowertoolsLog();
   const app = wire(settings.config, {
     store: new MemoryTokenStore(),
-    credentials: new StaticCredentialSource(settings.secrets),
+    credentials: settings.credentials,
     issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs, allowInsecureHttp: settings.config.allowInsecureHttp, log }),
     log,
   });
@@ -57,6 +56,12 @@ async function main(): Promise<void> {
     `  try: curl ${base}/token`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  if (!isLoopback(settings.host)) {
+    process.stderr.write(
+      `WARNING: HOST=${settings.host} serves the local API beyond this machine, and it has no authentication: anyone who can reach ${base} gets ArcGIS tokens for the targets above. ` +
+        'Use HOST=127.0.0.1 (the default) unless that is intended; deployed, API Gateway requires IAM-signed requests instead.\n',
+    );
+  }
 
   const stop = () => {
     clearInterval(refresh);
