@@ -3,7 +3,7 @@
 // on the body so a misrouted request that returns a huge page cannot exhaust the function's memory,
 // and rate limiting (429, or 503 with Retry-After) recognised before the body is read: such
 // answers are usually a proxy's HTML page, and what matters is when to try again.
-import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError } from '../errors.js';
+import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError } from '../errors.js';
 
 /** Real token answers are a few hundred bytes; error pages a few KB. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -70,7 +70,17 @@ export function getJson(url: string, options: HttpOptions): Promise<HttpAnswer> 
   return exchange(url, { method: 'GET', headers: { ...options.headers } }, options);
 }
 
+/** What an HTTP header value may hold: tab, visible ASCII, space and Latin-1 (RFC 9110 field-value). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 async function exchange(url: string, init: { method: string; body?: string; headers: Record<string, string> }, options: HttpOptions): Promise<HttpAnswer> {
+  // Checked here rather than left to fetch: undici refuses such a value with an error that quotes it,
+  // and the value is usually a token.
+  for (const [name, value] of Object.entries(init.headers)) {
+    if (!HEADER_VALUE.test(value)) {
+      throw new ConfigurationError(`A request to ${url} would carry an ${name} header holding characters HTTP headers cannot carry (CR, LF, NUL or beyond Latin-1); it was not sent, and the value is not shown.`);
+    }
+  }
   const doFetch = options.fetch ?? fetch;
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;
@@ -197,7 +207,14 @@ function unreachable(url: string, error: unknown, timeoutMs: number): ArcGisUnre
       { cause: error },
     );
   }
-  return new ArcGisUnreachableError(`${url} could not be reached (${code ?? (error instanceof Error ? error.message : 'unknown error')}). Check that ${host} is up and reachable from the function.`, { cause: error });
+  // Only a system error code, or undici's own fixed "fetch failed", is quoted: any other error's text
+  // is a library's, and may hold what was being sent (undici quotes a refused header value). Such an
+  // error is not kept as the cause either, so nothing that serialises causes can print it.
+  if (code !== undefined || (error instanceof TypeError && error.message === 'fetch failed')) {
+    return new ArcGisUnreachableError(`${url} could not be reached (${code ?? 'fetch failed'}). Check that ${host} is up and reachable from the function.`, { cause: error });
+  }
+  const kind = error instanceof Error ? error.name : typeof error;
+  return new ArcGisUnreachableError(`${url} could not be reached (the HTTP client failed with a ${kind}; its text is not shown, as it may quote what was sent). Check that ${host} is up and reachable from the function.`);
 }
 
 /** Whether fetch gave up because its time ran out (AbortSignal.timeout, or an abort). */

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import '../config/zod-locale.js';
 import { ArcGisBadResponseError, InvalidCredentialsError } from '../errors.js';
 import { postForm, type HttpOptions } from './http.js';
+import { withoutSecrets } from './redaction.js';
 import { MAX_APP_TOKEN_LIFETIME_MS, checkPlausibleToken, errorInfo, parseJson, refusal, type IssuedToken } from './token-response.js';
 
 /** ArcGIS caps app tokens at 14 days. */
@@ -24,6 +25,14 @@ export interface AppTokenRequest {
 }
 
 export async function appToken(request: AppTokenRequest, options: HttpOptions & { now: () => number }): Promise<IssuedToken> {
+  try {
+    return await requestAppToken(request, options);
+  } catch (error) {
+    throw withoutSecrets(error, [request.clientSecret]);
+  }
+}
+
+async function requestAppToken(request: AppTokenRequest, options: HttpOptions & { now: () => number }): Promise<IssuedToken> {
   const form = new URLSearchParams({
     client_id: request.clientId,
     client_secret: request.clientSecret,

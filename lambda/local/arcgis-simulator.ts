@@ -50,7 +50,8 @@ export type SimulatorFault =
   | { kind: 'redirect'; location: string; status?: number } // default 302
   | { kind: 'hang' } // never answers (socket kept open until close())
   | { kind: 'reset' } // destroys the socket without answering
-  | { kind: 'delay'; ms: number }; // answers normally after ms
+  | { kind: 'delay'; ms: number } // answers normally after ms
+  | { kind: 'echo'; status?: number }; // an ArcGIS error quoting the request back (raw body and each field), as a debugging proxy does
 
 /**
  * What a site's rest/info (or a portal's sharing/rest/info) advertises instead of the simulator's
@@ -165,6 +166,13 @@ export interface ArcGisSimulator {
    * fault before anything else looks at them (FIFO, ahead of failNext's queue).
    */
   failNextRequest(fault: SimulatorFault, times?: number): void;
+  /**
+   * The next `times` (default 1) token requests that carry credentials (a password, a client secret,
+   * or a token to exchange) get this fault; probes without credentials pass. Taken before failNext's queue.
+   */
+  failNextLogin(fault: SimulatorFault, times?: number): void;
+  /** Drops every queued fault (failNext, failNextRequest, failNextLogin). */
+  clearFaults(): void;
   /** Delay every token request's answer (generateToken and oauth2/token) by ms (default 0). */
   setLatency(ms: number): void;
   /**
@@ -345,6 +353,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
   const requests: RecordedRequest[] = [];
   const faults: SimulatorFault[] = [];
   const requestFaults: SimulatorFault[] = [];
+  const loginFaults: SimulatorFault[] = [];
   const tokens = new Map<string, IssuedToken>();
   const consecutiveFailures = new Map<string, number>();
   const locked = new Set<string>();
@@ -414,14 +423,15 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     // A fault for any request (rest/info included), as a rate-limiting proxy in front of the site gives.
     const anyFault = requestFaults.shift();
     if (anyFault !== undefined) {
-      await applyFault(anyFault, req, res);
+      await applyFault(anyFault, req, res, recorded);
       if (anyFault.kind !== 'delay') return;
     }
     if (endpoint !== undefined) {
       await sleep(latencyMs);
-      const fault = faults.shift();
+      const withCredentials = carriesPassword(params) || params['client_secret'] !== undefined || isExchange(params);
+      const fault = (withCredentials ? loginFaults.shift() : undefined) ?? faults.shift();
       if (fault !== undefined) {
-        await applyFault(fault, req, res);
+        await applyFault(fault, req, res, recorded);
         if (fault.kind !== 'delay') return;
       }
     }
@@ -699,7 +709,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     send(res, 401, HTML_TYPE, IWA_PAGE);
   }
 
-  async function applyFault(fault: SimulatorFault, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function applyFault(fault: SimulatorFault, req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest): Promise<void> {
     switch (fault.kind) {
       case 'html':
         return send(res, fault.status ?? 200, HTML_TYPE, LOGIN_PAGE);
@@ -722,6 +732,12 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
         return;
       case 'delay':
         return sleep(fault.ms); // the caller then answers normally
+      case 'echo': {
+        // Simulator-chosen: the ArcGIS error shape, carrying what a careless proxy or debug page repeats.
+        const fields = Object.entries(recorded.form).map(([name, value]) => `${name}: ${value}`);
+        const body = { error: { code: 400, message: `Unable to generate token for request ${recorded.rawBody}`, details: fields } };
+        return send(res, fault.status ?? 200, PORTAL_JSON_TYPE, JSON.stringify(body));
+      }
     }
   }
 
@@ -764,6 +780,14 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     },
     failNextRequest(fault: SimulatorFault, times = 1): void {
       for (let i = 0; i < times; i += 1) requestFaults.push(fault);
+    },
+    failNextLogin(fault: SimulatorFault, times = 1): void {
+      for (let i = 0; i < times; i += 1) loginFaults.push(fault);
+    },
+    clearFaults(): void {
+      faults.length = 0;
+      requestFaults.length = 0;
+      loginFaults.length = 0;
     },
     setLatency(ms: number): void {
       latencyMs = Math.max(0, ms);
