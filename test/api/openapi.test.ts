@@ -8,7 +8,9 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { problemResponse } from '../../lambda/api/problem.js';
 import {
   ArcGisBadResponseError,
+  ArcGisRateLimitedError,
   ArcGisRefusedError,
+  ForeignTokenOriginError,
   ArcGisUnreachableError,
   BadRequestError,
   ConfigurationError,
@@ -311,6 +313,8 @@ describe('every error the service defines', () => {
     ['ArcGisUnreachableError', new ArcGisUnreachableError('did not answer within 10000 ms.')],
     ['TokenLifetimeError', new TokenLifetimeError('expires too soon.')],
     ['LoginPausedError', new LoginPausedError('Logins are paused.', Date.now() + 600_000, arcgis)],
+    ['ArcGisRateLimitedError', new ArcGisRateLimitedError('ArcGIS is rate limiting token requests.', arcgis.url, 429, 120_000)],
+    ['ForeignTokenOriginError', new ForeignTokenOriginError('names a token service on https://gisserver.corp.local:6443.', 'https://gisserver.corp.local:6443', 'allowedOrigins', [{ url: 'https://gis.example.com/server/rest/info?f=json', outcome: 'ArcGIS JSON' }])],
     ['an unexpected Error (internal)', new Error('fake internal failure')],
   ];
 
