@@ -57,7 +57,7 @@ export class ArcGisTokenIssuer implements TokenIssuer {
   async issue(request: IssueRequest): Promise<IssuedBoundToken> {
     const { target, credentials } = request;
     const site = await this.site(target);
-    const http = { ...this.http(), now: this.now };
+    const http = this.http();
 
     let base: IssuedToken;
     // App tokens carry no binding; user tokens the client mode they were asked for.
@@ -99,7 +99,7 @@ export class ArcGisTokenIssuer implements TokenIssuer {
   }
 
   private http() {
-    return { timeoutMs: this.options.timeoutMs, fetch: this.options.fetch };
+    return { timeoutMs: this.options.timeoutMs, fetch: this.options.fetch, now: this.now };
   }
 
   /**
