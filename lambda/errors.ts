@@ -205,8 +205,10 @@ export class ArcGisRateLimitedError extends TokenVendingError {
 
   constructor(
     message: string,
+    /** The endpoint that answered (no query string beyond f=json; never credentials). */
     readonly url: string,
     readonly httpStatus: number,
+    /** How long to wait, already kept within [1 s, 1 h] (arcgis/http.ts). */
     readonly retryAfterMs: number,
   ) {
     super(message);
@@ -290,3 +292,31 @@ export function quoteArcGisError(info: Pick<ArcGisErrorInfo, 'code' | 'message' 
 export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
+
+/**
+ * A site's rest/info named a token service on an origin the target's configuration does not allow
+ * credentials to go to (arcgis/origins.ts). Nothing was sent there; the message names the origin and
+ * the setting that would allow it.
+ */
+export class ForeignTokenOriginError extends TokenVendingError {
+  override readonly name = 'ForeignTokenOriginError';
+  readonly status = 502;
+  readonly slug = 'foreign-token-origin';
+  readonly title = 'ArcGIS named a token service on an origin the configuration does not allow';
+
+  constructor(
+    message: string,
+    /** scheme://host[:port] that would have received the credentials. */
+    readonly foreignOrigin: string,
+    /** The target setting that allows it. */
+    readonly setting: 'allowedOrigins' | 'portalUrl',
+    readonly attempts: DiscoveryAttempt[],
+  ) {
+    super(message);
+  }
+
+  override extensions(): Record<string, unknown> {
+    return { foreignOrigin: this.foreignOrigin, setting: this.setting, attempts: this.attempts };
+  }
+}
+

@@ -4,12 +4,13 @@
 // the target's serviceUrl, and reports how the token is bound.
 import type { Target } from '../config/schema.js';
 import { ConfigurationError } from '../errors.js';
-import { credentialIdentity, type IssueRequest, type IssuedBoundToken, type TokenBinding, type TokenIssuer } from '../core/ports.js';
+import { credentialIdentity, type IssueRequest, type IssuedBoundToken, type Log, type TokenBinding, type TokenIssuer } from '../core/ports.js';
 import { discoverTokenSite, parseSiteUrl, type TokenSite } from './discovery.js';
 import { exchangeForServerToken } from './exchange-token.js';
 import { generateToken } from './generate-token.js';
 import type { FetchLike } from './http.js';
 import { appToken } from './oauth-token.js';
+import { originOf } from './origins.js';
 import type { IssuedToken } from './token-response.js';
 import { checkTokenOnService } from './validate-token.js';
 
@@ -19,6 +20,8 @@ export interface ArcGisTokenIssuerOptions {
   allowInsecureHttp?: boolean;
   now?: () => number;
   fetch?: FetchLike;
+  /** Where each discovered site's credentials will go is logged here (origins only). */
+  log?: Log;
 }
 
 export class ArcGisTokenIssuer implements TokenIssuer {
@@ -38,10 +41,13 @@ export class ArcGisTokenIssuer implements TokenIssuer {
 
   /** The target's token site, discovered once per container (a failed discovery is retried next time). */
   site(target: Target, deadline?: number): Promise<TokenSite> {
-    const key = `${target.kind ?? ''} ${target.url}`;
+    // The credential policy is part of the key: two targets on one URL may allow different origins.
+    const key = JSON.stringify([target.kind ?? null, target.url, target.portalUrl ?? null, target.allowedOrigins ?? []]);
     let site = this.sites.get(key);
     if (site === undefined) {
-      site = discoverTokenSite(target.url, target.kind, { ...this.http(), now: this.now, deadline }).then((found) => this.checkHttps(target, found));
+      site = discoverTokenSite(target.url, target.kind, { ...this.http(), now: this.now, deadline }, { portalUrl: target.portalUrl, allowedOrigins: target.allowedOrigins })
+        .then((found) => this.checkHttps(target, found))
+        .then((found) => this.logOrigins(target, found));
       site.catch(() => this.sites.delete(key));
       this.sites.set(key, site);
     }
@@ -102,18 +108,32 @@ export class ArcGisTokenIssuer implements TokenIssuer {
   }
 
   private http() {
-    return { timeoutMs: this.options.timeoutMs, fetch: this.options.fetch };
+    return { timeoutMs: this.options.timeoutMs, fetch: this.options.fetch, now: this.now };
   }
 
-  /** A site may name an http:// token service in rest/info; the password must not follow it there. */
+  /**
+   * A site may name an http:// token service in rest/info; the password must not follow it there.
+   * The scheme is parsed, not prefix-matched: fetch reads `HTTP://`, `Http://` and ` http://` as http.
+   */
   private checkHttps(target: Target, site: TokenSite): TokenSite {
     if (!this.options.allowInsecureHttp) {
       for (const url of [site.tokenUrl, site.oauthUrl]) {
-        if (url !== undefined && url.startsWith('http:')) {
-          throw new ConfigurationError(`The site of target "${target.name}" names ${url} as its token service: refusing to send credentials over plain http. Configure the site's token service for https, or give the https:// token endpoint as the target's url.`);
+        if (url === undefined) continue;
+        const parsed = URL.parse(url);
+        if (parsed?.protocol !== 'https:') {
+          throw new ConfigurationError(
+            `The site of target "${target.name}" names ${parsed?.href ?? 'a URL that is not https://'} as its token service: refusing to send credentials over plain http. Configure the site's token service for https, or give the https:// token endpoint as the target's url.`,
+          );
         }
       }
     }
+    return site;
+  }
+
+  /** Once per discovered site: the origins that will receive this target's credentials (never a secret). */
+  private logOrigins(target: Target, site: TokenSite): TokenSite {
+    const origins = [...new Set([site.tokenUrl, site.oauthUrl].filter((url): url is string => url !== undefined).map((url) => originOf(url) ?? url))];
+    this.options.log?.info('credentials for this target go only to these origins', { target: target.name, kind: site.kind, credentialOrigins: origins, via: site.via });
     return site;
   }
 }

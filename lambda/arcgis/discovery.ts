@@ -4,10 +4,18 @@
 // (a `tokenServicesUrl` ending in `/tokens/` gets `generateToken` appended; a server whose
 // `owningSystemUrl` is a portal is federated), and only then tries the standard paths. When all
 // fail it lists every URL tried and what each answered.
+//
+// What rest/info says is followed only as far as the target's credential policy allows (see
+// origins.ts): a token service on another origin is first looked for on the configured origin
+// (same path, probed without credentials), and otherwise refused with the setting that allows it.
+// Every probe here is made without credentials, so nothing is sent anywhere before that check.
 import type { SiteKind } from '../config/schema.js';
-import { ArcGisBadResponseError, ArcGisUnreachableError, TokenEndpointNotFoundError, type DiscoveryAttempt } from '../errors.js';
+import { ArcGisBadResponseError, ArcGisUnreachableError, ForeignTokenOriginError, TokenEndpointNotFoundError, type DiscoveryAttempt } from '../errors.js';
 import { getJson, postForm, type HttpAnswer, type HttpOptions } from './http.js';
+import { allowedOrigins, isArcGisOnlineHost, originOf, type AllowedOrigins, type CredentialPolicy } from './origins.js';
 import { errorInfo, looksLikeHtml, parseJson } from './token-response.js';
+
+export { isArcGisOnlineHost } from './origins.js';
 
 export interface TokenSite {
   kind: SiteKind;
@@ -37,11 +45,6 @@ const MARKERS: Array<[RegExp, SiteKind]> = [
   [/\/admin(\/|$)/i, 'admin'],
   [/\/manager(\/|$)/i, 'server'],
 ];
-
-export function isArcGisOnlineHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return host === 'arcgis.com' || host.endsWith('.arcgis.com');
-}
 
 /** Splits a pasted URL into the site root and what its path suggests. */
 export function parseSiteUrl(configured: string): Parsed {
@@ -73,8 +76,22 @@ export function generateTokenUrl(tokenServicesUrl: string): string {
 }
 
 interface AuthInfo {
-  tokenServicesUrl?: string;
-  isTokenBasedSecurity?: boolean;
+  tokenServicesUrl?: unknown;
+  isTokenBasedSecurity?: unknown;
+}
+
+/**
+ * An http(s) URL from rest/info, normalised by the URL parser (`HTTP://H/x` and ` http://h/x` both
+ * become `http://h/x`, which is what fetch would use); undefined for anything else.
+ */
+function advertisedUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const PORTAL_TOKEN_PATH = /\/sharing(\/rest)?\/generatetoken$/i;
@@ -84,13 +101,15 @@ export function portalRoot(tokenUrl: string): string {
   return tokenUrl.replace(PORTAL_TOKEN_PATH, '');
 }
 
-export async function discoverTokenSite(configured: string, kind: SiteKind | undefined, http: HttpOptions): Promise<TokenSite> {
+export async function discoverTokenSite(configured: string, kind: SiteKind | undefined, http: HttpOptions, policy: CredentialPolicy = {}): Promise<TokenSite> {
   const parsed = parseSiteUrl(configured);
   const { root } = parsed;
+  const origins = allowedOrigins(configured, policy);
   const log: Trail = { attempts: [] };
   const { attempts } = log;
   const portalSite = (tokenUrl: string, via: string): TokenSite => ({ kind: 'portal', tokenUrl, oauthUrl: `${portalRoot(tokenUrl)}/sharing/rest/oauth2/token`, via });
 
+  // A configured token endpoint, and the admin path under the configured root, are on the configured origin.
   if (parsed.tokenUrl !== undefined && kind !== 'federated') {
     const resolved = kind ?? parsed.hint ?? 'server';
     return resolved === 'portal' ? portalSite(parsed.tokenUrl, 'configured token endpoint') : { kind: resolved, tokenUrl: parsed.tokenUrl, via: 'configured token endpoint' };
@@ -99,28 +118,32 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
 
   const wantsPortal = kind === 'portal' || (kind === undefined && parsed.hint === 'portal');
   if (!wantsPortal) {
-    const info = await probeInfo(`${root}/rest/info?f=json`, http, log);
+    const infoUrl = `${root}/rest/info?f=json`;
+    const info = await probeInfo(infoUrl, http, log);
     if (info !== undefined) {
-      const owning = typeof info.owningSystemUrl === 'string' ? info.owningSystemUrl : undefined;
-      const auth = info.authInfo as AuthInfo | undefined;
+      const owning = advertisedUrl(info.owningSystemUrl);
+      const auth = (info.authInfo ?? undefined) as AuthInfo | undefined;
       if (auth?.isTokenBasedSecurity === false) {
         throw new TokenEndpointNotFoundError(configured, attempts, 'The site says isTokenBasedSecurity false: it does not use ArcGIS tokens (it may use web-tier authentication), so there is nothing to vend.');
       }
-      if (auth?.tokenServicesUrl !== undefined) {
-        const tokenUrl = generateTokenUrl(auth.tokenServicesUrl);
+      const tokenServices = advertisedUrl(auth?.tokenServicesUrl);
+      if (tokenServices !== undefined) {
+        const tokenUrl = generateTokenUrl(tokenServices);
         // ArcGIS Online's hosted servers name www.arcgis.com as owner; its tokens work on them directly.
         if (owning !== undefined && !isArcGisOnlineHost(new URL(owning).hostname)) {
           // The OAuth endpoint sits beside the portal's generateToken that rest/info names (same scheme and host).
           const oauthUrl = PORTAL_TOKEN_PATH.test(tokenUrl) ? `${portalRoot(tokenUrl)}/sharing/rest/oauth2/token` : `${owning.replace(/\/+$/, '')}/sharing/rest/oauth2/token`;
-          return { kind: 'federated', tokenUrl, oauthUrl, serverUrl: root, via: `${root}/rest/info: federated with ${owning}` };
+          const site: TokenSite = { kind: 'federated', tokenUrl, oauthUrl, serverUrl: root, via: `${root}/rest/info: federated with ${owning}` };
+          return requireAllowed(site, origins, policy, `${root}/rest/info says the server is federated with ${owning}`, attempts);
         }
         if (kind === 'federated') {
           throw new TokenEndpointNotFoundError(configured, attempts, `The target has kind federated, but ${root}/rest/info names no owning portal (owningSystemUrl): the server is standalone. Use kind server, or federate it with the portal.`);
         }
-        if (owning !== undefined) return portalSite(tokenUrl, `${root}/rest/info: hosted by ArcGIS Online`);
-        return { kind: 'server', tokenUrl, via: `${root}/rest/info` };
+        if (owning !== undefined) return requireAllowed(portalSite(tokenUrl, `${root}/rest/info: hosted by ArcGIS Online`), origins, policy, `${root}/rest/info says the server is hosted by ArcGIS Online (${owning})`, attempts);
+        const found = await onAllowedOrigin(tokenUrl, origins, `${root}/rest/info`, http, log);
+        return { kind: 'server', tokenUrl: found.url, via: found.via };
       }
-      attempts[attempts.length - 1]!.outcome = 'JSON without authInfo.tokenServicesUrl';
+      attempts[attempts.length - 1]!.outcome = auth?.tokenServicesUrl === undefined ? 'JSON without authInfo.tokenServicesUrl' : 'JSON whose authInfo.tokenServicesUrl is not an http(s) URL';
     }
   }
   if (kind === 'federated') {
@@ -128,9 +151,11 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
   }
 
   const portalInfo = await probeInfo(`${root}/sharing/rest/info?f=json`, http, log);
-  const portalAuth = portalInfo?.authInfo as AuthInfo | undefined;
   if (portalInfo !== undefined) {
-    return portalSite(portalAuth?.tokenServicesUrl !== undefined ? generateTokenUrl(portalAuth.tokenServicesUrl) : `${root}/sharing/rest/generateToken`, `${root}/sharing/rest/info`);
+    const advertised = advertisedUrl((portalInfo.authInfo as AuthInfo | undefined)?.tokenServicesUrl);
+    if (advertised === undefined) return portalSite(`${root}/sharing/rest/generateToken`, `${root}/sharing/rest/info`);
+    const found = await onAllowedOrigin(generateTokenUrl(advertised), origins, `${root}/sharing/rest/info`, http, log);
+    return portalSite(found.url, found.via);
   }
 
   const candidates = wantsPortal
@@ -147,6 +172,47 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
   // When nothing answered at all, the first network error (DNS, TLS, timeout) says more than a list.
   if (log.unreachable !== undefined && attempts.every((a) => a.outcome.startsWith('unreachable'))) throw log.unreachable;
   throw new TokenEndpointNotFoundError(configured, attempts);
+}
+
+/**
+ * The token endpoint an info resource named, when its origin may receive credentials; otherwise the
+ * same path on the configured origin, if a probe without credentials finds a token endpoint there
+ * (the usual fix for a site whose public URL was never set); otherwise a ForeignTokenOriginError.
+ */
+async function onAllowedOrigin(tokenUrl: string, origins: AllowedOrigins, infoUrl: string, http: HttpOptions, trail: Trail): Promise<{ url: string; via: string }> {
+  if (origins.has(tokenUrl)) return { url: tokenUrl, via: infoUrl };
+  const foreign = originOf(tokenUrl)!;
+  const { pathname } = new URL(tokenUrl);
+  const local = `${origins.configured}${pathname}`;
+  const answer = await attempt(local, () => postForm(local, new URLSearchParams({ f: 'json' }), http), trail);
+  if (answer !== undefined) return { url: local, via: `${infoUrl} (it names ${foreign}; the same path on the configured origin ${origins.configured} answers)` };
+  const outcome = trail.attempts[trail.attempts.length - 1]!.outcome;
+  throw new ForeignTokenOriginError(
+    `${infoUrl} names ${tokenUrl} as its token service, on ${foreign}: the target's configuration does not allow credentials to go to that origin, and the same path on the configured origin (${local}) is not a token endpoint (${outcome}). ` +
+      `No credentials were sent. A site names another host when its public URL was never set (the server then names its internal machine): set the public URL on the site (web adaptor), or give the target's url as the token endpoint on ${origins.configured}. ` +
+      `If ${foreign} really is where this site's tokens come from, add "${foreign}" to the target's allowedOrigins.`,
+    foreign,
+    'allowedOrigins',
+    trail.attempts,
+  );
+}
+
+/** The site when every URL that would receive credentials (login, OAuth) is on an allowed origin. */
+function requireAllowed(site: TokenSite, origins: AllowedOrigins, policy: CredentialPolicy, said: string, attempts: DiscoveryAttempt[]): TokenSite {
+  const refused = [site.tokenUrl, site.oauthUrl].find((url) => url !== undefined && !origins.has(url));
+  if (refused === undefined) return site;
+  const foreign = originOf(refused)!;
+  const portal = portalRoot(site.tokenUrl);
+  const named = policy.portalUrl === undefined ? '' : ` The target's portalUrl is ${policy.portalUrl}, on ${origins.portal}: if the server's portal is ${portal}, correct portalUrl.`;
+  throw new ForeignTokenOriginError(
+    `${said}, whose token service ${refused} is on ${foreign}: the target's configuration does not allow credentials to go to that origin. No credentials were sent.${named} ` +
+      (site.kind === 'federated'
+        ? `If ${portal} is the portal this server is federated with, set the target's kind to "federated" and its portalUrl to ${portal}, or add "${foreign}" to the target's allowedOrigins.`
+        : `If that is where this site's tokens come from, add "${foreign}" to the target's allowedOrigins.`),
+    foreign,
+    site.kind === 'federated' ? 'portalUrl' : 'allowedOrigins',
+    attempts,
+  );
 }
 
 /** What one discovery tried, and the first network error it met. */

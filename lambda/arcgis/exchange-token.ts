@@ -3,6 +3,7 @@
 // token's referer and never outlives it.
 import { ArcGisRefusedError } from '../errors.js';
 import { postForm, type HttpOptions } from './http.js';
+import { withoutSecrets } from './redaction.js';
 import { parseTokenAnswer, type IssuedToken } from './token-response.js';
 
 export interface ExchangeRequest {
@@ -14,6 +15,14 @@ export interface ExchangeRequest {
 }
 
 export async function exchangeForServerToken(request: ExchangeRequest, options: HttpOptions & { now: () => number }): Promise<IssuedToken> {
+  try {
+    return await exchange(request, options);
+  } catch (error) {
+    throw withoutSecrets(error, [request.portalToken.token]);
+  }
+}
+
+async function exchange(request: ExchangeRequest, options: HttpOptions & { now: () => number }): Promise<IssuedToken> {
   const form = new URLSearchParams({ token: request.portalToken.token, serverUrl: request.serverUrl, f: 'json' });
   if (request.referer !== undefined) form.set('referer', request.referer);
   const answer = await postForm(request.portalTokenUrl, form, { ...options, headers: { ...options.headers, ...(request.referer !== undefined ? { referer: request.referer } : {}) } });

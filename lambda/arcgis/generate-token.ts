@@ -1,6 +1,7 @@
 // generateToken with a user name and password, as ArcGIS documents it: POST, form-encoded, f=json.
 import type { ClientMode } from '../config/schema.js';
 import { postForm, type HttpOptions } from './http.js';
+import { withoutSecrets } from './redaction.js';
 import { parseTokenAnswer, type IssuedToken } from './token-response.js';
 
 export interface GenerateTokenRequest {
@@ -30,6 +31,10 @@ export function generateTokenForm(request: GenerateTokenRequest): URLSearchParam
 }
 
 export async function generateToken(request: GenerateTokenRequest, options: GenerateTokenOptions): Promise<IssuedToken> {
-  const answer = await postForm(request.tokenUrl, generateTokenForm(request), options);
-  return parseTokenAnswer(answer, options.now());
+  try {
+    const answer = await postForm(request.tokenUrl, generateTokenForm(request), options);
+    return parseTokenAnswer(answer, options.now());
+  } catch (error) {
+    throw withoutSecrets(error, [request.password]);
+  }
 }

@@ -1,7 +1,9 @@
 // The one way this service talks HTTP to ArcGIS: a POSTed form, a deadline for the whole exchange,
-// no redirects followed (a redirect from a token endpoint is a login page, not a token), and a cap
-// on the body so a misrouted request that returns a huge page cannot exhaust the function's memory.
-import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError } from '../errors.js';
+// no redirects followed (a redirect from a token endpoint is a login page, not a token), a cap
+// on the body so a misrouted request that returns a huge page cannot exhaust the function's memory,
+// and rate limiting (429, or 503 with Retry-After) recognised before the body is read: such
+// answers are usually a proxy's HTML page, and what matters is when to try again.
+import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError } from '../errors.js';
 
 /** Real token answers are a few hundred bytes; error pages a few KB. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -26,9 +28,44 @@ export interface HttpOptions {
    * together fit the API request's deadline.
    */
   deadline?: number | undefined;
+  /** The service's clock: for the deadline, and for an HTTP-date Retry-After when the answer has no Date header. */
   now?: (() => number) | undefined;
   fetch?: FetchLike | undefined;
   headers?: Record<string, string>;
+}
+
+/** Retry-After assumed on a 429 that sends none (or an unreadable one). */
+export const DEFAULT_RETRY_AFTER_MS = 60_000;
+/**
+ * Retry-After is kept within [1 s, 1 h]. Below a second a retry is immediate, which is what got the
+ * service limited (proxies do send `Retry-After: 0`); above an hour a broken or hostile header would
+ * hold logins back for longer than a token lives (60 minutes by default), while the schedule tries
+ * again within its own interval anyway.
+ */
+export const MIN_RETRY_AFTER_MS = 1_000;
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * How long a Retry-After value asks us to wait: delta-seconds, or an HTTP-date counted from the
+ * answer's own Date header when it has one (the server's clock, as the date is), else from `now`.
+ * `why` says where the number came from, for the message.
+ */
+export function retryAfterMs(value: string | null, serverDate: number | undefined, now: number): { ms: number; why: string } {
+  const clamp = (ms: number, said: string): { ms: number; why: string } => {
+    const seconds = Math.round(ms / 1000);
+    if (ms < MIN_RETRY_AFTER_MS) return { ms: MIN_RETRY_AFTER_MS, why: `its Retry-After of ${seconds} s, raised to ${MIN_RETRY_AFTER_MS / 1000} s` };
+    if (ms > MAX_RETRY_AFTER_MS) return { ms: MAX_RETRY_AFTER_MS, why: `its Retry-After of ${seconds} s, capped at ${MAX_RETRY_AFTER_MS / 1000} s` };
+    return { ms, why: said };
+  };
+  if (value === null) return { ms: DEFAULT_RETRY_AFTER_MS, why: `no Retry-After was sent; ${DEFAULT_RETRY_AFTER_MS / 1000} s assumed` };
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return clamp(Number(text) * 1000, 'its Retry-After');
+  // An HTTP-date starts with the day's name in all three forms RFC 9110 accepts ("Wed, 21 Oct 2015
+  // 07:28:00 GMT", "Wednesday, 21-Oct-15 …", "Wed Oct 21 …"); Date.parse alone would read "1.5" as a date.
+  const date = /^[A-Za-z]{3,9},? /.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isFinite(date)) return clamp(date - (serverDate ?? now), 'its Retry-After');
+  const shown = /^[\x20-\x7e]{1,40}$/.test(text) ? `"${text}"` : 'value';
+  return { ms: DEFAULT_RETRY_AFTER_MS, why: `its Retry-After ${shown} is neither seconds nor a date; ${DEFAULT_RETRY_AFTER_MS / 1000} s assumed` };
 }
 
 /** The time this request may take: its own timeout, or less when the sequence's deadline is nearer. */
@@ -46,7 +83,17 @@ export function getJson(url: string, options: HttpOptions): Promise<HttpAnswer> 
   return exchange(url, { method: 'GET', headers: { ...options.headers } }, options);
 }
 
+/** What an HTTP header value may hold: tab, visible ASCII, space and Latin-1 (RFC 9110 field-value). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 async function exchange(url: string, init: { method: string; body?: string; headers: Record<string, string> }, options: HttpOptions): Promise<HttpAnswer> {
+  // Checked here rather than left to fetch: undici refuses such a value with an error that quotes it,
+  // and the value is usually a token.
+  for (const [name, value] of Object.entries(init.headers)) {
+    if (!HEADER_VALUE.test(value)) {
+      throw new ConfigurationError(`A request to ${url} would carry an ${name} header holding characters HTTP headers cannot carry (CR, LF, NUL or beyond Latin-1); it was not sent, and the value is not shown.`);
+    }
+  }
   const doFetch = options.fetch ?? fetch;
   const budget = requestBudgetMs(options);
   if (budget <= 0) {
@@ -77,15 +124,17 @@ async function exchange(url: string, init: { method: string; body?: string; head
     );
   }
 
-  const retryAfter = response.headers.get('retry-after');
-  if (response.status === 429 || (response.status === 503 && retryAfter !== null)) {
+  const date = Date.parse(response.headers.get('date') ?? '');
+  const serverDate = Number.isFinite(date) ? date : undefined;
+  if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after'))) {
+    // The body (typically a proxy's HTML page) says nothing the status and Retry-After do not.
     await response.body?.cancel();
-    const waitMs = retryAfterMs(retryAfter, response.headers.get('date'), (options.now ?? Date.now)());
+    const wait = retryAfterMs(response.headers.get('retry-after'), serverDate, (options.now ?? Date.now)());
     throw new ArcGisRateLimitedError(
-      `${url} answered HTTP ${response.status}: ArcGIS (or a gateway in front of it) is rate limiting token requests and asks to wait ${Math.ceil(waitMs / 1000)} s. The service waits that long before logging in again and serves a still-valid cached token meanwhile; if it keeps happening, ask the site's administrators about its request limits.`,
+      `${url} answered HTTP ${response.status}: ArcGIS (or a proxy in front of it) is rate limiting token requests. Try again in ${Math.ceil(wait.ms / 1000)} s (${wait.why}); retrying sooner only prolongs the limit.`,
       url,
       response.status,
-      waitMs,
+      wait.ms,
     );
   }
 
@@ -96,25 +145,7 @@ async function exchange(url: string, init: { method: string; body?: string; head
     if (error instanceof ArcGisBadResponseError) throw error;
     throw unreachable(url, error, budget);
   }
-  const date = Date.parse(response.headers.get('date') ?? '');
-  return { url, status: response.status, contentType: response.headers.get('content-type') ?? '', body, serverDate: Number.isFinite(date) ? date : undefined };
-}
-
-/** Without Retry-After a 429 still means "slow down": wait a minute rather than retry at once. */
-export const DEFAULT_RETRY_AFTER_MS = 60_000;
-/** A gateway asking for more than an hour is misconfigured, or hostile: waiting longer would stop the service for no gain. */
-export const MAX_RETRY_AFTER_MS = 3_600_000;
-
-/** Retry-After as delta-seconds or an HTTP-date (read against the answer's own Date when it has one), clamped to [1 s, 1 h]. */
-export function retryAfterMs(header: string | null, dateHeader: string | null, now: number): number {
-  const value = header?.trim() ?? '';
-  let ms = DEFAULT_RETRY_AFTER_MS;
-  if (/^\d+$/.test(value)) ms = Number(value) * 1000;
-  else if (value !== '' && Number.isFinite(Date.parse(value))) {
-    const serverNow = Date.parse(dateHeader ?? '');
-    ms = Date.parse(value) - (Number.isFinite(serverNow) ? serverNow : now);
-  }
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(1_000, ms));
+  return { url, status: response.status, contentType: response.headers.get('content-type') ?? '', body, serverDate };
 }
 
 async function readCapped(response: Response, url: string, maxBytes: number): Promise<string> {
@@ -193,7 +224,14 @@ function unreachable(url: string, error: unknown, timeoutMs: number): ArcGisUnre
       { cause: error },
     );
   }
-  return new ArcGisUnreachableError(`${url} could not be reached (${code ?? (error instanceof Error ? error.message : 'unknown error')}). Check that ${host} is up and reachable from the function.`, { cause: error });
+  // Only a system error code, or undici's own fixed "fetch failed", is quoted: any other error's text
+  // is a library's, and may hold what was being sent (undici quotes a refused header value). Such an
+  // error is not kept as the cause either, so nothing that serialises causes can print it.
+  if (code !== undefined || (error instanceof TypeError && error.message === 'fetch failed')) {
+    return new ArcGisUnreachableError(`${url} could not be reached (${code ?? 'fetch failed'}). Check that ${host} is up and reachable from the function.`, { cause: error });
+  }
+  const kind = error instanceof Error ? error.name : typeof error;
+  return new ArcGisUnreachableError(`${url} could not be reached (the HTTP client failed with a ${kind}; its text is not shown, as it may quote what was sent). Check that ${host} is up and reachable from the function.`);
 }
 
 /** Whether fetch gave up because its time ran out (AbortSignal.timeout, or an abort). */

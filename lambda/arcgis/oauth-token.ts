@@ -6,7 +6,8 @@ import * as z from 'zod/mini';
 import '../config/zod-locale.js';
 import { ArcGisBadResponseError, InvalidCredentialsError } from '../errors.js';
 import { postForm, type HttpOptions } from './http.js';
-import { errorInfo, parseJson, refusal, type IssuedToken } from './token-response.js';
+import { withoutSecrets } from './redaction.js';
+import { MAX_APP_TOKEN_LIFETIME_MS, checkPlausibleToken, errorInfo, parseJson, refusal, type IssuedToken } from './token-response.js';
 
 /** ArcGIS caps app tokens at 14 days. */
 export const MAX_APP_TOKEN_MINUTES = 20_160;
@@ -24,6 +25,14 @@ export interface AppTokenRequest {
 }
 
 export async function appToken(request: AppTokenRequest, options: HttpOptions & { now: () => number }): Promise<IssuedToken> {
+  try {
+    return await requestAppToken(request, options);
+  } catch (error) {
+    throw withoutSecrets(error, [request.clientSecret]);
+  }
+}
+
+async function requestAppToken(request: AppTokenRequest, options: HttpOptions & { now: () => number }): Promise<IssuedToken> {
   const form = new URLSearchParams({
     client_id: request.clientId,
     client_secret: request.clientSecret,
@@ -36,8 +45,11 @@ export async function appToken(request: AppTokenRequest, options: HttpOptions & 
   const json = parseJson(answer);
   const ok = AppTokenAnswer.safeParse(json);
   if (ok.success) {
+    const expires = started + ok.data.expires_in * 1000;
+    // expires_in is relative, so no clock is involved; the allowance still applies as an upper bound.
+    checkPlausibleToken(ok.data.access_token, expires, options.now(), { url: request.oauthUrl, httpStatus: answer.status, maxLifetimeMs: MAX_APP_TOKEN_LIFETIME_MS, kind: 'app tokens' });
     // OAuth answers carry no ssl flag; an https endpoint issues tokens meant for https.
-    return { token: ok.data.access_token, expires: started + ok.data.expires_in * 1000, ssl: request.oauthUrl.startsWith('https:') };
+    return { token: ok.data.access_token, expires, ssl: URL.parse(request.oauthUrl)?.protocol === 'https:' };
   }
   const info = errorInfo(json, answer);
   if (info !== undefined) {

@@ -68,8 +68,9 @@ const AdminErrorAnswer = z.object({
 });
 
 /**
- * Parses a generateToken answer. `now` lets the caller reject a token that is already expired
- * (a server clock or unit error) instead of caching it.
+ * Parses a generateToken answer (a password login or a federated exchange). `now` lets the caller
+ * reject a token that is already expired, or expires impossibly late (a server clock or unit
+ * error), instead of caching it; see checkPlausibleToken for every rule.
  */
 export function parseTokenAnswer(answer: HttpAnswer, now: number): IssuedToken {
   const json = parseJson(answer);
@@ -78,12 +79,7 @@ export function parseTokenAnswer(answer: HttpAnswer, now: number): IssuedToken {
   if (success.success) {
     const { token, ssl } = success.data;
     const expires = success.data.expires - clockSkew(answer, now);
-    if (expires <= now) {
-      throw new ArcGisBadResponseError(
-        `${answer.url} issued a token whose expires (${expires}) is not in the future (now ${now}). ArcGIS sends milliseconds since 1970 UTC: check the server's clock.`,
-        answer.status,
-      );
-    }
+    checkPlausibleToken(token, expires, now, { url: answer.url, httpStatus: answer.status, maxLifetimeMs: MAX_TOKEN_LIFETIME_MS, kind: 'tokens' });
     return { token, expires, ssl: ssl ?? false };
   }
 
@@ -94,6 +90,55 @@ export function parseTokenAnswer(answer: HttpAnswer, now: number): IssuedToken {
     `${answer.url} answered HTTP ${answer.status} with JSON that holds neither a token nor an ArcGIS error${jsonKeys(json)}. Check that the target's url is a generateToken endpoint.`,
     answer.status,
   );
+}
+
+/** generateToken's documented maximum lifetime: 15 days (21600 minutes), the most this service asks for. */
+export const MAX_TOKEN_LIFETIME_MS = 21_600 * 60_000;
+/** OAuth app tokens: at most 14 days (20160 minutes). */
+export const MAX_APP_TOKEN_LIFETIME_MS = 20_160 * 60_000;
+/**
+ * The longest token accepted. ArcGIS tokens are a few hundred characters. Callers send them as
+ * `?token=` in URLs too, and IIS (ArcGIS Web Adaptor's usual host) refuses query strings over its
+ * default maxQueryString of 2048 bytes, so a longer "token" could not be used anyway: it is a page
+ * or some other junk that happened to parse.
+ */
+export const MAX_TOKEN_CHARS = 2048;
+/**
+ * Slack on the latest credible `expires`: a server without a Date header may run ahead of us, and
+ * a day is the most this service believes a clock can be off (MAX_CREDIBLE_SKEW_MS).
+ */
+export const EXPIRES_CLOCK_ALLOWANCE_MS = 24 * 3_600_000;
+
+/**
+ * Throws a specific ArcGisBadResponseError, naming the rule and never the token, unless a newly
+ * issued token is plausible: not blank; printable ASCII without white space or control characters
+ * (it travels in HTTP headers, where CR/LF would split the header and undici refuses it, quoting
+ * it in its error); no markup; at most MAX_TOKEN_CHARS; `expires` after now and no later than the
+ * maximum lifetime plus the clock allowance (later means microseconds, seconds or a broken clock,
+ * and such a token would be called fresh for millennia).
+ */
+export function checkPlausibleToken(
+  token: string,
+  expires: number,
+  now: number,
+  limits: { url: string; httpStatus: number; maxLifetimeMs: number; kind: 'tokens' | 'app tokens' },
+): void {
+  const refuse = (what: string) => new ArcGisBadResponseError(`${limits.url} issued ${what}. It was not cached.`, limits.httpStatus);
+  if (token.trim().length === 0) throw refuse('a blank token');
+  if (/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(token)) throw refuse('a token containing white space or control characters (such as CR, LF or NUL), which no ArcGIS token has and no HTTP header may carry');
+  if (/[<>]/.test(token)) throw refuse('a token holding markup (< or >), such as an HTML fragment, not a token');
+  if (/[^\x21-\x7e]/.test(token)) throw refuse('a token with characters outside printable ASCII, which no ArcGIS token has');
+  if (token.length > MAX_TOKEN_CHARS) throw refuse(`a token of ${token.length} characters, more than the ${MAX_TOKEN_CHARS} a token can have here (IIS refuses longer query strings)`);
+  if (expires <= now) {
+    throw new ArcGisBadResponseError(`${limits.url} issued a token whose expires (${expires}) is not in the future (now ${now}). ArcGIS sends milliseconds since 1970 UTC: check the server's clock.`, limits.httpStatus);
+  }
+  if (expires > now + limits.maxLifetimeMs + EXPIRES_CLOCK_ALLOWANCE_MS) {
+    const days = limits.maxLifetimeMs / 86_400_000;
+    const when = Number.isFinite(new Date(expires).getTime()) ? `, ${new Date(expires).toISOString()}` : '';
+    throw refuse(
+      `a token whose expires (${expires}${when}) is more than ${days} days (plus ${EXPIRES_CLOCK_ALLOWANCE_MS / 86_400_000} day for clocks) away: ArcGIS issues ${limits.kind} for at most ${days} days, so expires is in the wrong unit (microseconds or seconds instead of milliseconds) or the server's clock is wrong`,
+    );
+  }
 }
 
 /** Below this, a difference between ArcGIS's Date header and our clock is noise (1 s resolution, latency). */

@@ -3,6 +3,7 @@
 // token on a federated server without exchange), and saying so here saves the user a day.
 import { ArcGisBadResponseError, ArcGisRefusedError } from '../errors.js';
 import { getJson, type HttpOptions } from './http.js';
+import { withoutSecrets } from './redaction.js';
 import { errorInfo, parseJson } from './token-response.js';
 
 export interface ValidationRequest {
@@ -13,6 +14,14 @@ export interface ValidationRequest {
 }
 
 export async function checkTokenOnService(request: ValidationRequest, options: HttpOptions): Promise<void> {
+  try {
+    await check(request, options);
+  } catch (error) {
+    throw withoutSecrets(error, [request.token]);
+  }
+}
+
+async function check(request: ValidationRequest, options: HttpOptions): Promise<void> {
   const url = new URL(request.serviceUrl);
   url.searchParams.set('f', 'json');
   const answer = await getJson(url.href, {

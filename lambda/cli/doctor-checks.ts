@@ -9,8 +9,10 @@
 import type { ArcGisClientMode, SiteKind } from '../config/schema.js';
 import {
   ArcGisBadResponseError,
+  ArcGisRateLimitedError,
   ArcGisRefusedError,
   ArcGisUnreachableError,
+  ForeignTokenOriginError,
   InvalidCredentialsError,
   TokenEndpointNotFoundError,
   describeError,
@@ -41,6 +43,10 @@ export interface DoctorOptions {
   refererGiven: boolean;
   ip?: string | undefined;
   serviceUrl?: string | undefined;
+  /** --portal-url: the portal of a federated server, whose origin may receive the credentials. */
+  portalUrl?: string | undefined;
+  /** --allow-origin: further origins that may receive the credentials (the target's allowedOrigins). */
+  allowedOrigins?: readonly string[] | undefined;
   timeoutMs: number;
   allowInsecureHttp: boolean;
 }
@@ -80,7 +86,7 @@ export interface SiteSummary {
   via: string;
 }
 
-export type ModeOutcome = 'works' | 'refused' | 'invalid-credentials' | 'bad-answer' | 'unreachable' | 'not-tried';
+export type ModeOutcome = 'works' | 'refused' | 'invalid-credentials' | 'bad-answer' | 'unreachable' | 'rate-limited' | 'not-tried';
 
 export interface ModeResult {
   /** 'app': OAuth app credentials (tokens bound to nothing). */
@@ -103,6 +109,10 @@ export interface WorkingSetup {
   ip?: string;
   grantedMinutes: number;
   serviceUrl?: string;
+  /** The portal doctor was allowed to follow the federated server to (--portal-url). */
+  portalUrl?: string;
+  /** The origins doctor was allowed to send credentials to besides the site's (--allow-origin). */
+  allowedOrigins?: string[];
   appCredentials: boolean;
 }
 
@@ -164,15 +174,17 @@ export async function diagnose(options: DoctorOptions, deps: DoctorDeps, listene
   const site = await check('discovery', 'What is this site? (discovery)', async (findings) => {
     let found: TokenSite;
     try {
-      found = await discoverTokenSite(options.url, undefined, http);
+      // The function's own policy (arcgis/origins.ts): credentials only to the site's origin and the ones named.
+      found = await discoverTokenSite(options.url, undefined, http, { portalUrl: options.portalUrl, allowedOrigins: options.allowedOrigins });
     } catch (error) {
       findings.push(discoveryFailure(options.url, error, current));
       return undefined;
     }
     const summary = summarize(found);
     findings.push({ verdict: 'ok', summary: `${summary.description}: token endpoint ${found.tokenUrl} (found through ${found.via})` });
-    const insecure = [found.tokenUrl, appCredentials ? found.oauthUrl : undefined].find((u) => u?.startsWith('http:'));
-    if (insecure !== undefined && !options.url.startsWith('http:') && !options.allowInsecureHttp) {
+    // Parsed, not prefix-matched: fetch reads HTTP://, Http:// and " http://" as plain http.
+    const insecure = [found.tokenUrl, appCredentials ? found.oauthUrl : undefined].find((u) => u !== undefined && isPlainHttp(u));
+    if (insecure !== undefined && !isPlainHttp(options.url) && !options.allowInsecureHttp) {
       findings.push({
         verdict: 'fail',
         summary: `the site names ${insecure} (plain http) as its token service: doctor will not send the ${appCredentials ? 'client secret' : 'password'} there`,
@@ -224,7 +236,13 @@ export async function diagnose(options: DoctorOptions, deps: DoctorDeps, listene
           if (failure.code !== undefined) mode.arcgisCode = failure.code;
           findings.push(failure.finding);
           // A rejected password is never tried again (lockout); an endpoint that answers no JSON will not start to.
-          if (failure.outcome !== 'refused') stop = { verdict: 'skip', summary: failure.outcome === 'invalid-credentials' ? 'not tried: the credentials were rejected, and doctor allows one failed login per run so the account cannot be locked' : 'not tried: the token endpoint gave no usable answer' };
+          if (failure.outcome !== 'refused') {
+            const why: Partial<Record<ModeOutcome, string>> = {
+              'invalid-credentials': 'not tried: the credentials were rejected, and doctor allows one failed login per run so the account cannot be locked',
+              'rate-limited': 'not tried: the site is rate limiting, and more requests now would prolong it',
+            };
+            stop = { verdict: 'skip', summary: why[failure.outcome] ?? 'not tried: the token endpoint gave no usable answer' };
+          }
         }
       }
       if (stop !== undefined) {
@@ -339,9 +357,28 @@ export async function diagnose(options: DoctorOptions, deps: DoctorDeps, listene
     defaultReferer: !options.refererGiven,
     grantedMinutes: lifetime,
     ...(options.serviceUrl !== undefined ? { serviceUrl: options.serviceUrl } : {}),
+    // portalUrl is a setting of federated targets only (the schema refuses it elsewhere).
+    ...(options.portalUrl !== undefined && site.kind === 'federated' ? { portalUrl: options.portalUrl } : {}),
+    ...(options.allowedOrigins !== undefined && options.allowedOrigins.length > 0 ? { allowedOrigins: [...options.allowedOrigins] } : {}),
     appCredentials,
   };
   return result(site, modes, longest, working);
+}
+
+/** Whether fetch would send to this URL in clear: the scheme as the URL parser reads it. */
+export function isPlainHttp(url: string): boolean {
+  return URL.parse(url)?.protocol === 'http:';
+}
+
+/** A finding for ArcGIS asking us to slow down, wherever it happened. */
+function rateLimitFinding(error: ArcGisRateLimitedError, what: string): Finding {
+  const seconds = Math.ceil(error.retryAfterMs / 1000);
+  return {
+    verdict: 'fail',
+    summary: `${what}: ${error.url} answered HTTP ${error.httpStatus}: the site is rate limiting requests`,
+    cause: 'ArcGIS, or a proxy or gateway in front of it, is limiting how often requests may come (often after many requests in a short time).',
+    fix: `Wait ${seconds} s (the site's Retry-After) and run doctor again; retrying sooner prolongs the limit.`,
+  };
 }
 
 function summarize(site: TokenSite): SiteSummary {
@@ -385,6 +422,18 @@ function discoveryFailure(url: string, error: unknown, requests: RecordedExchang
   }
   if (error instanceof ArcGisUnreachableError) {
     return { verdict: 'fail', summary: `no answer from ${new URL(url).host}`, cause: error.message, fix: 'Check the URL, and that this machine reaches the site (VPN, proxy, firewall).' };
+  }
+  if (error instanceof ArcGisRateLimitedError) return rateLimitFinding(error, 'discovery');
+  if (error instanceof ForeignTokenOriginError) {
+    const federated = error.setting === 'portalUrl';
+    return {
+      verdict: 'fail',
+      summary: `the site names a token service on ${error.foreignOrigin}, an origin you did not name: doctor sends no credentials there`,
+      cause: error.message,
+      fix: federated
+        ? `If that is the portal this server is federated with, run doctor again with --portal-url and the portal's URL (the configuration then gets kind federated and portalUrl), or with --allow-origin ${error.foreignOrigin}.`
+        : `If ${error.foreignOrigin} really issues this site's tokens, run doctor again with --allow-origin ${error.foreignOrigin} (the configuration then gets allowedOrigins); otherwise set the site's public URL so rest/info names ${new URL(url).origin}.`,
+    };
   }
   if (error instanceof TokenEndpointNotFoundError) {
     if (/isTokenBasedSecurity false/.test(error.message)) {
@@ -556,6 +605,7 @@ function loginFailure(mode: ModeResult, error: unknown, site: SiteSummary): { ou
   if (error instanceof ArcGisUnreachableError) {
     return { outcome: 'unreachable', finding: { verdict: 'fail', summary: `${label}: no answer from ${site.tokenUrl}`, cause: error.message } };
   }
+  if (error instanceof ArcGisRateLimitedError) return { outcome: 'rate-limited', finding: rateLimitFinding(error, label) };
   throw error;
 }
 
@@ -581,12 +631,13 @@ function appFailure(error: unknown, oauthUrl: string): { outcome: ModeOutcome; c
   if (error instanceof ArcGisUnreachableError) {
     return { outcome: 'unreachable', finding: { verdict: 'fail', summary: `no answer from ${oauthUrl}`, cause: error.message } };
   }
+  if (error instanceof ArcGisRateLimitedError) return { outcome: 'rate-limited', finding: rateLimitFinding(error, 'app credentials') };
   throw error;
 }
 
 function httpsFinding(site: SiteSummary, options: DoctorOptions, token: IssuedToken | undefined, appCredentials: boolean): Finding {
   const urls = [options.url, site.tokenUrl, appCredentials ? site.oauthUrl : undefined, options.serviceUrl].filter((u): u is string => u !== undefined);
-  const plain = [...new Set(urls.filter((u) => u.startsWith('http:')))];
+  const plain = [...new Set(urls.filter(isPlainHttp))];
   if (plain.length > 0) {
     return {
       verdict: 'warn',
@@ -625,6 +676,7 @@ function exchangeFailure(serverUrl: string, error: unknown, mode: ModeResult): F
       fix: 'Federate the server with the portal (Portal → Organization → Settings → Servers), or, for a standalone server, use its own token endpoint with a user of the server.',
     };
   }
+  if (error instanceof ArcGisRateLimitedError) return rateLimitFinding(error, `the exchange for ${serverUrl}`);
   return { verdict: 'fail', summary: `the exchange for ${serverUrl} failed`, cause: describeError(error) };
 }
 
@@ -661,6 +713,7 @@ function serviceFailure(serviceUrl: string, error: unknown, site: SiteSummary, m
   if (error instanceof ArcGisUnreachableError) {
     return { verdict: 'fail', summary: `no answer from ${serviceUrl}`, cause: error.message };
   }
+  if (error instanceof ArcGisRateLimitedError) return rateLimitFinding(error, `the token on ${serviceUrl}`);
   return { verdict: 'fail', summary: `checking the service failed: ${describeError(error)}` };
 }
 

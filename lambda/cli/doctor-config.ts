@@ -3,7 +3,7 @@
 // `npx cdk deploy -c …` line with the single-target context keys (infra/context.ts).
 import { DEFAULT_EXPIRATION_MINUTES, TargetSchema, formatIssues, type TargetInput } from '../config/schema.js';
 import { ConfigurationError } from '../errors.js';
-import type { WorkingSetup } from './doctor-checks.js';
+import { isPlainHttp, type WorkingSetup } from './doctor-checks.js';
 
 export const DOCTOR_TARGET_NAME = 'default';
 /** The secret the stack creates for target "default" (infra: arcgis-token-vending/<name>); it fills in the real ARN. */
@@ -33,6 +33,8 @@ export function deployAdvice(working: WorkingSetup): DeployAdvice {
     expirationMinutes,
     secretId: SECRET_ID_PLACEHOLDER,
     ...(working.serviceUrl !== undefined ? { serviceUrl: working.serviceUrl } : {}),
+    ...(working.portalUrl !== undefined ? { portalUrl: working.portalUrl } : {}),
+    ...(working.allowedOrigins !== undefined ? { allowedOrigins: working.allowedOrigins } : {}),
   };
   // The same schema the function validates at cold start: a block doctor prints must deploy.
   const checked = TargetSchema.safeParse(configuration);
@@ -60,10 +62,15 @@ export function deployAdvice(working: WorkingSetup): DeployAdvice {
   if (working.client === 'referer' && working.defaultReferer && !working.appCredentials) {
     notes.push(`referer ${working.referer} is doctor's default: replace it with the URL your apps send as Referer (or run doctor with --referer).`);
   }
-  if (working.serviceUrl !== undefined) {
-    notes.push('serviceUrl has no -c key: to keep it, put this target in a file (with secretName instead of secretId, or neither) and deploy with -c config=FILE.');
+  const fileOnly = [
+    ...(working.serviceUrl !== undefined ? ['serviceUrl'] : []),
+    ...(working.portalUrl !== undefined ? ['portalUrl'] : []),
+    ...(working.allowedOrigins !== undefined ? ['allowedOrigins'] : []),
+  ];
+  if (fileOnly.length > 0) {
+    notes.push(`${fileOnly.join(', ')} ${fileOnly.length === 1 ? 'has' : 'have'} no -c key: to keep ${fileOnly.length === 1 ? 'it' : 'them'}, put this target in a file (with secretName instead of secretId, or neither) and deploy with -c config=FILE.`);
   }
-  if (url.startsWith('http:')) notes.push('http:// is refused unless the configuration sets allowInsecureHttp: local simulators only; cdk deploy refuses it.');
+  if (isPlainHttp(url)) notes.push('http:// is refused unless the configuration sets allowInsecureHttp: local simulators only; cdk deploy refuses it.');
   return { configuration, deployCommand, notes };
 }
 

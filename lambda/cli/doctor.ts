@@ -45,12 +45,18 @@ federated token exchange and the token on a service; then prints the configurati
   --referer URL          the URL your apps send as Referer (default ${DEFAULT_REFERER})
   --ip ADDRESS           also try client=ip with this address
   --service URL          a secured service or layer to try the token on
+  --portal-url URL       the portal a federated server belongs to, when it is on another
+                         origin: doctor may then send the credentials there (portalUrl)
+  --allow-origin ORIGIN  another origin (https://host[:port]) that may receive the credentials
+                         when the site names it; repeatable (allowedOrigins)
   --json                 print one JSON document instead of the report
   --timeout MS           deadline for each request (default ${DEFAULT_REQUEST_TIMEOUT_MS})
   --allow-insecure-http  allow http:// URLs (local simulators only)
   -h, --help             show this help
 
-A rejected password is never tried twice: doctor makes at most one failed login per run.
+Credentials go only to the site URL's origin and the ones named with --portal-url or
+--allow-origin, as the deployed function does. A rejected password is never tried twice: doctor
+makes at most one failed login per run.
 Exit codes: 0 a working configuration was found, 1 none was, 2 bad usage.
 `;
 
@@ -65,6 +71,8 @@ interface ParsedArgs {
   referer?: string | undefined;
   ip?: string | undefined;
   serviceUrl?: string | undefined;
+  portalUrl?: string | undefined;
+  allowedOrigins: string[];
   json: boolean;
   timeoutMs: number;
   allowInsecureHttp: boolean;
@@ -97,6 +105,8 @@ export async function runDoctor(argv: readonly string[], io: DoctorIo): Promise<
     refererGiven: args.referer !== undefined,
     ip: args.ip,
     serviceUrl: args.serviceUrl,
+    portalUrl: args.portalUrl,
+    allowedOrigins: args.allowedOrigins,
     timeoutMs: args.timeoutMs,
     allowInsecureHttp: args.allowInsecureHttp,
   };
@@ -139,6 +149,8 @@ function parseDoctorArgs(argv: readonly string[]): ParsedArgs | 'help' {
         referer: { type: 'string' },
         ip: { type: 'string' },
         service: { type: 'string' },
+        'portal-url': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
         timeout: { type: 'string' },
         'allow-insecure-http': { type: 'boolean', default: false },
@@ -174,13 +186,23 @@ function parseDoctorArgs(argv: readonly string[]): ParsedArgs | 'help' {
   const ip = values.ip?.trim();
   if (ip !== undefined && isIP(ip) === 0) throw new UsageError('--ip must be an IPv4 or IPv6 address: the machine that will use the tokens');
   const serviceUrl = values.service === undefined ? undefined : siteUrl(values.service, '--service', allowInsecureHttp);
+  const portalUrl = values['portal-url'] === undefined ? undefined : siteUrl(values['portal-url'], '--portal-url', allowInsecureHttp);
+  const allowedOrigins = [...new Set((values['allow-origin'] ?? []).map((value) => origin(value, allowInsecureHttp)))];
 
   let timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
   if (values.timeout !== undefined) {
     timeoutMs = Number(values.timeout);
     if (!/^\d+$/.test(values.timeout) || timeoutMs < 100 || timeoutMs > 600_000) throw new UsageError('--timeout must be a whole number of milliseconds from 100 to 600000');
   }
-  return { url, username, clientId, referer, ip, serviceUrl, json: values.json, timeoutMs, allowInsecureHttp };
+  return { url, username, clientId, referer, ip, serviceUrl, portalUrl, allowedOrigins, json: values.json, timeoutMs, allowInsecureHttp };
+}
+
+/** --allow-origin: scheme, host and port only, as the target's allowedOrigins takes them. */
+function origin(value: string, allowInsecureHttp: boolean): string {
+  const url = siteUrl(value, '--allow-origin', allowInsecureHttp);
+  const parsed = new URL(url);
+  if (parsed.pathname !== '/' || /[?#]/.test(value)) throw new UsageError(`--allow-origin takes an origin only (${parsed.origin}), without a path, query or fragment`);
+  return parsed.origin;
 }
 
 /** An absolute http(s) URL without credentials, query or fragment; http only when allowed. */
@@ -245,6 +267,8 @@ class TextReport implements DoctorListener {
         `  referer:     ${options.referer}${options.refererGiven ? '' : ' (default: give --referer with the URL your apps send)'}`,
         ...(options.ip !== undefined ? [`  ip:          ${options.ip}`] : []),
         ...(options.serviceUrl !== undefined ? [`  service:     ${options.serviceUrl}`] : []),
+        ...(options.portalUrl !== undefined ? [`  portal:      ${options.portalUrl}`] : []),
+        ...((options.allowedOrigins ?? []).length > 0 ? [`  also to:     ${options.allowedOrigins!.join(', ')}`] : []),
         '',
       ].join('\n'),
     );
@@ -302,6 +326,8 @@ function jsonReport(options: DoctorOptions, diagnosis: Diagnosis, advice: Deploy
     refererGiven: options.refererGiven,
     ...(options.ip !== undefined ? { ip: options.ip } : {}),
     ...(options.serviceUrl !== undefined ? { serviceUrl: options.serviceUrl } : {}),
+    ...(options.portalUrl !== undefined ? { portalUrl: options.portalUrl } : {}),
+    ...((options.allowedOrigins ?? []).length > 0 ? { allowedOrigins: options.allowedOrigins } : {}),
     site: diagnosis.site,
     checks: diagnosis.checks,
     clientModes: diagnosis.clientModes,

@@ -4,6 +4,7 @@
 // token becomes "(hidden)" or its length), and a token answer is reduced to its length and expiry.
 import type { FetchLike } from '../arcgis/http.js';
 import { MAX_RESPONSE_BYTES, errorCode, isTimeout, readBodyUpTo } from '../arcgis/http.js';
+import { redact } from '../arcgis/redaction.js';
 import { errorInfo, looksLikeHtml } from '../arcgis/token-response.js';
 
 export interface RecordedExchange {
@@ -38,13 +39,16 @@ export function recordingFetch(base: FetchLike, onExchange: (exchange: RecordedE
     for (const [name, value] of target.searchParams) sent[name] = describeField(name, value);
     if (typeof init.body === 'string') for (const [name, value] of new URLSearchParams(init.body)) sent[name] = describeField(name, value);
     const exchange: RecordedExchange = { method: init.method ?? 'GET', url: `${target.origin}${target.pathname}`, sent, headers: visibleHeaders(init.headers), answer: '' };
+    // What this request sent that is not shown: a site that echoes the request back must not print it here.
+    const secrets = sentSecrets(target, init);
+    const report = (): void => onExchange(withoutSent(exchange, secrets));
 
     let response: Response;
     try {
       response = await base(input, init);
     } catch (error) {
       exchange.answer = `no answer (${failureReason(error)})`;
-      onExchange(exchange);
+      report();
       throw error;
     }
     exchange.httpStatus = response.status;
@@ -53,9 +57,29 @@ export function recordingFetch(base: FetchLike, onExchange: (exchange: RecordedE
     } catch (error) {
       exchange.answer = `HTTP ${response.status}, body not read (${failureReason(error)})`;
     }
-    onExchange(exchange);
+    report();
     return response;
   };
+}
+
+/** The values of every field and header this request carried that describeField or visibleHeaders hide. */
+function sentSecrets(target: URL, init: RequestInit): string[] {
+  const values: string[] = [];
+  const fields = [...target.searchParams, ...(typeof init.body === 'string' ? new URLSearchParams(init.body) : [])];
+  for (const [name, value] of fields) if (!VISIBLE_FIELDS.has(name.toLowerCase())) values.push(value);
+  for (const [name, value] of Object.entries((init.headers ?? {}) as Record<string, string>)) {
+    if (name.toLowerCase() === 'x-esri-authorization') values.push(value.replace(/^Bearer\s+/i, ''));
+  }
+  return values.filter((value) => value.length > 0);
+}
+
+function withoutSent(exchange: RecordedExchange, secrets: string[]): RecordedExchange {
+  if (secrets.length === 0) return exchange;
+  exchange.answer = redact(exchange.answer, secrets);
+  if (exchange.arcgisMessage !== undefined) exchange.arcgisMessage = redact(exchange.arcgisMessage, secrets);
+  if (exchange.arcgisDetails !== undefined) exchange.arcgisDetails = exchange.arcgisDetails.map((detail) => redact(detail, secrets));
+  if (exchange.location !== undefined) exchange.location = redact(exchange.location, secrets);
+  return exchange;
 }
 
 function describeField(name: string, value: string): string {
@@ -130,5 +154,6 @@ function describeJson(json: unknown): string {
 
 function failureReason(error: unknown): string {
   if (isTimeout(error)) return 'timed out';
-  return errorCode(error) ?? (error instanceof Error ? error.message : 'unknown error');
+  // Not a library's own text, which may quote what was sent (as arcgis/http.ts does not either).
+  return errorCode(error) ?? (error instanceof Error ? (error.message === 'fetch failed' ? 'fetch failed' : error.name) : 'unknown error');
 }

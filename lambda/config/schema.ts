@@ -72,6 +72,30 @@ const urlString = trimmed(z.superRefine((value, ctx) => {
   }
 }));
 
+/**
+ * An origin that may receive credentials: scheme, host and port only. Kept as the URL parser
+ * normalises it (host lower-cased, default port dropped), which is how origins are compared.
+ */
+const originString = z.pipe(
+  trimmed(z.superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin: give scheme, host and port only, e.g. https://portal.example.com or https://gis.example.com:7443` });
+      return;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: `use an https:// origin (got ${url.protocol})` });
+    } else if (url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'remove the user name/password from the origin: credentials belong in the secret' });
+    } else if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || /[?#]$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin: give scheme, host and port only (${url.origin}), without a path, query or fragment` });
+    }
+  })),
+  z.transform((value) => new URL(value).origin),
+);
+
 export const TargetSchema = z
   .strictObject({
     name: z.string().check(z.regex(TARGET_NAME, 'use 1-64 letters, digits, "-" or "_", starting with a letter or digit')),
@@ -93,6 +117,16 @@ export const TargetSchema = z
     secretId: trimmed(z.minLength(1, 'name the Secrets Manager secret (name or ARN) that holds the credentials')),
     /** A secured service on which each new token is tried before it is cached (catches a wrong dispenser). */
     serviceUrl: z.optional(urlString),
+    /**
+     * For kind federated: the portal the server is federated with. Credentials may go to its origin
+     * when the server's rest/info names it (owningSystemUrl), though it differs from the url's.
+     */
+    portalUrl: z.optional(urlString),
+    /**
+     * Further origins (https://host[:port]) that may receive the credentials when the site names them
+     * in rest/info. Without them credentials go only to the url's origin (and portalUrl's).
+     */
+    allowedOrigins: z.optional(z.array(originString)),
     /** caller-ip only: the most distinct callers (IPv4 addresses, IPv6 /64s) served at once; more get 429. */
     maxCallers: z.optional(z.number().check(z.int('use a whole number of callers'), z.gte(1, 'allow at least 1 caller'), z.lte(10_000, 'at most 10000 callers: each has its own SSM parameter, and a Region holds 10000 standard parameters'))),
   })
@@ -126,6 +160,13 @@ export const TargetSchema = z
     if (target.client !== 'ip' && target.ip !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['ip'], message: `ip is only used with client "ip"; remove it or set client to "ip"` });
     }
+    if (target.portalUrl !== undefined && target.kind !== 'federated') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['portalUrl'],
+        message: 'portalUrl names the portal of a federated server: set kind "federated", or list the origin in allowedOrigins instead',
+      });
+    }
   }));
 
 export const ServiceConfigSchema = z
@@ -158,13 +199,18 @@ export const ServiceConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `target name "${target.name}" is used twice; names must be unique (case-insensitive)` });
       }
       seen.add(key);
-      for (const field of ['url', 'serviceUrl'] as const) {
-        const value = target[field];
-        if (!config.allowInsecureHttp && value !== undefined && URL.canParse(value) && new URL(value).protocol === 'http:') {
+      const insecure: Array<[Array<string | number>, string | undefined, string]> = [
+        [['url'], target.url, 'password'],
+        [['serviceUrl'], target.serviceUrl, 'token'],
+        [['portalUrl'], target.portalUrl, 'password'],
+        ...(target.allowedOrigins ?? []).map((origin, at): [Array<string | number>, string, string] => [['allowedOrigins', at], origin, 'password']),
+      ];
+      for (const [path, value, what] of insecure) {
+        if (!config.allowInsecureHttp && value !== undefined && URL.parse(value)?.protocol === 'http:') {
           ctx.addIssue({
             code: 'custom',
-            path: ['targets', index, field],
-            message: `http:// would send the ${field === 'url' ? 'password' : 'token'} in clear: use https://, or set allowInsecureHttp (ARCGIS_ALLOW_INSECURE_HTTP=1) for a local simulator only`,
+            path: ['targets', index, ...path],
+            message: `http:// would send the ${what} in clear: use https://, or set allowInsecureHttp (ARCGIS_ALLOW_INSECURE_HTTP=1) for a local simulator only`,
           });
         }
       }

@@ -137,8 +137,8 @@ export interface TokenBinding {
 
 export interface IssueRequest {
   target: Target;
-  /** Every ArcGIS request of this login ends by then (ms since epoch, the service's clock). */
-  deadline: number;
+  /** Every ArcGIS request of this login ends by then (ms since epoch, the service's clock); the token service always sets it. */
+  deadline?: number | undefined;
   credentials: Exclude<Credentials, { kind: 'manual' }>;
   /** The binding to ask ArcGIS for (caller-ip has become ip with the caller's address). */
   client: ArcGisClientMode;

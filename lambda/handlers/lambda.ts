@@ -37,7 +37,7 @@ function wireFromEnvironment(): Wiring {
     store: new SsmTokenStore(new SSMClient(AWS_CALLS), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
     coordinator: new DynamoDbLoginCoordinator(new DynamoDBClient({ ...AWS_CALLS, maxAttempts: 4 }), { tableName: coordinationTableFromEnvironment(process.env) }),
     credentials: new SecretsManagerCredentialSource(new SecretsManagerClient(AWS_CALLS)),
-    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp }),
+    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp, log }),
     log,
     metrics,
   });

@@ -50,7 +50,20 @@ export type SimulatorFault =
   | { kind: 'redirect'; location: string; status?: number } // default 302
   | { kind: 'hang' } // never answers (socket kept open until close())
   | { kind: 'reset' } // destroys the socket without answering
-  | { kind: 'delay'; ms: number }; // answers normally after ms
+  | { kind: 'delay'; ms: number } // answers normally after ms
+  | { kind: 'echo'; status?: number }; // an ArcGIS error quoting the request back (raw body and each field), as a debugging proxy does
+
+/**
+ * What a site's rest/info (or a portal's sharing/rest/info) advertises instead of the simulator's
+ * own URLs, verbatim: an `HTTP://` scheme, a leading space, another host. Real sites do this when
+ * their public URL was never set (the internal machine name) and attackers do it on purpose.
+ */
+export interface SimulatorAdvertised {
+  /** authInfo.tokenServicesUrl, as sent. */
+  tokenServicesUrl?: string;
+  /** owningSystemUrl, as sent; null leaves it out (a standalone server), a string adds or replaces it. */
+  owningSystemUrl?: string | null;
+}
 
 export interface ArcGisSimulatorOptions {
   /** Accounts that may log in (on every dispenser, the admin API included); default: DEFAULT_SIMULATOR_USER only. */
@@ -69,6 +82,12 @@ export interface ArcGisSimulatorOptions {
   lockAfterFailures?: number;
   /** Servers federated with the portal, each at url + '/' + adaptor; default none. */
   federatedServers?: SimulatorFederatedServer[];
+  /**
+   * Server roots elsewhere (another simulator's federated server, say) that this portal counts as
+   * registered: the token exchange issues tokens for them. No simulator can check another's tokens,
+   * so such tokens are only good for showing where the exchange went. Default none.
+   */
+  externalFederatedServers?: string[];
   /** OAuth apps that may get app tokens at the portal's oauth2/token; default none. */
   apps?: SimulatorApp[];
   /**
@@ -145,10 +164,28 @@ export interface ArcGisSimulator {
    */
   failNext(fault: SimulatorFault, times?: number): void;
   /**
+   * The next `times` (default 1) requests of any kind (rest/info, services, token endpoints) get this
+   * fault before anything else looks at them (FIFO, ahead of failNext's queue).
+   */
+  failNextRequest(fault: SimulatorFault, times?: number): void;
+  /**
+   * The next `times` (default 1) token requests that carry credentials (a password, a client secret,
+   * or a token to exchange) get this fault; probes without credentials pass. Taken before failNext's queue.
+   */
+  failNextLogin(fault: SimulatorFault, times?: number): void;
+  /** Drops every queued fault (failNext, failNextRequest, failNextLogin). */
+  clearFaults(): void;
+  /**
    * Delay every token request's answer (generateToken and oauth2/token) by ms (default 0); with
    * scope 'all', every request's (rest/info, service checks and portals/self too).
    */
   setLatency(ms: number, scope?: 'token' | 'all'): void;
+  /**
+   * From now on, the info resource of the site behind this web adaptor (the standalone server's or a
+   * federated server's rest/info, the portal's sharing/rest/info) advertises these values instead of
+   * its own; undefined restores the real answer.
+   */
+  advertise(adaptor: string, advertised: SimulatorAdvertised | undefined): void;
   isLocked(username: string): boolean;
   issuedTokens(): number;
   /** Closes the server and every open socket, hanging ones included. */
@@ -277,6 +314,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
   const users = (options.users ?? [DEFAULT_SIMULATOR_USER]).map((user) => ({ ...user }));
   const apps = (options.apps ?? []).map((app) => ({ ...app }));
   const federated = (options.federatedServers ?? []).map((fed) => ({ ...fed }));
+  const externalFederated = (options.externalFederatedServers ?? []).map((root) => new URL(root).href.replace(/\/+$/, ''));
   const portalAdaptor = options.portalAdaptor ?? 'portal';
   const serverAdaptor = options.serverAdaptor ?? 'arcgis';
   const maxExpirationMinutes = options.maxExpirationMinutes ?? DEFAULT_MAX_EXPIRATION_MINUTES;
@@ -319,6 +357,8 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
 
   const requests: RecordedRequest[] = [];
   const faults: SimulatorFault[] = [];
+  const requestFaults: SimulatorFault[] = [];
+  const loginFaults: SimulatorFault[] = [];
   const tokens = new Map<string, IssuedToken>();
   const consecutiveFailures = new Map<string, number>();
   const locked = new Set<string>();
@@ -331,6 +371,18 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
   let latencyScope: 'token' | 'all' = 'token';
   let failedLogins = 0;
   let closed = false;
+  const advertisedBy = new Map<string, SimulatorAdvertised>();
+
+  /** An info answer with what advertise() set for this adaptor (key order of the real answer kept). */
+  function advertisedInfo(adaptor: string, info: Record<string, unknown>): Record<string, unknown> {
+    const advertised = advertisedBy.get(adaptor);
+    if (advertised === undefined) return info;
+    const authInfo = { ...(info.authInfo as Record<string, unknown>) };
+    if (advertised.tokenServicesUrl !== undefined) authInfo.tokenServicesUrl = advertised.tokenServicesUrl;
+    const { authInfo: _auth, owningSystemUrl: _owning, ...rest } = info;
+    const owning = advertised.owningSystemUrl === undefined ? info.owningSystemUrl : advertised.owningSystemUrl;
+    return { ...rest, ...(owning === null || owning === undefined ? {} : { owningSystemUrl: owning }), authInfo };
+  }
 
   // URLs are filled in once the server listens; handlers only run after that.
   let url = '';
@@ -375,10 +427,19 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
         if (carriesPassword(params)) passwordLogins += 1;
         else if (endpoint === 'portal' && isExchange(params)) exchanges += 1;
       }
+    }
+    // A fault for any request (rest/info included), as a rate-limiting proxy in front of the site gives.
+    const anyFault = requestFaults.shift();
+    if (anyFault !== undefined) {
+      await applyFault(anyFault, req, res, recorded);
+      if (anyFault.kind !== 'delay') return;
+    }
+    if (endpoint !== undefined) {
       await sleep(latencyMs);
-      const fault = faults.shift();
+      const withCredentials = carriesPassword(params) || params['client_secret'] !== undefined || isExchange(params);
+      const fault = (withCredentials ? loginFaults.shift() : undefined) ?? faults.shift();
       if (fault !== undefined) {
-        await applyFault(fault, req, res);
+        await applyFault(fault, req, res, recorded);
         if (fault.kind !== 'delay') return;
       }
     }
@@ -391,11 +452,11 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
 
     if (path === serverInfoPath) {
       if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('ArcGIS REST Services Directory', '<h2>Server Info</h2>'));
-      return sendJson(res, 'server', params, {
+      return sendJson(res, 'server', params, advertisedInfo(serverAdaptor, {
         currentVersion: 11.3,
         fullVersion: '11.3.0',
         authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${serverUrl}${tokenServiceSuffix}`, shortLivedTokenValidity: 60 },
-      });
+      }));
     }
     if (path === `${serverPath}/rest/services` || path === `${serverPath}/rest/services/`) return servicesListing(res, params, 11.3);
     if (path === securedLayerPath) {
@@ -405,10 +466,10 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     if (adminRootPaths.has(path)) return adminRoot(req, res, params);
     if (path === portalInfoPath) {
       if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('ArcGIS Portal Directory', '<h2>Info</h2>'));
-      return sendJson(res, 'portal', params, {
+      return sendJson(res, 'portal', params, advertisedInfo(portalAdaptor, {
         owningSystemUrl: portalUrl,
         authInfo: { tokenServicesUrl: `${portalUrl}/sharing/rest/generateToken`, isTokenBasedSecurity: true },
-      });
+      }));
     }
     if (path === portalSelfPath) return portalSelf(req, res, params);
     if (path === portalHomePath) return send(res, 200, HTML_TYPE, PORTAL_HOME_PAGE);
@@ -421,12 +482,12 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
       if (path === `${fedPath}/rest/info`) {
         if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('ArcGIS REST Services Directory', '<h2>Server Info</h2>'));
         // Key order as in the real 10.6.1 answer: a federated server sends its callers to the portal.
-        return sendJson(res, 'server', params, {
+        return sendJson(res, 'server', params, advertisedInfo(fed.adaptor, {
           currentVersion: 10.61,
           fullVersion: '10.6.1',
           owningSystemUrl: portalUrl,
           authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${portalUrl}/sharing/rest/generateToken` },
-        });
+        }));
       }
       if (path === `${fedPath}/rest/services` || path === `${fedPath}/rest/services/`) return servicesListing(res, params, 10.61);
       if (path === `${fedPath}/rest/services/Demo/FeatureServer/0`) {
@@ -571,6 +632,9 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     } catch {
       return undefined;
     }
+    const root = parsed.href.replace(/[?#].*$/, '').replace(/\/+$/, '');
+    const external = externalFederated.find((known) => root === known || root.startsWith(`${known}/`));
+    if (external !== undefined) return { adaptor: external, registered: true };
     // URL lower-cases the scheme and host and drops a default port, so the origin compares as-is.
     if (parsed.origin !== new URL(url).origin) return undefined;
     const path = parsed.pathname.replace(/\/+$/, '');
@@ -654,7 +718,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     send(res, 401, HTML_TYPE, IWA_PAGE);
   }
 
-  async function applyFault(fault: SimulatorFault, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function applyFault(fault: SimulatorFault, req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest): Promise<void> {
     switch (fault.kind) {
       case 'html':
         return send(res, fault.status ?? 200, HTML_TYPE, LOGIN_PAGE);
@@ -677,6 +741,12 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
         return;
       case 'delay':
         return sleep(fault.ms); // the caller then answers normally
+      case 'echo': {
+        // Simulator-chosen: the ArcGIS error shape, carrying what a careless proxy or debug page repeats.
+        const fields = Object.entries(recorded.form).map(([name, value]) => `${name}: ${value}`);
+        const body = { error: { code: 400, message: `Unable to generate token for request ${recorded.rawBody}`, details: fields } };
+        return send(res, fault.status ?? 200, PORTAL_JSON_TYPE, JSON.stringify(body));
+      }
     }
   }
 
@@ -718,9 +788,25 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     failNext(fault: SimulatorFault, times = 1): void {
       for (let i = 0; i < times; i += 1) faults.push(fault);
     },
+    failNextRequest(fault: SimulatorFault, times = 1): void {
+      for (let i = 0; i < times; i += 1) requestFaults.push(fault);
+    },
+    failNextLogin(fault: SimulatorFault, times = 1): void {
+      for (let i = 0; i < times; i += 1) loginFaults.push(fault);
+    },
+    clearFaults(): void {
+      faults.length = 0;
+      requestFaults.length = 0;
+      loginFaults.length = 0;
+    },
     setLatency(ms: number, scope: 'token' | 'all' = 'token'): void {
       latencyMs = Math.max(0, ms);
       latencyScope = scope;
+    },
+    advertise(adaptor: string, advertised: SimulatorAdvertised | undefined): void {
+      if (!adaptorsInUse.has(adaptor)) throw new RangeError(`no site behind the web adaptor ${adaptor}`);
+      if (advertised === undefined) advertisedBy.delete(adaptor);
+      else advertisedBy.set(adaptor, { ...advertised });
     },
     isLocked: (username: string) => locked.has(username),
     issuedTokens: () => tokens.size,

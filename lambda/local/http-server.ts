@@ -39,7 +39,9 @@ async function handle(handler: ApiGatewayHandler, req: IncomingMessage, res: Ser
   } catch {
     targetName = match[1];
   }
-  const multi: Record<string, string[]> = {};
+  // Without a prototype, so `?__proto__=1` or `?constructor=1` is a key like any other (and gets the
+  // handler's 400 for an unknown parameter) instead of Object.prototype's member (a 500 here).
+  const multi: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const [key, value] of url.searchParams) (multi[key] ??= []).push(value);
   const single = Object.fromEntries(Object.entries(multi).map(([key, values]) => [key, values[values.length - 1]!]));
   const requestId = randomUUID();

@@ -1,19 +1,24 @@
 // The local run's settings, validated like the Lambda's. Either one target from ARCGIS_* variables,
 // or many from a JSON file (TARGETS_FILE, the same document the Lambda reads from
-// TOKEN_VENDING_CONFIG). Credentials: SECRETS_FILE maps each secretId to {username, password};
-// without it, ARCGIS_USERNAME and ARCGIS_PASSWORD serve every target.
+// TOKEN_VENDING_CONFIG). Credentials: SECRETS_FILE maps each secretId to {username, password}
+// and is read again while the server runs (an edit is a new secret version); without it,
+// ARCGIS_USERNAME and ARCGIS_PASSWORD serve every target.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseServiceConfig, type ServiceConfig, type ServiceConfigInput } from '../config/schema.js';
 import { ConfigurationError } from '../errors.js';
-import type { Credentials } from '../core/ports.js';
-import { parseCredentials } from '../adapters/credentials-json.js';
+import type { CredentialSource, Credentials } from '../core/ports.js';
+import { SecretsFileCredentialSource } from '../adapters/secrets-file-credentials.js';
+import { StaticCredentialSource } from '../adapters/static-credentials.js';
 
 export const LOCAL_SECRET_ID = 'local/arcgis-credentials';
 
 export interface LocalSettings {
   config: ServiceConfig;
-  /** Credentials by secretId. */
+  /** Credentials by secretId as they were at start-up (for the banner). */
   secrets: Map<string, Credentials>;
+  /** Where the token service reads credentials from while it runs. */
+  credentials: CredentialSource;
   port: number;
   host: string;
 }
@@ -22,7 +27,7 @@ export interface LocalSettings {
  * `simulator` is set when neither ARCGIS_URL nor TARGETS_FILE is given and the built-in simulator
  * stands in for ArcGIS: its URL and demo account are used then.
  */
-export function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string; credentials: { username: string; password: string } }): LocalSettings {
+export async function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string; credentials: { username: string; password: string } }): Promise<LocalSettings> {
   const port = parsePort(env.PORT);
   const host = env.HOST ?? '127.0.0.1';
   const allowInsecure = env.ARCGIS_ALLOW_INSECURE_HTTP === '1';
@@ -30,7 +35,7 @@ export function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string;
   if (env.TARGETS_FILE !== undefined) {
     const input = readJson(env.TARGETS_FILE, 'TARGETS_FILE') as Record<string, unknown>;
     const config = parseServiceConfig(allowInsecure && typeof input === 'object' && input !== null ? { ...input, allowInsecureHttp: true } : input, `TARGETS_FILE (${env.TARGETS_FILE})`);
-    return { config, secrets: localSecrets(env, config), port, host };
+    return { config, ...(await localSecrets(env, config)), port, host };
   }
 
   const url = env.ARCGIS_URL ?? simulator?.url;
@@ -56,26 +61,25 @@ export function localSettings(env: NodeJS.ProcessEnv, simulator?: { url: string;
     allowInsecureHttp: allowInsecure || env.ARCGIS_URL === undefined,
   };
   const config = parseServiceConfig(input, 'the environment (ARCGIS_* variables)');
-  return { config, secrets: new Map([[LOCAL_SECRET_ID, credentials]]), port, host };
+  const secrets = new Map([[LOCAL_SECRET_ID, credentials]]);
+  return { config, secrets, credentials: new StaticCredentialSource(secrets), port, host };
 }
 
-function localSecrets(env: NodeJS.ProcessEnv, config: ServiceConfig): Map<string, Credentials> {
+async function localSecrets(env: NodeJS.ProcessEnv, config: ServiceConfig): Promise<Pick<LocalSettings, 'secrets' | 'credentials'>> {
   const secretIds = [...new Set(config.targets.map((t) => t.secretId))];
   if (env.SECRETS_FILE !== undefined) {
-    const file = readJson(env.SECRETS_FILE, 'SECRETS_FILE');
-    if (typeof file !== 'object' || file === null || Array.isArray(file)) {
-      throw new ConfigurationError(`SECRETS_FILE (${env.SECRETS_FILE}) must be a JSON object mapping each secretId to {"username","password"}.`);
-    }
-    const entries = file as Record<string, unknown>;
-    const missing = secretIds.filter((id) => !(id in entries));
-    if (missing.length > 0) throw new ConfigurationError(`SECRETS_FILE (${env.SECRETS_FILE}) has no credentials for secretId ${missing.map((m) => `"${m}"`).join(', ')}.`);
-    return new Map(secretIds.map((id) => [id, parseCredentials(entries[id], `entry "${id}" of SECRETS_FILE`, 'Give it {"username":"…","password":"…"}.')]));
+    const source = new SecretsFileCredentialSource(env.SECRETS_FILE);
+    // Read once now so that a missing or broken entry stops the start, as a bad deployment would.
+    const secrets = new Map<string, Credentials>();
+    for (const id of secretIds) secrets.set(id, (await source.read(id)).credentials);
+    return { secrets, credentials: source };
   }
   const shared = envCredentials(env);
   if (shared === undefined) {
     throw new ConfigurationError('With TARGETS_FILE, give SECRETS_FILE (credentials per secretId) or ARCGIS_USERNAME and ARCGIS_PASSWORD (used for every target).');
   }
-  return new Map(secretIds.map((id) => [id, shared]));
+  const secrets = new Map(secretIds.map((id) => [id, shared]));
+  return { secrets, credentials: new StaticCredentialSource(secrets) };
 }
 
 /** A login from ARCGIS_USERNAME/ARCGIS_PASSWORD, or app credentials from ARCGIS_CLIENT_ID/ARCGIS_CLIENT_SECRET. */
@@ -109,4 +113,13 @@ function parsePort(value: string | undefined): number {
 function parseInteger(name: string, value: string): number {
   if (!/^\d+$/.test(value.trim())) throw new ConfigurationError(`${name} must be a whole number (got "${value}").`);
   return Number(value);
+}
+
+/** A host name or address that only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./.test(bare);
+  return false;
 }

@@ -5,13 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
 import { MemoryTokenStore } from '../adapters/memory-token-store.js';
 import { MemoryLoginCoordinator } from '../core/memory-login-coordinator.js';
-import { StaticCredentialSource } from '../adapters/static-credentials.js';
 import { createPowertoolsLog } from '../handlers/powertools-log.js';
 import { wire } from '../handlers/wiring.js';
 import { TokenVendingError, describeError } from '../errors.js';
 import { startArcGisSimulator, DEFAULT_SIMULATOR_USER, type ArcGisSimulator } from './arcgis-simulator.js';
 import { createLocalServer } from './http-server.js';
-import { localSettings } from './local-config.js';
+import { isLoopback, localSettings } from './local-config.js';
 import { credentialIdentity, type Credentials } from '../core/ports.js';
 
 async function main(): Promise<void> {
@@ -20,7 +19,7 @@ async function main(): Promise<void> {
 
   let settings;
   try {
-    settings = localSettings(process.env, simulator && { url: simulator.portalUrl, credentials: DEFAULT_SIMULATOR_USER });
+    settings = await localSettings(process.env, simulator && { url: simulator.portalUrl, credentials: DEFAULT_SIMULATOR_USER });
   } catch (error) {
     await simulator?.close();
     throw error;
@@ -30,8 +29,8 @@ async function main(): Promise<void> {
   const app = wire(settings.config, {
     store: new MemoryTokenStore(),
     coordinator: new MemoryLoginCoordinator(),
-    credentials: new StaticCredentialSource(settings.secrets),
-    issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs, allowInsecureHttp: settings.config.allowInsecureHttp }),
+    credentials: settings.credentials,
+    issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs, allowInsecureHttp: settings.config.allowInsecureHttp, log }),
     log,
   });
   const server = createLocalServer(app.apiGateway);
@@ -59,6 +58,12 @@ async function main(): Promise<void> {
     `  try: curl ${base}/token`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  if (!isLoopback(settings.host)) {
+    process.stderr.write(
+      `WARNING: HOST=${settings.host} serves the local API beyond this machine, and it has no authentication: anyone who can reach ${base} gets ArcGIS tokens for the targets above. ` +
+        'Use HOST=127.0.0.1 (the default) unless that is intended; deployed, API Gateway requires IAM-signed requests instead.\n',
+    );
+  }
 
   const stop = () => {
     clearInterval(refresh);

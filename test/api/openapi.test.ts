@@ -8,13 +8,14 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { problemResponse } from '../../lambda/api/problem.js';
 import {
   ArcGisBadResponseError,
+  ArcGisRateLimitedError,
   ArcGisRefusedError,
+  ForeignTokenOriginError,
   ArcGisUnreachableError,
   BadRequestError,
   ConfigurationError,
   InvalidCredentialsError,
   LoginPausedError,
-  ArcGisRateLimitedError,
   LoginInProgressError,
   RefreshRateLimitedError,
   TooManyCallersError,
@@ -319,6 +320,7 @@ describe('every error the service defines', () => {
     ['LoginInProgressError', new LoginInProgressError('Another container is logging in.', 4_000)],
     ['RefreshRateLimitedError', new RefreshRateLimitedError('Such refreshes happen at most once every 300 s.', 250_000)],
     ['TooManyCallersError', new TooManyCallersError('Target "maps" already serves 100 distinct callers.')],
+    ['ForeignTokenOriginError', new ForeignTokenOriginError('names a token service on https://gisserver.corp.local:6443.', 'https://gisserver.corp.local:6443', 'allowedOrigins', [{ url: 'https://gis.example.com/server/rest/info?f=json', outcome: 'ArcGIS JSON' }])],
     ['an unexpected Error (internal)', new Error('fake internal failure')],
   ];
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HttpAnswer } from '../../lambda/arcgis/http.js';
-import { MAX_CREDIBLE_SKEW_MS, parseTokenAnswer, SKEW_TOLERANCE_MS, type IssuedToken } from '../../lambda/arcgis/token-response.js';
+import { EXPIRES_CLOCK_ALLOWANCE_MS, MAX_CREDIBLE_SKEW_MS, MAX_TOKEN_CHARS, MAX_TOKEN_LIFETIME_MS, parseTokenAnswer, SKEW_TOLERANCE_MS, type IssuedToken } from '../../lambda/arcgis/token-response.js';
 import { ArcGisBadResponseError, ArcGisRefusedError, InvalidCredentialsError } from '../../lambda/errors.js';
 
 const URL_ = 'https://gis.example.com/arcgis/tokens/generateToken';
@@ -38,6 +38,13 @@ const contentTypeArb = fc.oneof(fc.constantFrom('application/json', 'text/plain;
 /** A secret-looking value that cannot occur by chance in a message built from the URL and fixed text. */
 const markerArb = fc.stringMatching(/^[A-Za-z0-9]{20}$/).map((s) => `SeCrEt-${s}`);
 const tokenArb = markerArb.map((m) => `tok-${m}`);
+/** Tokens the plausibility rules accept: printable ASCII without white space or markup, 1-2048 characters. */
+const plausibleTokenArb = fc.oneof(
+  tokenArb,
+  fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)).filter((c) => c !== '<' && c !== '>'), minLength: 1, maxLength: MAX_TOKEN_CHARS }),
+);
+/** The latest expires accepted for a token issued at `now`. */
+const latest = (now: number) => now + MAX_TOKEN_LIFETIME_MS + EXPIRES_CLOCK_ALLOWANCE_MS;
 
 /** JSON texts, including hostile ones: objects whose String() throws, and deep nesting. */
 const jsonLeafText: fc.Arbitrary<string> = fc.oneof(
@@ -95,9 +102,10 @@ describe('parseTokenAnswer (properties)', () => {
         if ('token' in outcome) {
           const { token, expires, ssl } = outcome.token;
           expect(typeof token).toBe('string');
-          expect(token.length).toBeGreaterThan(0);
+          expect(token).toMatch(/^[\x21-\x3b=\x3f-\x7e]{1,2048}$/);
           expect(Number.isSafeInteger(expires)).toBe(true);
           expect(expires).toBeGreaterThan(now);
+          expect(expires).toBeLessThanOrEqual(latest(now));
           expect(typeof ssl).toBe('boolean');
           return;
         }
@@ -150,8 +158,8 @@ describe('parseTokenAnswer (properties)', () => {
     const success = nowArb.chain((now) =>
       fc.record({
         now: fc.constant(now),
-        token: fc.oneof(fc.string({ unit: anyChar, minLength: 1 }), tokenArb),
-        expires: fc.integer({ min: now + 1, max: Number.MAX_SAFE_INTEGER }).chain((n) => fc.tuple(fc.constant(n), expiresFormArb(n))),
+        token: plausibleTokenArb,
+        expires: fc.integer({ min: now + 1, max: latest(now) }).chain((n) => fc.tuple(fc.constant(n), expiresFormArb(n))),
         ssl: fc.option(fc.boolean(), { nil: undefined }),
         extra: fc.dictionary(fc.string().filter((k) => !['token', 'expires', 'ssl'].includes(k)), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
         indent: fc.constantFrom(0, 1, '\t'),
@@ -185,6 +193,40 @@ describe('parseTokenAnswer (properties)', () => {
           expect('error' in outcome && (outcome.error as object).constructor).toBe(ArcGisBadResponseError);
           expect((outcome as { error: Error }).error.message).not.toContain(token);
         }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a success-shaped body whose token is implausible is refused, naming the rule and never the token', () => {
+    const implausible = fc.oneof(
+      fc.tuple(markerArb, fc.constantFrom(' ', '\t', '\r', '\n', '\r\n', '\u0000', '\u0007', '\u007f', '\u0085', '\u00a0', '\u2028', '\u200b', '\ufeff'), fc.boolean()).map(([m, c, front]) => (front ? `${c}${m}` : `${m}${c}x`)),
+      markerArb.map((m) => `<div>${m}</div>`),
+      fc.tuple(markerArb, anyChar.filter((c) => c.codePointAt(0)! > 0x7e)).map(([m, c]) => `${m}${c}`),
+      markerArb.map((m) => m.repeat(Math.ceil((MAX_TOKEN_CHARS + 1) / m.length))),
+    );
+    fc.assert(
+      fc.property(implausible, nowArb, (token, now) => {
+        const error = thrown(answer(JSON.stringify({ token, expires: now + 3_600_000, ssl: true })), now);
+        expect(error.constructor).toBe(ArcGisBadResponseError);
+        expect(error.message).toMatch(/^\S+ issued a (blank token|token containing white space or control characters|token holding markup|token with characters outside printable ASCII|token of \d+ characters)/);
+        expect(error.message).toMatch(/ It was not cached\.$/);
+        expect(error.message).not.toContain(token.slice(0, 27));
+        expect(error.message).not.toContain('SeCrEt-');
+      }),
+      RUNS,
+    );
+  });
+
+  it('a success-shaped body whose expires is beyond 15 days plus the clock allowance is refused without quoting the token', () => {
+    const tooLate = nowArb.chain((now) => fc.record({ now: fc.constant(now), token: tokenArb, expires: fc.integer({ min: latest(now) + 1, max: Number.MAX_SAFE_INTEGER }).chain(expiresFormArb) }));
+    fc.assert(
+      fc.property(tooLate, ({ now, token, expires }) => {
+        const error = thrown(answer(JSON.stringify({ token, expires, ssl: true })), now);
+        expect(error.constructor).toBe(ArcGisBadResponseError);
+        expect(error.message).toContain(`issued a token whose expires (${Number(expires)}`);
+        expect(error.message).toContain('is more than 15 days (plus 1 day for clocks) away');
+        expect(error.message).not.toContain(token);
       }),
       RUNS,
     );

@@ -18,14 +18,22 @@ function failure(a: HttpAnswer): Error {
 }
 
 describe('parseTokenAnswer: success', () => {
+  // "now" an hour before each real payload's expires: a token that far from now would be refused.
   it('reads a numeric expires', () => {
-    expect(parseTokenAnswer(answer(PAYLOADS.successNumeric), NOW)).toEqual({ token: '6hrF-fake-token-for-tests', expires: 1582930261424, ssl: true });
+    expect(parseTokenAnswer(answer(PAYLOADS.successNumeric), 1582930261424 - 3_600_000)).toEqual({ token: '6hrF-fake-token-for-tests', expires: 1582930261424, ssl: true });
   });
   it('reads expires sent as a numeric string', () => {
-    expect(parseTokenAnswer(answer(PAYLOADS.successStringExpires), NOW)).toEqual({ token: '6hrF-fake-token-for-tests', expires: 13472658353687, ssl: true });
+    expect(parseTokenAnswer(answer(PAYLOADS.successStringExpires), 13472658353687 - 3_600_000)).toEqual({ token: '6hrF-fake-token-for-tests', expires: 13472658353687, ssl: true });
   });
   it('defaults ssl to false when absent', () => {
-    expect(parseTokenAnswer(answer('{"token":"t-fake","expires":1600000000000}'), NOW).ssl).toBe(false);
+    expect(parseTokenAnswer(answer(`{"token":"t-fake","expires":${NOW + 3_600_000}}`), NOW).ssl).toBe(false);
+  });
+  it('refuses the real payloads\' expires when it is years away from now (a unit or clock error), without quoting the token', () => {
+    const error = failure(answer(PAYLOADS.successNumeric));
+    expect(error).toBeInstanceOf(ArcGisBadResponseError);
+    expect(error.message).toBe(
+      `${URL_} issued a token whose expires (1582930261424, 2020-02-28T22:51:01.424Z) is more than 15 days (plus 1 day for clocks) away: ArcGIS issues tokens for at most 15 days, so expires is in the wrong unit (microseconds or seconds instead of milliseconds) or the server's clock is wrong. It was not cached.`,
+    );
   });
   it('refuses a token that is already expired', () => {
     const error = failure(answer('{"token":"t-fake","expires":1400000000000}'));

@@ -92,7 +92,7 @@ export class FakeCredentials implements CredentialSource {
 export class FakeIssuer implements TokenIssuer {
   calls: Array<{ target: string; credentials: Credentials; client: string; referer?: string | undefined; ip?: string | undefined }> = [];
   /** The deadline each login was given. */
-  deadlines: number[] = [];
+  deadlines: Array<number | undefined> = [];
   failures: Error[] = [];
   lifetimeMs: number;
   /** Resolves issue() only when released, to hold many callers in flight. */

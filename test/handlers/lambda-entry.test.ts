@@ -203,13 +203,14 @@ describe('GET /token through the Lambda entry point', () => {
     await expect(handler({ hello: 'world' })).rejects.toThrow('Unsupported event');
   });
 
-  it('logs structured JSON lines for generation only (no line per served token) and no token', async () => {
+  it('logs structured JSON lines for discovery and generation only (no line per served token) and no token', async () => {
     const handler = await loadHandler(configFor());
     const answer = await call(handler);
     await call(handler);
     const logs = output.lines().filter((l) => l.message !== undefined);
-    expect(logs.map((l) => l.message)).toEqual(['token generated']);
-    expect(logs[0]).toMatchObject({ level: 'INFO', service: 'arcgis-token-vending', target: 'portal', ssl: false, client: 'referer', lifetimeSeconds: 3600 });
+    expect(logs.map((l) => l.message)).toEqual(['credentials for this target go only to these origins', 'token generated']);
+    expect(logs[0]).toMatchObject({ level: 'INFO', service: 'arcgis-token-vending', target: 'portal', kind: 'portal', credentialOrigins: [sim.url] });
+    expect(logs[1]).toMatchObject({ level: 'INFO', service: 'arcgis-token-vending', target: 'portal', ssl: false, client: 'referer', lifetimeSeconds: 3600 });
     expect(output.text()).not.toContain(answer.json.token as string);
   });
 });

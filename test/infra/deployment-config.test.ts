@@ -39,6 +39,19 @@ describe('validateDeploymentConfig', () => {
     });
   });
 
+  it('threads portalUrl and allowedOrigins from the file to the function\'s configuration', () => {
+    const fed = { name: 'fed', url: 'https://gis.example.com/server', kind: 'federated' as const, portalUrl: 'https://portal.example.com/portal', allowedOrigins: ['https://gis-internal.example.com:6443'], referer: 'https://apps.example.com' };
+    const deployment = validateDeploymentConfig({ targets: [fed] }, 'test');
+    expect(deployment.config.targets[0]).toMatchObject({ portalUrl: 'https://portal.example.com/portal', allowedOrigins: ['https://gis-internal.example.com:6443'] });
+    expect(serviceConfigInput(deployment, ['arn:fed'])).toEqual({ targets: [{ ...fed, secretId: 'arn:fed' }] });
+  });
+
+  it('refuses an allowedOrigins entry with a path at synth time, naming the field', () => {
+    expect(() => validateDeploymentConfig({ targets: [{ ...ONLINE, allowedOrigins: ['https://portal.example.com/portal'] }] }, 'test')).toThrow(
+      'Invalid configuration in test:\n  - targets[0].allowedOrigins[0]: "https://portal.example.com/portal" is not an origin: give scheme, host and port only (https://portal.example.com), without a path, query or fragment',
+    );
+  });
+
   it('returns the configuration with the schema defaults applied', () => {
     const { config } = validateDeploymentConfig({ targets: [ONLINE] }, 'test');
     expect(config).toEqual({

@@ -1341,3 +1341,79 @@ describe('counters', () => {
     }
   });
 });
+
+describe('faults for the credential-origin, rate-limit and redaction suites', () => {
+  it('status: sends the given headers', async () => {
+    const sim = await simulator();
+    sim.failNext({ kind: 'status', status: 429, body: '<html></html>', contentType: 'text/html', headers: { 'Retry-After': '120', Date: 'Wed, 21 Oct 2015 07:28:00 GMT' } });
+    const response = await post(sim.serverTokenUrl, login());
+    expect([response.status, response.headers.get('retry-after'), response.headers.get('date')]).toEqual([429, '120', 'Wed, 21 Oct 2015 07:28:00 GMT']);
+  });
+
+  it('failNextRequest: faults rest/info too, ahead of the token queue', async () => {
+    const sim = await simulator();
+    sim.failNextRequest({ kind: 'status', status: 429 });
+    expect((await fetch(`${sim.serverUrl}/rest/info?f=json`)).status).toBe(429);
+    expect((await fetch(`${sim.serverUrl}/rest/info?f=json`)).status).toBe(200);
+  });
+
+  it('failNextLogin: passes probes without credentials and faults the next request that carries some', async () => {
+    const sim = await simulator();
+    sim.failNextLogin({ kind: 'status', status: 500 });
+    expect((await post(sim.serverTokenUrl, { f: 'json' })).status).toBe(200);
+    expect((await post(sim.serverTokenUrl, login())).status).toBe(500);
+    expect((await post(sim.serverTokenUrl, login())).status).toBe(200);
+  });
+
+  it('echo: an ArcGIS error quoting the request body and each field', async () => {
+    const sim = await simulator();
+    sim.failNextLogin({ kind: 'echo' });
+    const body = (await (await post(sim.serverTokenUrl, login({ client: 'requestip' }))).json()) as { error: { code: number; message: string; details: string[] } };
+    expect(body.error.code).toBe(400);
+    expect(body.error.message).toBe(`Unable to generate token for request ${new URLSearchParams(login({ client: 'requestip' })).toString()}`);
+    expect(body.error.details).toContain(`password: ${DEFAULT_SIMULATOR_USER.password}`);
+  });
+
+  it('clearFaults: drops every queue', async () => {
+    const sim = await simulator();
+    sim.failNext({ kind: 'status', status: 500 });
+    sim.failNextRequest({ kind: 'status', status: 500 });
+    sim.failNextLogin({ kind: 'status', status: 500 });
+    sim.clearFaults();
+    expect((await post(sim.serverTokenUrl, login())).status).toBe(200);
+  });
+});
+
+describe('advertise', () => {
+  it('replaces what rest/info names, verbatim, keeping the real key order, until undone', async () => {
+    const sim = await simulator({ federatedServers: [{ adaptor: 'fed', registered: true }] });
+    sim.advertise('arcgis', { tokenServicesUrl: 'HTTP://gisserver.corp.local:6443/arcgis/tokens/' });
+    expect(await (await fetch(`${sim.serverUrl}/rest/info?f=json`)).text()).toBe(
+      '{"currentVersion":11.3,"fullVersion":"11.3.0","authInfo":{"isTokenBasedSecurity":true,"tokenServicesUrl":"HTTP://gisserver.corp.local:6443/arcgis/tokens/","shortLivedTokenValidity":60}}',
+    );
+    sim.advertise('fed', { owningSystemUrl: ' http://portal.example.com/portal' });
+    expect(await (await fetch(`${sim.federatedServerUrl('fed')}/rest/info?f=json`)).text()).toBe(
+      `{"currentVersion":10.61,"fullVersion":"10.6.1","owningSystemUrl":" http://portal.example.com/portal","authInfo":{"isTokenBasedSecurity":true,"tokenServicesUrl":"${sim.portalTokenUrl}"}}`,
+    );
+    sim.advertise('fed', { owningSystemUrl: null });
+    expect(((await (await fetch(`${sim.federatedServerUrl('fed')}/rest/info?f=json`)).json()) as Record<string, unknown>).owningSystemUrl).toBeUndefined();
+    sim.advertise('arcgis', undefined);
+    expect(((await (await fetch(`${sim.serverUrl}/rest/info?f=json`)).json()) as { authInfo: { tokenServicesUrl: string } }).authInfo.tokenServicesUrl).toBe(`${sim.serverUrl}/tokens/`);
+  });
+
+  it('refuses an adaptor no site sits behind', async () => {
+    const sim = await simulator();
+    expect(() => sim.advertise('nope', {})).toThrow('no site behind the web adaptor nope');
+  });
+});
+
+describe('externalFederatedServers', () => {
+  it('exchanges portal tokens for a server elsewhere that the portal counts as registered', async () => {
+    const sim = await simulator({ externalFederatedServers: ['http://other.example.com:8080/server'] });
+    const portalToken = await tokenFrom(await post(sim.portalTokenUrl, login({ client: 'referer', referer: 'https://apps.example.com' })));
+    const exchanged = await post(sim.portalTokenUrl, { token: portalToken, serverUrl: 'http://other.example.com:8080/server/rest/services', f: 'json' }, { headers: { 'content-type': 'application/x-www-form-urlencoded', referer: 'https://apps.example.com' } });
+    expect(await exchanged.json()).toMatchObject({ token: expect.stringMatching(/^[A-Za-z0-9_-]{40,}$/), ssl: false });
+    const refused = await post(sim.portalTokenUrl, { token: portalToken, serverUrl: 'http://third.example.com/server', f: 'json' }, { headers: { 'content-type': 'application/x-www-form-urlencoded', referer: 'https://apps.example.com' } });
+    expect(await refused.text()).toBe('{"error":{"code":400,"message":"Unable to generate token.","details":["Unable to generate token for this server"]}}');
+  });
+});
