@@ -665,6 +665,8 @@ class TokenVendingClient:
         result, cause = _attempt(fn, answer, check)
         if cause is None:
             return result
+        if isinstance(cause, urllib.error.HTTPError):
+            cause.close()  # dropped for the retry: its connection must not wait for the garbage collector
         renewed = self.get_token(target, min_validity, rejected=answer.token)
         result, cause = _attempt(fn, renewed, check)
         if cause is None:

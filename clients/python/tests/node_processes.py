@@ -67,6 +67,9 @@ class NodeProcess:
                 self._process.wait(10)
         if self._process.stdin is not None:
             self._process.stdin.close()
+        self._reader.join(10)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
 class LocalServer:
