@@ -33,11 +33,12 @@ INVALID_TOKEN = {"error": {"code": 498, "message": "Invalid token.", "details": 
 
 plain: Optional[LocalServer] = None
 configured: Optional[LocalServer] = None
-scratch = tempfile.TemporaryDirectory()
+scratch: Optional[tempfile.TemporaryDirectory] = None  # type: ignore[type-arg]  # 3.9 has no TemporaryDirectory[str]
 
 
 def setUpModule() -> None:
-    global plain, configured
+    global plain, configured, scratch
+    scratch = tempfile.TemporaryDirectory()
     plain = LocalServer()
     assert plain.simulator_url is not None
     portal = plain.simulator_url + "/portal"
@@ -63,7 +64,8 @@ def tearDownModule() -> None:
     for server in (configured, plain):
         if server is not None:
             server.stop()
-    scratch.cleanup()
+    if scratch is not None:
+        scratch.cleanup()
 
 
 def servers() -> "tuple[LocalServer, LocalServer]":
