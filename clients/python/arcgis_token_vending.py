@@ -16,6 +16,7 @@ Python 3.9 or later.
 """
 from __future__ import annotations
 
+import email.message
 import email.utils
 import http.client
 import ipaddress
@@ -31,7 +32,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, AbstractSet, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, cast
 
 if TYPE_CHECKING:  # imported lazily at run time: neither is a dependency
     import requests.auth
@@ -660,17 +661,17 @@ class TokenVendingClient:
 
         :raises TokenRejectedError: ArcGIS rejected the second token too
         """
-        check = is_rejected or is_token_rejected
+        check: Callable[[T], bool] = is_rejected or is_token_rejected
         answer = self.get_token(target, min_validity)
-        result, cause = _attempt(fn, answer, check)
-        if cause is None:
-            return result
-        if isinstance(cause, urllib.error.HTTPError):
-            cause.close()  # dropped for the retry: its connection must not wait for the garbage collector
+        result, raised, rejected = _attempt(fn, answer, check)
+        if not rejected:
+            return cast(T, result)  # fn returned normally: its result is a T
+        if isinstance(raised, urllib.error.HTTPError):
+            raised.close()  # dropped for the retry: its connection must not wait for the garbage collector
         renewed = self.get_token(target, min_validity, rejected=answer.token)
-        result, cause = _attempt(fn, renewed, check)
-        if cause is None:
-            return result
+        result, raised, rejected = _attempt(fn, renewed, check)
+        if not rejected:
+            return cast(T, result)
         name = f'target "{target}"' if target is not None else "the default target"
         same = "the service handed out the same token again" if renewed.token == answer.token else "the new token was rejected too"
         error = TokenRejectedError(
@@ -679,10 +680,10 @@ class TokenVendingClient:
             "(send answer.headers(), or use requests_auth()), or comes from the wrong dispenser for this service "
             "(a standalone server's token on a portal, or a portal token on a federated server without exchange).",
             target,
-            None if isinstance(cause, BaseException) else result,
+            result,
         )
-        if isinstance(cause, BaseException):
-            raise error from cause
+        if raised is not None:
+            raise error from raised
         raise error
 
     def requests_auth(self, target: Optional[str] = None, min_validity: int = 0) -> "requests.auth.AuthBase":
@@ -700,7 +701,7 @@ class TokenVendingClient:
         tokens of that portal (a portal token, not a standalone server's).
         """
         try:
-            from arcgis.gis import GIS  # type: ignore[import-not-found]  # optional, never a dependency
+            from arcgis.gis import GIS  # optional, never a dependency
         except ImportError:
             raise TokenClientConfigError("arcgis_gis() needs the ArcGIS API for Python, which is not installed: pip install arcgis.") from None
         answer = self.get_token(target, min_validity)
@@ -736,7 +737,7 @@ class TokenVendingClient:
             raise TokenAnswerError(url, f"GET {url} answered 200 with JSON that is not a token answer (bad or missing: {', '.join(bad)}): is this the token service's URL?")
         return answer
 
-    def _fetch(self, url: str, headers: Dict[str, str]) -> Tuple[int, str, Mapping[str, str], bytes]:
+    def _fetch(self, url: str, headers: Dict[str, str]) -> Tuple[int, str, email.message.Message, bytes]:
         request = urllib.request.Request(url, headers=headers, method="GET")
         try:
             try:
@@ -755,15 +756,15 @@ class TokenVendingClient:
             raise TokenRequestError(url, False, f"GET {url} failed: {_describe_reason(error)}.") from error
 
 
-def _attempt(fn: Callable[[TokenAnswer], T], answer: TokenAnswer, check: Callable[[T], bool]) -> Tuple[Any, Optional[object]]:
-    """fn's result and what rejected it: None when accepted, the exception or True otherwise."""
+def _attempt(fn: Callable[[TokenAnswer], Any], answer: TokenAnswer, check: Callable[[Any], bool]) -> Tuple[Any, Optional[Exception], bool]:
+    """fn's result (None when it raised a rejection), that exception, and whether ArcGIS rejected the token."""
     try:
         result = fn(answer)
     except Exception as error:
         if _exception_rejects(error):
-            return None, error
+            return None, error, True
         raise
-    return result, (True if check(result) else None)
+    return result, None, check(result)
 
 
 # --------------------------------------------------------------------------------------------
@@ -859,6 +860,10 @@ def _choose_authorizer(
                 f"{parts.hostname} needs SigV4 (leave sign unset) or api_key=."
             )
         return _Unsigned()
+    if credentials is not None and not callable(getattr(credentials, "get_frozen_credentials", None)):
+        raise TokenClientConfigError(
+            f"credentials must be botocore credentials, e.g. boto3.Session(profile_name=...).get_credentials(); got a {type(credentials).__name__}."
+        )
     try:
         import botocore.session
     except ImportError:
@@ -900,7 +905,7 @@ def _requests_auth_class() -> type:
     except ImportError:
         raise TokenClientConfigError("requests_auth() needs the requests package, which is not installed: pip install requests, or send answer.headers() with your HTTP client.") from None
 
-    class ArcGISTokenAuth(requests.auth.AuthBase):
+    class ArcGISTokenAuth(requests.auth.AuthBase):  # type: ignore[misc, unused-ignore]  # Any without requests' stubs
         """Sets ``X-Esri-Authorization: Bearer TOKEN`` and the ``Referer`` the token is bound to."""
 
         def __init__(self, answer: Callable[[], TokenAnswer]) -> None:

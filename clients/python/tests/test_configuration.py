@@ -81,6 +81,7 @@ class AuthorizationChoiceTest(unittest.TestCase):
             (dict(timeout=True), "timeout must be a number of seconds above 0, got True."),
             (dict(cache_margin=-1), "cache_margin must be a number of seconds (0 or more), got -1."),
             (dict(region="Europe"), "region must be an AWS Region name such as eu-west-1, got 'Europe'."),
+            (dict(credentials={"aws_access_key_id": "AKIDFAKEEXAMPLE"}), "credentials must be botocore credentials, e.g. boto3.Session(profile_name=...).get_credentials(); got a dict."),
         )
         for options, message in cases:
             with self.subTest(options=options), self.assertRaises(TokenClientConfigError) as raised:

@@ -109,7 +109,11 @@ class ArcGisGisTest(unittest.TestCase):
         calls: List[Any] = []
         arcgis = types.ModuleType("arcgis")
         gis_module = types.ModuleType("arcgis.gis")
-        gis_module.GIS = lambda *args, **kwargs: calls.append((args, kwargs)) or "a GIS"  # type: ignore[attr-defined]  # a stand-in module
+        def gis(*args: Any, **kwargs: Any) -> str:
+            calls.append((args, kwargs))
+            return "a GIS"
+
+        gis_module.GIS = gis  # type: ignore[attr-defined]  # a stand-in module
         arcgis.gis = gis_module  # type: ignore[attr-defined]
         with mock.patch.dict(sys.modules, {"arcgis": arcgis, "arcgis.gis": gis_module}):
             gis = self.client.arcgis_gis("https://gis.example.com/portal", target="portal", min_validity=3000, verify_cert=True)
