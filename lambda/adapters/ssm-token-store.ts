@@ -14,20 +14,11 @@ import * as z from 'zod/mini';
 import '../config/zod-locale.js';
 import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
-import { CALLER_KEY_PREFIX } from '../core/slot-key.js';
+import { leaseParameterName, tokenParameterName } from './ssm-parameter-names.js';
 
-export function tokenParameterName(prefix: string, targetName: string): string {
-  return `${prefix}/${targetName}/token`;
-}
-
-export function leaseParameterName(prefix: string, targetName: string): string {
-  return `${prefix}/${targetName}/lease`;
-}
-
-/** Every parameter a caller-ip target's callers may use (token and lease per address): an IAM pattern. */
-export function callerParametersPattern(prefix: string, targetName: string): string {
-  return `${prefix}/${targetName}/${CALLER_KEY_PREFIX}*`;
-}
+// The names are in their own module, free of the SDK, so the construct can grant exactly these
+// parameters without loading the SSM client at synth time.
+export { callerParametersPattern, leaseParameterName, tokenParameterName } from './ssm-parameter-names.js';
 
 const LeaseSchema = z.object({ holder: z.string(), until: z.number() });
 
