@@ -125,11 +125,13 @@ interface FunctionAsset {
 }
 
 function functionAsset(outdir: string, templateFile: string): FunctionAsset {
-  const template = JSON.parse(readFileSync(join(outdir, templateFile), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+  const template = JSON.parse(readFileSync(join(outdir, templateFile), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: { Code: { S3Key: string }; Handler: unknown; Runtime: unknown; Architectures: unknown } }>;
+  };
   const functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
   expect(functions).toHaveLength(1);
   const properties = functions[0]!.Properties;
-  const s3Key = properties.Code.S3Key as string;
+  const s3Key = properties.Code.S3Key;
   const dir = join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
   const files = new Map(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name))]));
   return { s3Key, handler: properties.Handler, runtime: properties.Runtime, architectures: properties.Architectures, files };
@@ -181,13 +183,14 @@ describe('the packed package, installed offline', () => {
   let cdkApp: string;
   let nodeApp: string;
   let packedFiles: string[];
+  let serverStarted: Promise<LocalServer> | undefined;
   let server: LocalServer | undefined;
 
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'arcgis-token-vending-package-'));
     cdkApp = join(scratch, 'cdk-app');
     nodeApp = join(scratch, 'node-app');
-    const serverStarted = startLocalServer();
+    serverStarted = startLocalServer();
     const pack = await run('npm', ['pack', '--offline', '--json', '--pack-destination', scratch], REPO_ROOT);
     if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stderr}`);
     const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; integrity: string; files: Array<{ path: string }> }>;
@@ -198,9 +201,11 @@ describe('the packed package, installed offline', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (server !== undefined) {
-      const exited = new Promise((resolve) => server!.child.once('exit', resolve));
-      server.child.kill('SIGTERM');
+    // Also when beforeAll failed half-way: the server may have started anyway.
+    const started = await serverStarted?.catch(() => undefined);
+    if (started !== undefined && started.child.exitCode === null) {
+      const exited = new Promise((resolve) => started.child.once('exit', resolve));
+      started.child.kill('SIGTERM');
       await exited;
     }
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
@@ -209,7 +214,9 @@ describe('the packed package, installed offline', () => {
   describe('contents', () => {
     it('ships the compiled entry points, their declarations and both prebuilt bundles, and no sources, tests or benches', () => {
       const topLevel = [...new Set(packedFiles.map((path) => (path.startsWith('dist/') ? path.split('/').slice(0, 2).join('/') : path)))].sort();
-      expect(topLevel).toEqual(['README.md', 'bin/arcgis-token-vending.mjs', 'dist/function', 'dist/function-source-maps', 'dist/infra', 'dist/lambda', 'package.json']);
+      // npm adds README and LICENSE by itself; the Apache-2.0 text must travel with the code once the repository has it.
+      const license = existsSync(join(REPO_ROOT, 'LICENSE')) ? ['LICENSE'] : [];
+      expect(topLevel).toEqual([...license, 'README.md', 'bin/arcgis-token-vending.mjs', 'dist/function', 'dist/function-source-maps', 'dist/infra', 'dist/lambda', 'package.json']);
       expect(packedFiles).toEqual(
         expect.arrayContaining([
           'dist/function/index.mjs',
@@ -222,7 +229,7 @@ describe('the packed package, installed offline', () => {
           'dist/lambda/cli/main.js',
         ]),
       );
-      expect(packedFiles.filter((path) => !/\.(js|d\.ts|mjs|map)$/.test(path))).toEqual(['README.md', 'package.json']);
+      expect(packedFiles.filter((path) => !/\.(js|d\.ts|mjs|map)$/.test(path))).toEqual([...license, 'README.md', 'package.json']);
       // The function's own modules are in the bundle; only what the construct, client and CLI import is compiled.
       expect(packedFiles.filter((path) => /^dist\/lambda\/(handlers|local|api)\//.test(path) || path.includes('app.'))).toEqual([]);
     });
@@ -252,10 +259,12 @@ describe('the packed package, installed offline', () => {
     it('synthesizes the documented app with the prebuilt bundle: the same asset, byte for byte, as this repository builds', async () => {
       writeFileSync(join(cdkApp, 'app.mjs'), documentedApp());
       // What `cdk synth` does: run the app with CDK_OUTDIR (new App() writes there) and the default Region.
-      const synth = await run(process.execPath, ['app.mjs'], cdkApp, { CDK_OUTDIR: join(cdkApp, 'cdk.out'), CDK_DEFAULT_REGION: ENV.region });
+      const synthesized = run(process.execPath, ['app.mjs'], cdkApp, { CDK_OUTDIR: join(cdkApp, 'cdk.out'), CDK_DEFAULT_REGION: ENV.region });
+      // The repository's synth runs here while the consumer's runs in its own process.
+      const repo = repoSynth({});
+      const synth = await synthesized;
       expect(synth.code, synth.stderr).toBe(0);
       const consumer = functionAsset(join(cdkApp, 'cdk.out'), 'ArcGisTokens.template.json');
-      const repo = repoSynth({});
 
       expect([...consumer.files.keys()]).toEqual(['index.mjs']);
       expect(consumer.files.get('index.mjs')!.equals(repo.files.get('index.mjs')!)).toBe(true);
@@ -277,10 +286,11 @@ new TokenVendingMachine(stack, 'TokenVending', { config: ${JSON.stringify(ONE_TA
 app.synth();
 `,
       );
-      const synth = await run(process.execPath, ['mapped.mjs'], cdkApp, { CDK_OUTDIR: join(cdkApp, 'cdk.out.mapped') });
+      const synthesized = run(process.execPath, ['mapped.mjs'], cdkApp, { CDK_OUTDIR: join(cdkApp, 'cdk.out.mapped') });
+      const repo = repoSynth({ sourceMaps: true, caBundlePath: CA_FIXTURE });
+      const synth = await synthesized;
       expect(synth.code, synth.stderr).toBe(0);
       const consumer = functionAsset(join(cdkApp, 'cdk.out.mapped'), 'Mapped.template.json');
-      const repo = repoSynth({ sourceMaps: true, caBundlePath: CA_FIXTURE });
 
       expect([...consumer.files.keys()]).toEqual(['extra-ca-certs.pem', 'index.mjs', 'index.mjs.map']);
       expect([...repo.files.keys()]).toEqual(['extra-ca-certs.pem', 'index.mjs', 'index.mjs.map']);
