@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/observability/metric-names.js';
 
-/** Repository root: entry, lock file and esbuild's working directory are resolved from here. */
+/**
+ * Repository root: entry, lock file and esbuild's working directory are resolved from here. (In the
+ * compiled package this resolves to dist/, where nothing is bundled: infra/function-code.ts deploys
+ * the prebuilt bundle there instead.)
+ */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const LAMBDA_ENTRY = join(REPO_ROOT, 'lambda', 'handlers', 'lambda.ts');
