@@ -198,7 +198,7 @@ describe('the packed package, installed offline', () => {
     const pins = { 'aws-cdk-lib': repoManifest.devDependencies['aws-cdk-lib']!, constructs: repoManifest.devDependencies.constructs! };
     await Promise.all([install(cdkApp, packed!, pins), install(nodeApp, packed!, {})]);
     server = await serverStarted;
-    // About 20 s on an idle 2-core machine (npm pack with its build, two installs); the margin is for
+    // 15-20 s measured on a quiet 2-core machine (npm pack with its build, two installs); the margin is for
     // a machine shared with other jobs, where the aws-cdk-lib install alone can take a minute.
   }, 240_000);
 
