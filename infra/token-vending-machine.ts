@@ -2,7 +2,6 @@
 // secret per target, the REST API in front of it (IAM or API-key auth, optional resource policy,
 // private endpoint, WAF), the schedule that keeps cached tokens fresh, and the alarms and logs an
 // operator needs. Every grant is set next to the setting that needs it, scoped to exact ARNs.
-import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -34,7 +33,7 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
@@ -45,10 +44,11 @@ import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/
 import { ConfigurationError } from '../lambda/errors.js';
 import { CONFIG_ENV, COORDINATION_TABLE_ENV, COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE, KMS_KEY_ENV } from '../lambda/config/environment.js';
 import type { ServiceConfig } from '../lambda/config/schema.js';
-import { callerParametersPattern, tokenParameterName } from '../lambda/adapters/ssm-token-store.js';
+import { callerParametersPattern, tokenParameterName } from '../lambda/adapters/ssm-parameter-names.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION, TARGET_DIMENSION } from '../lambda/observability/metric-names.js';
-import { LAMBDA_BUNDLE, LAMBDA_ENTRY, LAMBDA_RUNTIME_ENVIRONMENT, REPO_ROOT, SOURCE_MAPS_NODE_OPTIONS } from './lambda-bundle.js';
-import { CA_BUNDLE_FILE, CA_BUNDLE_RUNTIME_PATH, validateCaBundle } from './ca-bundle.js';
+import { LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from './lambda-bundle.js';
+import { functionCode } from './function-code.js';
+import { CA_BUNDLE_RUNTIME_PATH, validateCaBundle } from './ca-bundle.js';
 import {
   SERVICE_NAME,
   serviceConfigInput,
@@ -310,10 +310,8 @@ export class TokenVendingMachine extends Construct {
 
     this.fn = new NodejsFunction(this, 'Function', {
       description: 'Issues and refreshes ArcGIS tokens (arcgis-token-vending)',
-      entry: LAMBDA_ENTRY,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      // The package's prebuilt bundle, or (from this repository's sources) a fresh bundle: infra/function-code.ts.
+      ...functionCode({ sourceMaps, caBundle }),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
@@ -329,27 +327,6 @@ export class TokenVendingMachine extends Construct {
             ...(props.vpcSubnets === undefined ? {} : { vpcSubnets: props.vpcSubnets }),
             ...(props.securityGroups === undefined ? {} : { securityGroups: [...props.securityGroups] }),
           }),
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: sourceMaps,
-        // Bundling the SDK pins its version to the lock file and measured faster to load.
-        bundleAwsSDK: true,
-        mainFields: [...LAMBDA_BUNDLE.mainFields],
-        target: LAMBDA_BUNDLE.target,
-        banner: LAMBDA_BUNDLE.banner,
-        esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, to])),
-        forceDockerBundling: false,
-        ...(caBundle === undefined
-          ? {}
-          : {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (_inputDir: string, outputDir: string) => [`cp ${shellQuote(caBundle)} ${shellQuote(join(outputDir, CA_BUNDLE_FILE))}`],
-              },
-            }),
-      },
     });
 
     // --- The API.
@@ -734,8 +711,4 @@ function resourcePolicy(
     statements.push(new PolicyStatement({ effect: Effect.DENY, principals: [new AnyPrincipal()], ...invoke, conditions: { StringNotEquals: { 'aws:SourceVpce': [...endpoints] } } }));
   }
   return new PolicyDocument({ statements });
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -8,16 +8,11 @@
 import { GetParameterCommand, ParameterType, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
-import { CALLER_KEY_PREFIX } from '../core/slot-key.js';
+import { tokenParameterName } from './ssm-parameter-names.js';
 
-export function tokenParameterName(prefix: string, slotKey: string): string {
-  return `${prefix}/${slotKey}/token`;
-}
-
-/** Every parameter a caller-ip target's callers may use (a token per caller): an IAM pattern. */
-export function callerParametersPattern(prefix: string, targetName: string): string {
-  return `${prefix}/${targetName}/${CALLER_KEY_PREFIX}*`;
-}
+// The names are in their own module, free of the SDK, so the construct can grant exactly these
+// parameters without loading the SSM client at synth time.
+export { callerParametersPattern, tokenParameterName } from './ssm-parameter-names.js';
 
 export interface SsmTokenStoreOptions {
   prefix: string;

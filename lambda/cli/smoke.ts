@@ -1,10 +1,10 @@
-// `npm run smoke -- --api URL`: the last step of a deployment. Calls the deployed endpoint with the
-// caller's AWS credentials (the package's own client, SigV4 for execute-api), prints what came back
-// (never the token: only its length), and optionally tries the token on a secured ArcGIS service
-// the way an app would (X-Esri-Authorization: Bearer, and the Referer the answer names).
+// `arcgis-token-vending smoke --api URL` (in a clone: `npm run smoke -- --api URL`): the last step
+// of a deployment. Calls the deployed endpoint with the caller's AWS credentials (the package's own
+// client, SigV4 for execute-api), prints what came back (never the token: only its length), and
+// optionally tries the token on a secured ArcGIS service the way an app would
+// (X-Esri-Authorization: Bearer, and the Referer the answer names).
 // Exit codes: 0 the endpoint answered a fresh token (and the service accepted it), 1 something
 // failed, 2 bad usage.
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { errorInfo, looksLikeHtml } from '../arcgis/token-response.js';
 import { createTokenClient, TokenClientError, TokenProblemError, type AwsCredentials, type TokenAnswer } from '../client/index.js';
@@ -19,7 +19,7 @@ export const EXIT_USAGE = 2;
 export const API_KEY_ENV = 'TOKEN_VENDING_API_KEY';
 const SERVICE_TIMEOUT_MS = 10_000;
 
-export const SMOKE_USAGE = `Usage: npm run smoke -- --api URL [--target NAME] [--min-validity SECONDS] [--service URL] [--region REGION]
+export const SMOKE_USAGE = `Usage: arcgis-token-vending smoke --api URL [--target NAME] [--min-validity SECONDS] [--service URL] [--region REGION]
 
 Calls the deployed token endpoint with your AWS credentials (the AWS SDK's default chain:
 environment, profile, SSO, role) and prints what it answered, never the token itself. With
@@ -272,8 +272,4 @@ function serviceHint(code: number, answer: TokenAnswer): string[] {
   if (code === 499) return ['the service did not see the token: a proxy in front of it may strip the X-Esri-Authorization header.'];
   if (code === 403) return ['the account behind the token may not access this service: share the service with it, or use another account.'];
   return ['the service refused the request; the ArcGIS message above says why.'];
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await runSmoke(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr });
 }

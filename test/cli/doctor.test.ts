@@ -1,6 +1,7 @@
 // `doctor` against the simulator's scenarios: each pins the verdicts a user would read, the exit
-// code, and how many logins the run cost. Most runs are in-process (runDoctor); one goes through
-// the real bin as a child process. The last block checks that no scenario ever prints the
+// code, and how many logins the run cost. Most runs are in-process (runDoctor); two run the CLI's
+// entry (lambda/cli/main.ts, through tsx) as a child process. The compiled bin, run by plain Node
+// from an installed package, is tested in test/package/installed-package.test.ts. The last block checks that no scenario ever prints the
 // password, the client secret or any token the simulator issued.
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ import { runDoctor } from '../../lambda/cli/doctor.js';
 import { DEFAULT_SIMULATOR_USER, startArcGisSimulator, type ArcGisSimulator, type ArcGisSimulatorOptions } from '../../lambda/local/arcgis-simulator.js';
 
 const PASSWORD = DEFAULT_SIMULATOR_USER.password;
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+const CLI_ENTRY = fileURLToPath(new URL('../../lambda/cli/main.ts', import.meta.url));
 const APP = { clientId: 'doctor-app', clientSecret: 'app-secret-9f2c1e' };
 const REFERER = 'https://apps.example.com';
 // Verbatim real answer (docs/arcgis-tokens.md).
@@ -444,10 +447,9 @@ describe('doctor: output', () => {
     ]);
   });
 
-  it('runs through the bin as a child process, from any directory', async () => {
+  it('runs through the CLI entry as a child process, from any directory', async () => {
     const sim = await simulator({ federatedServers: [{ adaptor: 'fed', registered: true }] });
-    const bin = fileURLToPath(new URL('../../bin/arcgis-token-vending.mjs', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'doctor', sim.federatedServerUrl('fed'), ...user, '--referer', REFERER, '--json'], {
+    const { stdout } = await promisify(execFile)(TSX, [CLI_ENTRY, 'doctor', sim.federatedServerUrl('fed'), ...user, '--referer', REFERER, '--json'], {
       cwd: tmpdir(),
       env: { PATH: process.env.PATH ?? '', ARCGIS_PASSWORD: PASSWORD },
     });
@@ -458,10 +460,9 @@ describe('doctor: output', () => {
     expect(report.configuration).toMatchObject({ url: sim.federatedServerUrl('fed'), kind: 'federated' });
   });
 
-  it('exits 1 with the code through the bin when no configuration works', async () => {
+  it('exits 1 with the code through the CLI entry when no configuration works', async () => {
     const sim = await simulator();
-    const bin = fileURLToPath(new URL('../../bin/arcgis-token-vending.mjs', import.meta.url));
-    const exit = await promisify(execFile)(process.execPath, [bin, 'doctor', sim.serverUrl, ...user, '--json'], {
+    const exit = await promisify(execFile)(TSX, [CLI_ENTRY, 'doctor', sim.serverUrl, ...user, '--json'], {
       cwd: tmpdir(),
       env: { PATH: process.env.PATH ?? '', ARCGIS_PASSWORD: 'not-the-password' },
     }).then(

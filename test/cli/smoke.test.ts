@@ -219,8 +219,8 @@ describe('usage', () => {
     expect([code, stdout.join('')]).toEqual([0, SMOKE_USAGE]);
   });
 
-  it('runs as a script through tsx, as npm run smoke does', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli/smoke.ts', '--help'], { encoding: 'utf8', timeout: 30_000 });
+  it('runs as a subcommand of the CLI entry through tsx, as npm run smoke does', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'lambda/cli/main.ts', 'smoke', '--help'], { encoding: 'utf8', timeout: 30_000 });
     expect([run.status, run.stdout]).toEqual([0, SMOKE_USAGE]);
   });
 });
