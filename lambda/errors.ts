@@ -157,6 +157,16 @@ export class ArcGisUnreachableError extends TokenVendingError {
   readonly status = 504;
   readonly slug = 'arcgis-unreachable';
   readonly title = 'ArcGIS could not be reached';
+  /**
+   * The request may have reached ArcGIS before the answer was lost (a timeout or a reset after the
+   * connection was made, not a DNS, refused-connection or certificate failure). Set by arcgis/http.ts.
+   */
+  requestMayHaveArrived = false;
+  /**
+   * Set by the login functions when such a request carried the credentials: ArcGIS may have counted
+   * it as a failed login, though no answer said so.
+   */
+  loginOutcomeUnknown = false;
 }
 
 /** A fresh token would still not cover the validity the caller asked for (the server capped it). */

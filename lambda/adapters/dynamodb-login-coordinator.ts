@@ -9,7 +9,7 @@
 //   pk            "account#<hash>" | "callers#<target>"
 //   leaseHolder   S   leaseUntil  N (ms)
 //   pauseVersion  S   pauseAt N   pauseUntil N   pauseInfo S (JSON: code, message, details, url)
-//   backoffAt     N   backoffUntil N   backoffStatus N   backoffUrl S
+//   backoffAt     N   backoffUntil N   backoffStatus N   backoffUrl S   backoffStreak N
 //   demandAt      N
 //   callers       M   caller key -> N (admitted until, ms)
 //   expiresAt     N (s)  DynamoDB's TTL, set on every write: a day after it for an account (whose
@@ -68,15 +68,16 @@ export class DynamoDbLoginCoordinator implements LoginCoordinator {
     }
     if (request.demandIntervalMs !== undefined || request.noteDemand === true) update += ', demandAt = :now';
     try {
-      await this.update(signal, {
+      const before = await this.update(signal, {
         Key: accountKey(request.account),
         UpdateExpression: update,
         ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: { '#ttl': COORDINATION_TTL_ATTRIBUTE },
         ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_OLD',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
-      return { granted: true };
+      return { granted: true, record: toRecord(before) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // DynamoDB returns the item that failed the condition; a stand-in may not: read it then.
@@ -168,8 +169,9 @@ export class DynamoDbLoginCoordinator implements LoginCoordinator {
     return admit();
   }
 
-  private async update(abortSignal: AbortSignal | undefined, input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<void> {
-    await this.client.send(new UpdateItemCommand({ TableName: this.options.tableName, ...input }), abortSignal === undefined ? {} : { abortSignal });
+  private async update(abortSignal: AbortSignal | undefined, input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<Item | undefined> {
+    const output = await this.client.send(new UpdateItemCommand({ TableName: this.options.tableName, ...input }), abortSignal === undefined ? {} : { abortSignal });
+    return output.Attributes;
   }
 
   private async getItem(abortSignal: AbortSignal | undefined, key: Item): Promise<Item | undefined> {
@@ -222,7 +224,7 @@ function pauseUpdate(failure: LoginFailure, now: number): RecordedOutcome {
 
 function backoffUpdate(backoff: Backoff, now: number): RecordedOutcome {
   return {
-    set: 'backoffAt = :backoffAt, backoffUntil = :backoffUntil, backoffStatus = :backoffStatus, backoffUrl = :backoffUrl, #ttl = :ttl',
+    set: 'backoffAt = :backoffAt, backoffUntil = :backoffUntil, backoffStatus = :backoffStatus, backoffUrl = :backoffUrl, backoffStreak = :backoffStreak, #ttl = :ttl',
     newer: 'attribute_not_exists(backoffUntil) OR backoffUntil < :backoffUntil',
     names: { '#ttl': COORDINATION_TTL_ATTRIBUTE },
     values: {
@@ -230,6 +232,7 @@ function backoffUpdate(backoff: Backoff, now: number): RecordedOutcome {
       ':backoffUntil': { N: String(backoff.until) },
       ':backoffStatus': { N: String(backoff.httpStatus) },
       ':backoffUrl': { S: backoff.url },
+      ':backoffStreak': { N: String(backoff.streak ?? 0) },
       ':ttl': ttl(now, ACCOUNT_RETENTION_MS),
     },
   };
@@ -259,7 +262,8 @@ function toRecord(item: Item | undefined): AccountRecord {
   const backoffAt = number('backoffAt');
   const backoffUntil = number('backoffUntil');
   if (backoffAt !== undefined && backoffUntil !== undefined) {
-    record.backoff = { at: backoffAt, until: backoffUntil, httpStatus: number('backoffStatus') ?? 0, url: string('backoffUrl') ?? '' };
+    const streak = number('backoffStreak');
+    record.backoff = { at: backoffAt, until: backoffUntil, httpStatus: number('backoffStatus') ?? 0, url: string('backoffUrl') ?? '', ...(streak === undefined || streak === 0 ? {} : { streak }) };
   }
   const demandAt = number('demandAt');
   if (demandAt !== undefined) record.demandAt = demandAt;

@@ -1,5 +1,6 @@
 // generateToken with a user name and password, as ArcGIS documents it: POST, form-encoded, f=json.
 import type { ClientMode } from '../config/schema.js';
+import { ArcGisUnreachableError } from '../errors.js';
 import { postForm, type HttpOptions } from './http.js';
 import { withoutSecrets } from './redaction.js';
 import { parseTokenAnswer, type IssuedToken } from './token-response.js';
@@ -35,6 +36,7 @@ export async function generateToken(request: GenerateTokenRequest, options: Gene
     const answer = await postForm(request.tokenUrl, generateTokenForm(request), options);
     return parseTokenAnswer(answer, options.now());
   } catch (error) {
+    if (error instanceof ArcGisUnreachableError) error.loginOutcomeUnknown = error.requestMayHaveArrived;
     throw withoutSecrets(error, [request.password]);
   }
 }

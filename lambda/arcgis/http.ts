@@ -209,7 +209,17 @@ const TLS_CODES = new Set([
 ]);
 
 /** Maps a fetch failure (undici puts the system error on `cause`) to an actionable message. */
+/** Failures after which the request may have been received: the connection was made and then lost. */
+const AFTER_CONNECT_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED']);
+
 function unreachable(url: string, error: unknown, timeoutMs: number): ArcGisUnreachableError {
+  const failure = describeUnreachable(url, error, timeoutMs);
+  const code = errorCode(error);
+  failure.requestMayHaveArrived = isTimeout(error) || (code !== undefined && AFTER_CONNECT_CODES.has(code));
+  return failure;
+}
+
+function describeUnreachable(url: string, error: unknown, timeoutMs: number): ArcGisUnreachableError {
   const host = safeHost(url);
   if (isTimeout(error)) {
     return new ArcGisUnreachableError(`${url} did not answer within ${timeoutMs} ms. Check that ${host} is up and reachable from the function (VPC, firewall), or raise requestTimeoutMs.`, { cause: error });

@@ -4,7 +4,7 @@
 // { token, expires } here, inside the adapter.
 import * as z from 'zod/mini';
 import '../config/zod-locale.js';
-import { ArcGisBadResponseError, InvalidCredentialsError } from '../errors.js';
+import { ArcGisBadResponseError, ArcGisUnreachableError, InvalidCredentialsError } from '../errors.js';
 import { postForm, type HttpOptions } from './http.js';
 import { withoutSecrets } from './redaction.js';
 import { MAX_APP_TOKEN_LIFETIME_MS, checkPlausibleToken, errorInfo, parseJson, refusal, type IssuedToken } from './token-response.js';
@@ -28,6 +28,7 @@ export async function appToken(request: AppTokenRequest, options: HttpOptions & 
   try {
     return await requestAppToken(request, options);
   } catch (error) {
+    if (error instanceof ArcGisUnreachableError) error.loginOutcomeUnknown = error.requestMayHaveArrived;
     throw withoutSecrets(error, [request.clientSecret]);
   }
 }

@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ArcGisRateLimitedError,
+  ArcGisUnreachableError,
   InvalidCredentialsError,
   LoginInProgressError,
   LoginPausedError,
@@ -39,6 +40,16 @@ export const POST_LOGIN_MS = 3_000;
 const MIN_LOGIN_MS = 1_000;
 /** A waiting container stops this long before its deadline, to answer in time. */
 const ANSWER_RESERVE_MS = 500;
+/**
+ * After a login whose answer was lost once the credentials were sent (a timeout, a reset), nobody
+ * knows whether ArcGIS counted a failure: the next login waits this long, doubling with each such
+ * loss in a row up to UNKNOWN_OUTCOME_MAX_WAIT_MS, so a site too slow to answer sees at most five
+ * such attempts in a lockout window of 15 minutes (at 1, 2, 4, 8 min) however many containers ask.
+ */
+export const UNKNOWN_OUTCOME_FIRST_WAIT_MS = 60_000;
+export const UNKNOWN_OUTCOME_MAX_WAIT_MS = 15 * 60_000;
+/** Losses further apart than this do not count as in a row. */
+const UNKNOWN_OUTCOME_STREAK_WINDOW_MS = 30 * 60_000;
 
 export interface LoginAttempt {
   /** The account: a secret at a login site (see accountKey). */
@@ -130,7 +141,7 @@ export class LoginGate {
           await this.release(a, holder, { kind: 'failed' });
           throw this.inProgress(a, lastRecord, now());
         }
-        return this.holding(a, holder, loginDeadline);
+        return this.holding(a, holder, loginDeadline, answer.record);
       }
 
       lastRecord = answer.record;
@@ -156,7 +167,7 @@ export class LoginGate {
   }
 
   /** Logs in under the lease and records the outcome in the same write that ends it. */
-  private async holding(a: LoginAttempt, holder: string, loginDeadline: number): Promise<GateResult> {
+  private async holding(a: LoginAttempt, holder: string, loginDeadline: number, before: AccountRecord): Promise<GateResult> {
     // The previous holder may have stored its token between this container's read and its lease.
     const stored = await a.lookup();
     if (stored !== undefined) {
@@ -167,7 +178,7 @@ export class LoginGate {
     try {
       token = await a.login(loginDeadline);
     } catch (error) {
-      await this.release(a, holder, this.outcomeOf(a, error));
+      await this.release(a, holder, this.outcomeOf(a, error, before.backoff));
       throw error;
     }
     await a.store(token);
@@ -187,13 +198,13 @@ export class LoginGate {
       await a.store(token);
       return { token, source: 'generated' };
     } catch (error) {
-      this.outcomeOf(a, error);
+      this.outcomeOf(a, error, this.backoffs.get(a.account));
       throw error;
     }
   }
 
   /** Remembers a rejection or a rate limit in this container, and says how to record it for the fleet. */
-  private outcomeOf(a: LoginAttempt, error: unknown): LoginOutcome {
+  private outcomeOf(a: LoginAttempt, error: unknown, previous: Backoff | undefined): LoginOutcome {
     const at = this.deps.now();
     if (error instanceof InvalidCredentialsError) {
       const failure: LoginFailure = { secretVersion: a.secretVersion, at, until: at + LOGIN_PAUSE_MS, code: error.arcgis.code, message: error.arcgis.message, details: error.arcgis.details, url: error.arcgis.url };
@@ -205,6 +216,15 @@ export class LoginGate {
       const backoff: Backoff = { at, until: at + error.retryAfterMs, httpStatus: error.httpStatus, url: error.url };
       this.backoffs.set(a.account, backoff);
       this.deps.log.warn('ArcGIS asked to slow down; logins wait', { target: a.target, httpStatus: error.httpStatus, until: new Date(backoff.until).toISOString() });
+      return { kind: 'rate-limited', backoff };
+    }
+    if (error instanceof ArcGisUnreachableError && error.loginOutcomeUnknown) {
+      const inRow = previous !== undefined && previous.httpStatus === 0 && at - previous.at < UNKNOWN_OUTCOME_STREAK_WINDOW_MS;
+      const streak = inRow ? (previous.streak ?? 1) + 1 : 1;
+      const wait = Math.min(UNKNOWN_OUTCOME_MAX_WAIT_MS, UNKNOWN_OUTCOME_FIRST_WAIT_MS * 2 ** (streak - 1));
+      const backoff: Backoff = { at, until: at + wait, httpStatus: 0, url: '', streak };
+      this.backoffs.set(a.account, backoff);
+      this.deps.log.warn('a login got no answer after the credentials were sent; logins wait in case ArcGIS counted it as a failure', { target: a.target, streak, until: new Date(backoff.until).toISOString() });
       return { kind: 'rate-limited', backoff };
     }
     return { kind: 'failed' };
@@ -241,6 +261,11 @@ export class LoginGate {
       );
     }
     const backoff = this.backoffs.get(a.account);
+    if (backoff !== undefined && backoff.until > t && backoff.httpStatus === 0) {
+      throw new ArcGisUnreachableError(
+        `A login to ArcGIS for target "${a.target}" got no answer at ${new Date(backoff.at).toISOString()} after the credentials were sent (${backoff.streak ?? 1} such loss(es) in a row); ArcGIS may have counted it as a failed login, so no container logs in with this account until ${new Date(backoff.until).toISOString()} (the wait doubles with each loss, up to ${UNKNOWN_OUTCOME_MAX_WAIT_MS / 60_000} min), and a cached token is served meanwhile. Check the site's responsiveness and the function's network path to it.`,
+      );
+    }
     if (backoff !== undefined && backoff.until > t) {
       this.deps.metrics.count(METRIC.arcgisRateLimited, a.target);
       throw new ArcGisRateLimitedError(

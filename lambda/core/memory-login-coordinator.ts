@@ -10,11 +10,12 @@ export class MemoryLoginCoordinator implements LoginCoordinator {
 
   async acquire(request: LeaseRequest): Promise<LeaseAnswer> {
     const record = this.accounts.get(request.account) ?? {};
-    if (!leaseAdmits(record, request)) return { granted: false, record: structuredClone(record) };
+    const before = structuredClone(record);
+    if (!leaseAdmits(record, request)) return { granted: false, record: before };
     record.lease = { holder: request.holder, until: request.until };
     if (request.demandIntervalMs !== undefined || request.noteDemand === true) record.demandAt = request.now;
     this.accounts.set(request.account, record);
-    return { granted: true };
+    return { granted: true, record: before };
   }
 
   async release(account: string, holder: string, outcome: LoginOutcome, _now: number): Promise<void> {
@@ -58,5 +59,8 @@ export function leaseAdmits(record: AccountRecord, request: LeaseRequest): boole
 /** A newer pause or backoff is never replaced by an older one. */
 function recordOutcome(record: AccountRecord, outcome: LoginOutcome): void {
   if (outcome.kind === 'rejected' && (record.pause === undefined || record.pause.at < outcome.failure.at)) record.pause = { ...outcome.failure };
-  if (outcome.kind === 'rate-limited' && (record.backoff === undefined || record.backoff.until < outcome.backoff.until)) record.backoff = { ...outcome.backoff };
+  if (outcome.kind === 'rate-limited' && (record.backoff === undefined || record.backoff.until < outcome.backoff.until)) {
+    const { streak, ...backoff } = outcome.backoff;
+    record.backoff = streak === undefined || streak === 0 ? backoff : { ...backoff, streak };
+  }
 }

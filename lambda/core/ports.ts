@@ -59,12 +59,17 @@ export interface AccountRecord {
   demandAt?: number | undefined;
 }
 
-/** ArcGIS (or a proxy in front of it) answered 429, or 503 with Retry-After: no login until `until`. */
+/**
+ * No login until `until`: ArcGIS (or a proxy in front of it) answered 429, or 503 with Retry-After;
+ * or, with httpStatus 0, a login's answer was lost (timeout, reset) after the credentials were sent,
+ * so ArcGIS may have counted a failure nobody saw: `streak` counts such losses in a row.
+ */
 export interface Backoff {
   at: number;
   until: number;
   httpStatus: number;
   url: string;
+  streak?: number | undefined;
 }
 
 export interface LeaseRequest {
@@ -84,8 +89,11 @@ export interface LeaseRequest {
   noteDemand?: boolean | undefined;
 }
 
-/** Granted, or refused with the record that explains why (a live lease, a pause, a backoff, a recent demand). */
-export type LeaseAnswer = { granted: true } | { granted: false; record: AccountRecord };
+/**
+ * Granted (with the record as it was just before), or refused with the record that explains why (a
+ * live lease, a pause, a backoff, a recent demand).
+ */
+export type LeaseAnswer = { granted: boolean; record: AccountRecord };
 
 export type LoginOutcome =
   | { kind: 'success' }

@@ -9,6 +9,7 @@ import type { ServiceConfig, Target } from '../config/schema.js';
 import { DEFAULT_MAX_CALLERS } from '../config/schema.js';
 import {
   ArcGisBadResponseError,
+  ArcGisRateLimitedError,
   ArcGisRefusedError,
   ArcGisUnreachableError,
   BadRequestError,
@@ -467,6 +468,7 @@ function stripUndefined(binding: TokenBinding): CachedToken['binding'] {
 /** The ArcGisCode dimension: ArcGIS's code, the HTTP status of a bad answer, or "unreachable". */
 function arcgisCodeOf(error: unknown): string {
   if (error instanceof ArcGisRefusedError) return String(error.arcgis.code);
+  if (error instanceof ArcGisRateLimitedError) return `http-${error.httpStatus}`;
   if (error instanceof ArcGisBadResponseError) return `http-${error.httpStatus}`;
   if (error instanceof ArcGisUnreachableError) return 'unreachable';
   return 'other';

@@ -49,9 +49,9 @@ describe.each(implementations)('LoginCoordinator (%s)', (_name, make) => {
 
   it('grants a free lease, refuses it to another holder while it lasts, and lets its holder renew it', async () => {
     fresh();
-    expect(await lease('A', T)).toEqual({ granted: true });
+    expect(await lease('A', T)).toEqual({ granted: true, record: {} });
     expect(await lease('B', T + 1_000)).toEqual({ granted: false, record: { lease: { holder: 'A', until: T + 30_000 } } });
-    expect(await lease('A', T + 2_000, { until: T + 40_000 })).toEqual({ granted: true });
+    expect(await lease('A', T + 2_000, { until: T + 40_000 })).toMatchObject({ granted: true });
     expect(await coordinator.read(account)).toEqual({ lease: { holder: 'A', until: T + 40_000 } });
   });
 
@@ -77,9 +77,9 @@ describe.each(implementations)('LoginCoordinator (%s)', (_name, make) => {
     await lease('A', T);
     await coordinator.release(account, 'A', rejected(T + 100), T + 100);
     expect(await lease('B', T + 1_000)).toEqual({ granted: false, record: { pause: failure(T + 100) } });
-    expect(await lease('B', T + 1_000, { secretVersion: 'v2' })).toEqual({ granted: true });
+    expect(await lease('B', T + 1_000, { secretVersion: 'v2' })).toMatchObject({ granted: true });
     await coordinator.release(account, 'B', { kind: 'success' }, T + 2_000);
-    expect(await lease('C', T + 100 + 900_000)).toEqual({ granted: true });
+    expect(await lease('C', T + 100 + 900_000)).toMatchObject({ granted: true });
   });
 
   it('records a rejection even when the lease was taken over, and never replaces a newer pause with an older one', async () => {
@@ -94,23 +94,31 @@ describe.each(implementations)('LoginCoordinator (%s)', (_name, make) => {
     expect(await coordinator.read(account)).toEqual({ pause: failure(T + 3_000) });
   });
 
+  it('tells the next holder of the backoff it outlived, so losses in a row can be counted', async () => {
+    fresh();
+    const lost = { at: T, until: T + 60_000, httpStatus: 0, url: '', streak: 2 };
+    await lease('A', T);
+    await coordinator.release(account, 'A', { kind: 'rate-limited', backoff: lost }, T);
+    expect(await lease('B', T + 60_000)).toEqual({ granted: true, record: { backoff: lost } });
+  });
+
   it("backs off every secret version while ArcGIS's Retry-After lasts", async () => {
     fresh();
     const backoff = { at: T, until: T + 120_000, httpStatus: 429, url: 'https://gis.example.com/portal/sharing/rest/generateToken' };
     await lease('A', T);
     await coordinator.release(account, 'A', { kind: 'rate-limited', backoff }, T);
     expect(await lease('B', T + 60_000, { secretVersion: 'v2' })).toEqual({ granted: false, record: { backoff } });
-    expect(await lease('B', T + 120_000, { secretVersion: 'v2' })).toEqual({ granted: true });
+    expect(await lease('B', T + 120_000, { secretVersion: 'v2' })).toMatchObject({ granted: true });
   });
 
   it('admits one login asked for by minValidity per interval, and leaves policy logins alone', async () => {
     fresh();
-    expect(await lease('A', T, { demandIntervalMs: 300_000 })).toEqual({ granted: true });
+    expect(await lease('A', T, { demandIntervalMs: 300_000 })).toMatchObject({ granted: true });
     await coordinator.release(account, 'A', { kind: 'success' }, T + 1_000);
     expect(await lease('B', T + 10_000, { demandIntervalMs: 300_000 })).toEqual({ granted: false, record: { demandAt: T } });
-    expect(await lease('B', T + 10_000)).toEqual({ granted: true });
+    expect(await lease('B', T + 10_000)).toMatchObject({ granted: true });
     await coordinator.release(account, 'B', { kind: 'success' }, T + 11_000);
-    expect(await lease('C', T + 300_000, { demandIntervalMs: 300_000 })).toEqual({ granted: true });
+    expect(await lease('C', T + 300_000, { demandIntervalMs: 300_000 })).toMatchObject({ granted: true });
   });
 
   it('admits at most max callers at once, re-admits a known one, and frees ended admissions', async () => {
@@ -151,7 +159,7 @@ describe('LoginCoordinator: DynamoDB and memory agree', () => {
               step.outcome === 'rejected'
                 ? rejected(now, `v${step.version}`)
                 : step.outcome === 'rate-limited'
-                  ? { kind: 'rate-limited', backoff: { at: now, until: now + step.length, httpStatus: 429, url: 'https://gis.example.com/arcgis/tokens/generateToken' } }
+                  ? { kind: 'rate-limited', backoff: { at: now, until: now + step.length, httpStatus: step.version === 0 ? 429 : 0, url: 'https://gis.example.com/arcgis/tokens/generateToken', ...(step.version === 0 ? {} : { streak: 1 + (step.length % 3) }) } }
                   : { kind: step.outcome };
             for (const c of both) await c.release(account, `h${step.holder}`, outcome, now);
           }

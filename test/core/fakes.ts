@@ -112,12 +112,14 @@ export class FakeIssuer implements TokenIssuer {
 
   async issue(request: IssueRequest): Promise<IssuedBoundToken> {
     this.deadlines.push(request.deadline);
+    const call = this.calls.length + 1;
     this.calls.push({ target: request.target.name, credentials: request.credentials, client: request.client, ...(request.referer ? { referer: request.referer } : {}), ...(request.ip ? { ip: request.ip } : {}) });
+    const lifetimeMs = this.lifetimeMs;
     if (this.gate) await this.gate;
     const failure = this.failures.shift();
     if (failure) throw failure;
     const binding = request.credentials.kind === 'app' ? { client: 'none' as const } : { client: request.client, ...(request.client === 'referer' ? { referer: request.referer } : {}), ...(request.client === 'ip' ? { ip: request.ip } : {}) };
-    return { token: `fake-token-${this.calls.length}`, expires: this.clock.now() + this.lifetimeMs, ssl: true, binding };
+    return { token: `fake-token-${call}`, expires: this.clock.now() + lifetimeMs, ssl: true, binding };
   }
 }
 

@@ -312,6 +312,21 @@ describe('TokenService: AWS faults and credentials', () => {
     ]);
   });
 
+  it('never lets an older token overwrite a newer one in the store (two unguarded containers finishing out of order)', async () => {
+    coordinator.fail = Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
+    let releaseSlow!: () => void;
+    issuer.gate = new Promise((resolve) => (releaseSlow = resolve));
+    const slow = newContainer().getToken('main');
+    while (issuer.calls.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    issuer.gate = undefined;
+    issuer.lifetimeMs = 2 * HOUR;
+    const fast = await newContainer().getToken('main');
+    releaseSlow();
+    const late = await slow;
+    expect([late.token, fast.token]).toEqual(['fake-token-1', 'fake-token-2']);
+    expect(store.token('main')?.token).toBe('fake-token-2');
+  });
+
   it('with the coordinator unreachable, makes at most one failed login per secret version in a container', async () => {
     coordinator.fail = Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
     issuer.failures.push(badCredentials(), badCredentials());

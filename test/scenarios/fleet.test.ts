@@ -48,6 +48,24 @@ describe('slow ArcGIS', () => {
   });
 });
 
+describe('a login whose answer is lost', () => {
+  it('times out after the password was sent: the other 3 containers wait instead of trying again', async () => {
+    fleet = await startFleet({
+      simulator: { lockAfterFailures: 3 },
+      config: (sim) => ({ targets: [{ name: 'main', url: sim.portalUrl, referer: REFERER, secretId: 'arcgis/main' }], requestTimeoutMs: 1_000 }),
+    });
+    fleet.secrets.set('arcgis/main', { kind: 'user', ...WRONG });
+    fleet.sim.failNextLogin({ kind: 'hang' });
+    const { served, errors } = await outcomes(Array.from({ length: 4 }, () => fleet!.container().getToken('main')));
+    expect(served).toEqual([]);
+    expect(errors).toEqual(['ArcGisUnreachableError', 'ArcGisUnreachableError', 'ArcGisUnreachableError', 'ArcGisUnreachableError']);
+    expect(fleet.sim.passwordLoginCount()).toBe(1);
+    const waiting = await fleet.container().getToken('main').catch((error: unknown) => error);
+    expect((waiting as Error).message).toContain('ArcGIS may have counted it as a failed login, so no container logs in with this account until');
+    expect(fleet.sim.passwordLoginCount()).toBe(1);
+  });
+});
+
 describe('one account behind several targets', () => {
   const fiveTargets = () =>
     startFleet({
