@@ -9,7 +9,7 @@ import { CONFIG_ENV } from '../../lambda/config/environment.js';
 import type { ServiceConfigInput } from '../../lambda/config/schema.js';
 import type { ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
-import { apiEvent } from './events.js';
+import { eventFor, type EventShape, type RequestOptions } from './events.js';
 
 export const ssm = mockClient(SSMClient);
 export const sm = mockClient(SecretsManagerClient);
@@ -55,8 +55,10 @@ export function tokenWrites() {
   return ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input).filter((input) => input.Name!.endsWith('/token'));
 }
 
-export async function call(handler: Handler, ...args: Parameters<typeof apiEvent>) {
-  const result = (await handler(apiEvent(...args))) as APIGatewayProxyResult;
+/** Sends a request as the given front door's event (a REST proxy event unless `shape` is given). */
+export async function call(handler: Handler, options: RequestOptions & { shape?: EventShape } = {}) {
+  const { shape = 'rest', ...request } = options;
+  const result = (await handler(eventFor(shape, request))) as APIGatewayProxyResult;
   expect(typeof result.body).toBe('string');
   return { ...result, json: JSON.parse(result.body) as Record<string, unknown> };
 }
