@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -6,7 +6,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_MODES } from '../../lambda/config/schema.js';
 import { CONTEXT_KEYS, closestKey, isCdkContextKey, stackPropsFromContext } from '../../infra/context.js';
-import { CDK_JSON_CONTEXT, EXAMPLE_CONFIG, REPO_ROOT_PATH } from './synth.js';
+import { CDK_JSON_CONTEXT, EXAMPLE_CONFIG, REPO_ROOT, REPO_ROOT_PATH } from './synth.js';
 
 /** `cdk synth -c key=value` hands every value over as a string. */
 function propsFor(context: Record<string, unknown>) {
@@ -272,6 +272,12 @@ describe('stackPropsFromContext: deployment settings', () => {
         'webAclArn',
       ].sort(),
     );
+  });
+
+  it('documents every key in the settings tables of docs/deployment.md, as the unknown-key message promises', () => {
+    const doc = readFileSync(new URL('docs/deployment.md', REPO_ROOT), 'utf8');
+    const tables = doc.slice(doc.indexOf('## Settings'), doc.indexOf('## Throttling'));
+    expect(CONTEXT_KEYS.filter((key) => !tables.includes(`| \`${key}\``) && !tables.includes(`, \`${key}\``))).toEqual([]);
   });
 
   it('accepts lists and booleans as JSON values from cdk.json', () => {
