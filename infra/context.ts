@@ -182,7 +182,8 @@ const ContextSchema = z
   )
   .check(
     // Settings that need one another are checked on what was given, even when some values are
-    // bad, so one synth reports every problem.
+    // bad (zod's `when` runs the check despite earlier issues; a bad value reads as given but is
+    // no string), so one synth reports every problem.
     z.superRefine(
       (values: Record<string, unknown>, ctx) => {
         const given = (key: ContextKey) => values[key] !== undefined;
@@ -212,7 +213,7 @@ const ContextSchema = z
         if (!given('vpcId')) {
           for (const key of ['subnetIds', 'securityGroupIds'] as const) if (given(key)) problem(key, 'needs vpcId: give -c vpcId=vpc-… with it');
         } else if (!given('subnetIds')) {
-          problem('subnetIds', `missing: a function in ${String(values.vpcId)} needs its subnets, e.g. -c subnetIds=subnet-aaa,subnet-bbb (private subnets with a route to AWS APIs)`);
+          problem('subnetIds', `missing: a function in ${typeof values.vpcId === 'string' ? values.vpcId : 'a VPC'} needs its subnets, e.g. -c subnetIds=subnet-aaa,subnet-bbb (private subnets with a route to AWS APIs)`);
         }
       },
       { when: () => true },

@@ -4,7 +4,7 @@
 // - a Lambda Function URL (auth type AWS_IAM; no throttle, access log or per-path grant).
 // Each exposes the URL of GET /token, the metrics its alarms watch, and what a caller must be
 // granted to reach one target or all of them.
-import { Names, Stack } from 'aws-cdk-lib';
+import { Duration, Names, Stack } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKey,
@@ -22,7 +22,6 @@ import {
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination as HttpLogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Duration } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { InterfaceVpcEndpoint } from 'aws-cdk-lib/aws-ec2';
 import { AccountPrincipal, AnyPrincipal, ArnPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';

@@ -54,7 +54,8 @@ export const DEFAULT_API_KEY_THROTTLE: TokenVendingThrottle = { rateLimit: 10, b
 /**
  * Each container makes at most one failed login per secret version when the coordination table
  * cannot be reached, so the function's concurrency bounds the failed logins the fleet can make:
- * 3 stays under the lockout threshold of the Portal for ArcGIS sites seen (3-5 failures).
+ * at most 3, where Portal for ArcGIS locks an account after 3-5 failures on the sites seen
+ * (docs/deployment.md says to lower it for a site that locks at 3).
  */
 export const DEFAULT_RESERVED_CONCURRENCY = 3;
 /** Lambda's default account concurrency; more can never be reserved for one function without a quota increase. */
