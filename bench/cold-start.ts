@@ -79,7 +79,7 @@ export async function buildProbe(file: string, outdir: string): Promise<string> 
 function synthBundle(name: string, context: string[] = []): string {
   const out = join(tmpdir(), `atv-bench-${name}.out`);
   rmSync(out, { recursive: true, force: true });
-  execFileSync(process.execPath, [join(root, 'node_modules/aws-cdk/bin/cdk'), 'synth', '-q', '-c', 'referer=https://apps.example.com', ...context.flatMap((c) => ['-c', c]), '-o', out], { cwd: root, stdio: 'ignore' });
+  execFileSync(process.execPath, [join(root, 'node_modules/aws-cdk/bin/cdk'), 'synth', '-q', '-c', 'arcgisUrl=https://www.arcgis.com', '-c', 'referer=https://apps.example.com', ...context.flatMap((c) => ['-c', c]), '-o', out], { cwd: root, stdio: 'ignore' });
   const bundles = readdirSync(out)
     .filter((d) => d.startsWith('asset.'))
     .map((d) => join(out, d, 'index.mjs'))

@@ -69,3 +69,52 @@ export function monthlyCost(inputs: CostInputs, rps: number) {
   const total = Object.values(items).reduce((a, b) => a + b, 0);
   return { rps, calls: c, items, total };
 }
+
+/** What a front door adds to the model, per request and per month (see frontDoorMonthlyCost). */
+export interface FrontDoorCostInputs {
+  /** Bytes of one access log line as the stage writes it (REST and HTTP API; a Function URL writes none). */
+  accessLogBytes: { rest: number; http: number };
+  /** Bytes Lambda itself logs per invocation (START, END and REPORT lines of the text log format). */
+  platformLogBytesPerRequest: number;
+  /** Custom EMF metrics that exist in a steady month, each billed monthly. */
+  customMetrics: number;
+  /** Alarm metrics (a metric-math alarm counts each metric it reads). */
+  alarmMetrics: number;
+  /** Whether the CloudWatch dashboard counts (an account's first three are free). */
+  dashboard: boolean;
+  /** Coordination table requests per ArcGIS login (lease taken and released, pause read). */
+  tableWritesPerLogin: number;
+  tableReadsPerLogin: number;
+}
+
+/**
+ * The monthly cost of one deployment through each front door, everything included: the API
+ * Gateway request price (REST $3.50/M, HTTP API $1.00/M, Function URL nothing per request), its
+ * access log, Lambda's own log lines, the EMF custom metrics, alarms, the dashboard and the
+ * coordination table, on top of monthlyCost's Lambda, Secrets Manager and KMS. us-east-1 list
+ * prices as of November 2026 (HTTP API: first 300 M requests a month; REST: first 333 M).
+ */
+export function frontDoorMonthlyCost(inputs: CostInputs & FrontDoorCostInputs, rps: number, endpoint: 'rest' | 'http' | 'function-url') {
+  const base = monthlyCost({ ...inputs, alarms: 0 }, rps);
+  const requests = base.calls.monthRequests;
+  const gib = (bytes: number) => bytes / 1024 ** 3;
+  const perMillion = { rest: 3.5, http: 1.0, 'function-url': 0 }[endpoint];
+  const accessLogBytes = endpoint === 'function-url' ? 0 : inputs.accessLogBytes[endpoint];
+  const logins = base.calls.arcgisLogins;
+  const items = {
+    frontDoor: (requests / 1e6) * perMillion,
+    lambdaRequests: base.items.lambdaRequests,
+    lambdaDuration: base.items.lambdaDuration,
+    accessLogs: gib(requests * accessLogBytes) * PRICES.cloudWatchLogsPerGb,
+    functionLogs: base.items.logs + gib(base.calls.lambdaInvocations * inputs.platformLogBytesPerRequest) * PRICES.cloudWatchLogsPerGb,
+    metrics: inputs.customMetrics * 0.3,
+    alarms: inputs.alarmMetrics * PRICES.cloudWatchAlarmMonth,
+    dashboard: inputs.dashboard ? 3 : 0,
+    secretsManager: base.items.secretsManager,
+    kms: base.items.kms,
+    // On-demand: $1.25 per million writes, $0.25 per million reads; the few items are free to store.
+    coordinationTable: ((logins * inputs.tableWritesPerLogin) / 1e6) * 1.25 + ((logins * inputs.tableReadsPerLogin) / 1e6) * 0.25,
+  };
+  const total = Object.values(items).reduce((a, b) => a + b, 0);
+  return { rps, endpoint, requests, items, total };
+}

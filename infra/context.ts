@@ -1,66 +1,29 @@
 // Turns `cdk synth -c key=value` settings into stack props. Values given with -c arrive as
-// strings, values from cdk.json may be numbers, booleans or arrays: both are accepted, anything
-// else is refused with the key's name, so a typo fails synth instead of deploying a silent default.
+// strings, values from cdk.json may be numbers, booleans or arrays: both are accepted. One zod
+// schema reads every key and reports every problem at once: an unknown or mis-cased key (with the
+// key it was probably meant to be), a value of the wrong type, a setting that needs another. A
+// typo therefore stops synth instead of deploying a silent default; there is no default ArcGIS
+// URL, so a password is never sent to a site nobody named.
 //
 // Targets come either from a config file (`-c config=examples/targets.json`) or, for one target,
 // from the single-target keys (`-c arcgisUrl=… -c referer=…`), which become a one-target config.
+// Both then pass through the same deployment schema (infra/deployment-config.ts), so a setting
+// means the same, and is refused for the same reasons, whichever way it is given.
 import type { App } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as z from 'zod/mini';
+import '../lambda/config/zod-locale.js';
 import { ConfigurationError } from '../lambda/errors.js';
-import { CLIENT_MODES, type ClientMode } from '../lambda/config/schema.js';
+import { CLIENT_MODES } from '../lambda/config/schema.js';
 import { readDeploymentConfigFile, type DeploymentConfig } from './deployment-config.js';
-import { AUTH_MODES, DEFAULT_API_KEY_THROTTLE, DEFAULT_THROTTLE, type AuthMode, type TokenVendingAuth } from './token-vending-machine.js';
+import { AUTH_MODES, DEFAULT_API_KEY_THROTTLE, DEFAULT_THROTTLE, ENDPOINTS, type TokenVendingAuth, type TokenVendingThrottle } from './machine-settings.js';
 import type { TokenVendingStackProps } from './token-vending-stack.js';
 
-export const DEFAULT_ARCGIS_URL = 'https://www.arcgis.com';
 export const DEFAULT_TARGET_NAME = 'default';
 export const DEFAULT_STACK_NAME = 'ArcGisTokenVending';
 
-/** Keys that describe the one target of a config given without a file. */
-export const SINGLE_TARGET_KEYS = [
-  'arcgisUrl',
-  'targetName',
-  'client',
-  'referer',
-  'ip',
-  'expirationMinutes',
-  'secretName',
-  'secretKmsKeyArn',
-  'scheduleMinutes',
-  'parameterPrefix',
-] as const;
-
-/** The context keys this app reads. */
-export const CONTEXT_KEYS = [
-  'config',
-  ...SINGLE_TARGET_KEYS,
-  'stackName',
-  'logRetentionDays',
-  'auth',
-  'apiKeyRateLimit',
-  'apiKeyBurstLimit',
-  'apiKeyQuotaPerDay',
-  'throttleRateLimit',
-  'throttleBurstLimit',
-  'allowedAccounts',
-  'vpcEndpointIds',
-  'kmsKeyArn',
-  'vpcId',
-  'subnetIds',
-  'securityGroupIds',
-  'caBundlePath',
-  'alarmEmail',
-  'alarmTopicArn',
-  'tracing',
-  'sourceMaps',
-  'memorySize',
-  'apiGatewayCloudWatchRole',
-  'webAclArn',
-] as const;
-export type ContextKey = (typeof CONTEXT_KEYS)[number];
-
 /** Where each single-target key goes in a config file, for the message refusing the mix. */
-const FILE_FIELD: Record<(typeof SINGLE_TARGET_KEYS)[number], string> = {
+const FILE_FIELD = {
   arcgisUrl: 'targets[].url',
   targetName: 'targets[].name',
   client: 'targets[].client',
@@ -71,57 +34,286 @@ const FILE_FIELD: Record<(typeof SINGLE_TARGET_KEYS)[number], string> = {
   secretKmsKeyArn: 'targets[].secretKmsKeyArn',
   scheduleMinutes: 'scheduleIntervalMinutes',
   parameterPrefix: 'parameterPrefix',
-};
+  allowInsecureHttp: 'allowInsecureHttp',
+} as const;
+
+/** Keys that describe the one target of a config given without a file. */
+export const SINGLE_TARGET_KEYS = Object.keys(FILE_FIELD) as ReadonlyArray<keyof typeof FILE_FIELD>;
 
 const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
 
+// --- How a context value is read. A value that does not fit becomes an issue naming the key.
+
+type Reader<T> = (value: unknown, key: string) => T | { problem: string };
+
+/** One context key: unset (undefined or null) stays undefined; anything else must fit `read`. */
+function setting<T>(key: string, read: Reader<T>) {
+  return z.pipe(
+    z.unknown(),
+    z.transform((value: unknown, ctx): T | undefined => {
+      if (value === undefined || value === null) return undefined;
+      const result = read(value, key);
+      if (!isProblem(result)) return result;
+      ctx.issues.push({ code: 'custom', message: result.problem, input: value });
+      return z.NEVER;
+    }),
+  );
+}
+
+function isProblem(value: unknown): value is { problem: string } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'problem' in value;
+}
+
+/** A trimmed string; an empty one counts as unset. */
+const text: Reader<string | undefined> = (value) => {
+  if (typeof value !== 'string') return { problem: `expected a string, got ${JSON.stringify(value)}` };
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+};
+
+/** A whole number; `example` shows a sensible value in the message. */
+function integer(example: number): Reader<number> {
+  return (value, key) => {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+    if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+    return { problem: `expected a whole number, got ${JSON.stringify(value)} (e.g. -c ${key}=${example})` };
+  };
+}
+
+function decimal(example: number): Reader<number> {
+  return (value, key) => {
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+    if (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+    return { problem: `expected a number, got ${JSON.stringify(value)} (e.g. -c ${key}=${example})` };
+  };
+}
+
+const boolean: Reader<boolean> = (value) => {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return { problem: `expected true or false, got ${JSON.stringify(value)}` };
+};
+
+/** A comma-separated string (`-c subnetIds=subnet-a,subnet-b`) or a JSON array of strings (cdk.json). */
+const list: Reader<string[] | undefined> = (value) => {
+  let items: unknown[];
+  if (typeof value === 'string') items = value.split(',');
+  else if (Array.isArray(value)) items = value;
+  else return { problem: `expected a comma-separated list, got ${JSON.stringify(value)}` };
+  if (!items.every((item): item is string => typeof item === 'string')) return { problem: `expected a list of strings, got ${JSON.stringify(value)}` };
+  const trimmed = items.map((item) => item.trim()).filter((item) => item !== '');
+  return trimmed.length === 0 ? undefined : trimmed;
+};
+
+function oneOf<const T extends string>(choices: readonly T[]): Reader<T | undefined> {
+  return (value, key) => {
+    const given = text(value, key);
+    if (given === undefined || isProblem(given)) return given;
+    const choice = choices.find((c) => c === given);
+    return choice ?? { problem: `"${given}" is not one of ${choices.join(', ')}` };
+  };
+}
+
+const retention: Reader<RetentionDays> = (value, key) => {
+  const days = integer(30)(value, key);
+  if (isProblem(days)) return days;
+  if (!RETENTION_DAYS.includes(days)) return { problem: `${days} is not a CloudWatch Logs retention; use one of ${RETENTION_DAYS.join(', ')}` };
+  return days as RetentionDays;
+};
+
+// --- The keys. Each is documented in docs/deployment.md.
+
+const READERS = {
+  config: text,
+  arcgisUrl: text,
+  targetName: text,
+  client: oneOf(CLIENT_MODES),
+  referer: text,
+  ip: text,
+  expirationMinutes: integer(60),
+  secretName: text,
+  secretKmsKeyArn: text,
+  scheduleMinutes: integer(15),
+  parameterPrefix: text,
+  allowInsecureHttp: boolean,
+  acceptInsecureHttp: boolean,
+  stackName: text,
+  endpoint: oneOf(ENDPOINTS),
+  logRetentionDays: retention,
+  auth: oneOf(AUTH_MODES),
+  apiKeyRateLimit: decimal(10),
+  apiKeyBurstLimit: integer(20),
+  apiKeyQuotaPerDay: integer(10000),
+  throttleRateLimit: decimal(100),
+  throttleBurstLimit: integer(200),
+  expectedRequestsPerSecond: decimal(50),
+  reservedConcurrency: integer(3),
+  allowedAccounts: list,
+  vpcEndpointIds: list,
+  kmsKeyArn: text,
+  vpcId: text,
+  subnetIds: list,
+  securityGroupIds: list,
+  caBundlePath: text,
+  alarmEmail: text,
+  alarmTopicArn: text,
+  dashboard: boolean,
+  tracing: boolean,
+  sourceMaps: boolean,
+  memorySize: integer(512),
+  apiGatewayCloudWatchRole: boolean,
+  webAclArn: text,
+} satisfies Record<string, Reader<unknown>>;
+
+export type ContextKey = keyof typeof READERS;
+/** The context keys this app reads. */
+export const CONTEXT_KEYS = Object.keys(READERS) as readonly ContextKey[];
+
+type ContextValues = { [K in ContextKey]?: Exclude<(typeof READERS)[K] extends Reader<infer T> ? T : never, undefined> };
+
+const API_KEY_KEYS = ['apiKeyRateLimit', 'apiKeyBurstLimit', 'apiKeyQuotaPerDay'] as const;
+
+const ContextSchema = z
+  .strictObject(
+    Object.fromEntries(
+      CONTEXT_KEYS.map((key) => [key, z.optional(setting(key, READERS[key] as Reader<unknown>))]),
+    ) as Record<ContextKey, z.ZodMiniOptional<ReturnType<typeof setting<unknown>>>>,
+  )
+  .check(
+    // Settings that need one another are checked on what was given, even when some values are
+    // bad (zod's `when` runs the check despite earlier issues; a bad value reads as given but is
+    // no string), so one synth reports every problem.
+    z.superRefine(
+      (values: Record<string, unknown>, ctx) => {
+        const given = (key: ContextKey) => values[key] !== undefined;
+        const problem = (key: ContextKey, message: string) => ctx.addIssue({ code: 'custom', path: [key], message, input: values[key] });
+        const configPath = values.config;
+        if (typeof configPath === 'string') {
+          for (const key of SINGLE_TARGET_KEYS) {
+            if (given(key)) problem(key, `cannot be combined with -c config=${configPath}: set ${FILE_FIELD[key]} in the file instead`);
+          }
+        } else if (!given('config')) {
+          if (!given('arcgisUrl')) {
+            problem(
+              'arcgisUrl',
+              'missing: name the ArcGIS site the password is sent to, e.g. -c arcgisUrl=https://www.arcgis.com (ArcGIS Online) or -c arcgisUrl=https://gis.example.com/portal (ArcGIS Enterprise). There is no default, so an Enterprise password is never posted to ArcGIS Online by mistake',
+            );
+          }
+          if ((values.client === undefined || values.client === 'referer') && !given('referer')) {
+            problem(
+              'referer',
+              'missing: ArcGIS binds a referer token to the app that sends it. Give -c referer=https://your-app.example.com (the URL apps send as Referer) or choose -c client=ip -c ip=<address of the machine that uses the token>, or give several targets in a file with -c config=examples/targets.json',
+            );
+          }
+        }
+        if (values.auth !== 'apiKey') {
+          for (const key of API_KEY_KEYS) if (given(key)) problem(key, 'only applies with -c auth=apiKey');
+        }
+        if (!given('vpcId')) {
+          for (const key of ['subnetIds', 'securityGroupIds'] as const) if (given(key)) problem(key, 'needs vpcId: give -c vpcId=vpc-… with it');
+        } else if (!given('subnetIds')) {
+          problem('subnetIds', `missing: a function in ${typeof values.vpcId === 'string' ? values.vpcId : 'a VPC'} needs its subnets, e.g. -c subnetIds=subnet-aaa,subnet-bbb (private subnets with a route to AWS APIs)`);
+        }
+      },
+      { when: () => true },
+    ),
+  );
+
+// --- Keys that belong to CDK, not to this app.
+
+/**
+ * CDK itself puts keys into the context: feature flags (`@aws-cdk/…` in cdk.json), the CLI's own
+ * (`aws:cdk:enable-path-metadata`, `aws:cdk:bundling-stacks`, …), cached lookups in
+ * cdk.context.json (`availability-zones:account=…:region=…`) and acknowledged notices. None of
+ * this app's keys contains ':' or starts with '@', so those are left to CDK.
+ */
+export function isCdkContextKey(key: string): boolean {
+  return key.startsWith('@aws-cdk') || key.startsWith('cdk-') || key.includes(':') || key === 'acknowledged-issue-numbers';
+}
+
+/** The known key a mistyped one was most likely meant to be: same letters in another case, or a close spelling. */
+export function closestKey(unknown: string): ContextKey | undefined {
+  const lower = unknown.toLowerCase();
+  const sameLetters = CONTEXT_KEYS.find((key) => key.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  let best: { key: ContextKey; distance: number } | undefined;
+  for (const key of CONTEXT_KEYS) {
+    const distance = editDistance(lower, key.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { key, distance };
+  }
+  // Past a third of the word, a "did you mean" is a guess more confusing than no suggestion.
+  return best !== undefined && best.distance <= Math.max(2, Math.floor(unknown.length / 3)) ? best.key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+// --- From context to stack props.
+
 export interface ContextSource {
   tryGetContext(key: string): unknown;
+  getAllContext(): Record<string, unknown>;
 }
 
 /** Stack props read from context, plus the stack name (also used as the construct id). */
 export type ContextStackProps = TokenVendingStackProps & { readonly stackName: string };
 
-export function stackPropsFromContext(app: App | { node: ContextSource }, baseDir: string = process.cwd()): ContextStackProps {
-  const node = app.node;
-  const configPath = readString(node, 'config');
-  let config: DeploymentConfig;
-  let configSource: string;
-  if (configPath !== undefined) {
-    const mixed = SINGLE_TARGET_KEYS.filter((key) => node.tryGetContext(key) !== undefined);
-    if (mixed.length > 0) {
-      throw new ConfigurationError(
-        `Context ${mixed.map((k) => `'${k}'`).join(', ')} cannot be combined with -c config=${configPath}: set ${mixed.map((k) => FILE_FIELD[k]).join(', ')} in the file instead.`,
-      );
+/** Reads and checks every context key, throwing one ConfigurationError that lists every problem. */
+export function readContext(node: ContextSource): ContextValues {
+  const all = node.getAllContext();
+  const own = Object.fromEntries(Object.entries(all).filter(([key]) => !isCdkContextKey(key)));
+  const result = ContextSchema.safeParse(own);
+  if (result.success) return result.data as ContextValues;
+  const lines = result.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => {
+        const meant = closestKey(key);
+        return `  - ${key}: not a setting of this app${meant === undefined ? '' : `; did you mean ${meant}?`} (every key is listed in docs/deployment.md; CDK's own @aws-cdk/… and aws:cdk:… keys pass through)`;
+      });
     }
-    config = readDeploymentConfigFile(configPath, baseDir);
-    configSource = configPath;
-  } else {
-    config = singleTargetConfig(node);
-    configSource = 'CDK context';
-  }
+    return [`  - ${issue.path.map(String).join('.')}: ${issue.message}`];
+  });
+  throw new ConfigurationError(`Invalid CDK context (-c key=value):\n${lines.join('\n')}`);
+}
 
-  // Read in this order, so the first invalid key named is the same whatever else is wrong.
+export function stackPropsFromContext(app: App | { node: ContextSource }, baseDir: string = process.cwd()): ContextStackProps {
+  const values = readContext(app.node);
+  const config = values.config === undefined ? singleTargetConfig(values) : readDeploymentConfigFile(values.config, baseDir, { acceptInsecureHttp: values.acceptInsecureHttp });
   return {
-    stackName: readString(node, 'stackName') ?? DEFAULT_STACK_NAME,
+    stackName: values.stackName ?? DEFAULT_STACK_NAME,
     config,
-    configSource,
+    configSource: values.config ?? 'CDK context',
     ...given({
-      logRetention: readRetention(node),
-      throttle: readThrottle(node, 'throttleRateLimit', 'throttleBurstLimit', DEFAULT_THROTTLE),
-      auth: readAuth(node),
-      allowedAccounts: readList(node, 'allowedAccounts'),
-      vpcEndpointIds: readList(node, 'vpcEndpointIds'),
-      kmsKeyArn: readString(node, 'kmsKeyArn'),
-      vpc: readVpc(node),
-      caBundlePath: readString(node, 'caBundlePath'),
-      alarmEmail: readString(node, 'alarmEmail'),
-      alarmTopicArn: readString(node, 'alarmTopicArn'),
-      tracing: readBoolean(node, 'tracing'),
-      sourceMaps: readBoolean(node, 'sourceMaps'),
-      memorySize: readInteger(node, 'memorySize'),
-      apiGatewayCloudWatchRole: readBoolean(node, 'apiGatewayCloudWatchRole'),
-      webAclArn: readString(node, 'webAclArn'),
+      endpoint: values.endpoint,
+      logRetention: values.logRetentionDays,
+      throttle: throttleOf(values.throttleRateLimit, values.throttleBurstLimit, DEFAULT_THROTTLE),
+      expectedRequestsPerSecond: values.expectedRequestsPerSecond,
+      reservedConcurrency: values.reservedConcurrency,
+      auth: authOf(values),
+      acceptInsecureHttp: values.acceptInsecureHttp,
+      allowedAccounts: values.allowedAccounts,
+      vpcEndpointIds: values.vpcEndpointIds,
+      kmsKeyArn: values.kmsKeyArn,
+      vpc: values.vpcId === undefined ? undefined : { vpcId: values.vpcId, subnetIds: values.subnetIds ?? [], ...given({ securityGroupIds: values.securityGroupIds }) },
+      caBundlePath: values.caBundlePath,
+      alarmEmail: values.alarmEmail,
+      alarmTopicArn: values.alarmTopicArn,
+      dashboard: values.dashboard,
+      tracing: values.tracing,
+      sourceMaps: values.sourceMaps,
+      memorySize: values.memorySize,
+      apiGatewayCloudWatchRole: values.apiGatewayCloudWatchRole,
+      webAclArn: values.webAclArn,
     }),
   };
 }
@@ -131,149 +323,35 @@ function given<T extends Record<string, unknown>>(values: T): { [K in keyof T]?:
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-function singleTargetConfig(node: ContextSource): DeploymentConfig {
-  const client = readClient(node);
-  const referer = readString(node, 'referer');
-  if (client === 'referer' && referer === undefined) {
-    throw new ConfigurationError(
-      "Missing context 'referer': ArcGIS binds a referer token to the app that sends it. Give -c referer=https://your-app.example.com (the URL apps send as Referer) or choose -c client=ip -c ip=<address of the machine that uses the token>, or give several targets in a file with -c config=examples/targets.json.",
-    );
-  }
+function singleTargetConfig(values: ContextValues): DeploymentConfig {
   return {
     targets: [
       {
-        name: readString(node, 'targetName') ?? DEFAULT_TARGET_NAME,
-        url: readString(node, 'arcgisUrl') ?? DEFAULT_ARCGIS_URL,
-        client,
+        name: values.targetName ?? DEFAULT_TARGET_NAME,
+        // readContext refused a missing arcgisUrl.
+        url: values.arcgisUrl!,
+        client: values.client ?? 'referer',
         ...given({
-          referer,
-          ip: readString(node, 'ip'),
-          expirationMinutes: readInteger(node, 'expirationMinutes'),
-          secretName: readString(node, 'secretName'),
-          secretKmsKeyArn: readString(node, 'secretKmsKeyArn'),
+          referer: values.referer,
+          ip: values.ip,
+          expirationMinutes: values.expirationMinutes,
+          secretName: values.secretName,
+          secretKmsKeyArn: values.secretKmsKeyArn,
         }),
       },
     ],
-    ...given({ scheduleIntervalMinutes: readInteger(node, 'scheduleMinutes'), parameterPrefix: readString(node, 'parameterPrefix') }),
+    ...given({ scheduleIntervalMinutes: values.scheduleMinutes, parameterPrefix: values.parameterPrefix, allowInsecureHttp: values.allowInsecureHttp }),
   };
 }
 
-function readAuth(node: ContextSource): TokenVendingAuth | undefined {
-  const value = readString(node, 'auth');
-  const keyThrottle = readThrottle(node, 'apiKeyRateLimit', 'apiKeyBurstLimit', DEFAULT_API_KEY_THROTTLE);
-  const quotaPerDay = readInteger(node, 'apiKeyQuotaPerDay');
-  let mode: AuthMode | undefined;
-  if (value !== undefined) {
-    mode = AUTH_MODES.find((m) => m === value);
-    if (mode === undefined) throw new ConfigurationError(`Invalid context 'auth': "${value}"; use one of ${AUTH_MODES.join(', ')}.`);
-  }
-  if (mode !== 'apiKey') {
-    const stray = (['apiKeyRateLimit', 'apiKeyBurstLimit', 'apiKeyQuotaPerDay'] as const).filter((k) => node.tryGetContext(k) !== undefined);
-    if (stray.length > 0) {
-      throw new ConfigurationError(`Context ${stray.map((k) => `'${k}'`).join(', ')} only applies with -c auth=apiKey.`);
-    }
-    return mode === undefined ? undefined : { mode };
-  }
-  return {
-    mode,
-    ...(keyThrottle === undefined ? {} : { throttle: keyThrottle }),
-    ...(quotaPerDay === undefined ? {} : { quotaPerDay }),
-  };
+function authOf(values: ContextValues): TokenVendingAuth | undefined {
+  if (values.auth !== 'apiKey') return values.auth === undefined ? undefined : { mode: values.auth };
+  const throttle = throttleOf(values.apiKeyRateLimit, values.apiKeyBurstLimit, DEFAULT_API_KEY_THROTTLE);
+  return { mode: 'apiKey', ...given({ throttle, quotaPerDay: values.apiKeyQuotaPerDay }) };
 }
 
-function readThrottle(node: ContextSource, rateKey: ContextKey, burstKey: ContextKey, defaults: { rateLimit: number; burstLimit: number }) {
-  const rateLimit = readNumber(node, rateKey);
-  const burstLimit = readInteger(node, burstKey);
+/** One of the two given: the other keeps its default. */
+function throttleOf(rateLimit: number | undefined, burstLimit: number | undefined, defaults: TokenVendingThrottle): TokenVendingThrottle | undefined {
   if (rateLimit === undefined && burstLimit === undefined) return undefined;
   return { rateLimit: rateLimit ?? defaults.rateLimit, burstLimit: burstLimit ?? defaults.burstLimit };
-}
-
-function readVpc(node: ContextSource): TokenVendingStackProps['vpc'] {
-  const vpcId = readString(node, 'vpcId');
-  const subnetIds = readList(node, 'subnetIds');
-  const securityGroupIds = readList(node, 'securityGroupIds');
-  if (vpcId === undefined) {
-    if (subnetIds !== undefined || securityGroupIds !== undefined) {
-      throw new ConfigurationError("Context 'subnetIds' and 'securityGroupIds' need 'vpcId': give -c vpcId=vpc-… with them.");
-    }
-    return undefined;
-  }
-  if (subnetIds === undefined) {
-    throw new ConfigurationError(`Missing context 'subnetIds': a function in ${vpcId} needs its subnets, e.g. -c subnetIds=subnet-aaa,subnet-bbb (private subnets with a route to AWS APIs).`);
-  }
-  return { vpcId, subnetIds, ...(securityGroupIds === undefined ? {} : { securityGroupIds }) };
-}
-
-function readString(node: ContextSource, key: ContextKey): string | undefined {
-  const value = node.tryGetContext(key);
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    throw new ConfigurationError(`Invalid context '${key}': expected a string, got ${JSON.stringify(value)}.`);
-  }
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
-/** A comma-separated string (`-c subnetIds=subnet-a,subnet-b`) or a JSON array of strings (cdk.json). */
-function readList(node: ContextSource, key: ContextKey): string[] | undefined {
-  const value = node.tryGetContext(key);
-  if (value === undefined || value === null) return undefined;
-  let items: unknown[];
-  if (typeof value === 'string') items = value.split(',');
-  else if (Array.isArray(value)) items = value;
-  else throw new ConfigurationError(`Invalid context '${key}': expected a comma-separated list, got ${JSON.stringify(value)}.`);
-  if (!items.every((item): item is string => typeof item === 'string')) {
-    throw new ConfigurationError(`Invalid context '${key}': expected a list of strings, got ${JSON.stringify(value)}.`);
-  }
-  const list = items.map((item) => item.trim()).filter((item) => item !== '');
-  return list.length === 0 ? undefined : list;
-}
-
-function readInteger(node: ContextSource, key: ContextKey): number | undefined {
-  const value = node.tryGetContext(key);
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) {
-    const parsed = Number(value);
-    if (Number.isSafeInteger(parsed)) return parsed;
-  }
-  throw new ConfigurationError(`Invalid context '${key}': expected a whole number, got ${JSON.stringify(value)} (e.g. -c ${key}=15).`);
-}
-
-function readNumber(node: ContextSource, key: ContextKey): number | undefined {
-  const value = node.tryGetContext(key);
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value);
-  throw new ConfigurationError(`Invalid context '${key}': expected a number, got ${JSON.stringify(value)} (e.g. -c ${key}=10).`);
-}
-
-function readBoolean(node: ContextSource, key: ContextKey): boolean | undefined {
-  const value = node.tryGetContext(key);
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new ConfigurationError(`Invalid context '${key}': expected true or false, got ${JSON.stringify(value)}.`);
-}
-
-function readClient(node: ContextSource): ClientMode {
-  const value = readString(node, 'client');
-  if (value === undefined) return 'referer';
-  const mode = CLIENT_MODES.find((m) => m === value);
-  if (mode === undefined) {
-    throw new ConfigurationError(`Invalid context 'client': "${value}"; use one of ${CLIENT_MODES.join(', ')}.`);
-  }
-  return mode;
-}
-
-function readRetention(node: ContextSource): RetentionDays | undefined {
-  const days = readInteger(node, 'logRetentionDays');
-  if (days === undefined) return undefined;
-  if (!RETENTION_DAYS.includes(days)) {
-    throw new ConfigurationError(
-      `Invalid context 'logRetentionDays': ${days} is not a CloudWatch Logs retention; use one of ${RETENTION_DAYS.join(', ')}.`,
-    );
-  }
-  return days as RetentionDays;
 }

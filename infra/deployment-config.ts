@@ -86,12 +86,29 @@ export function serviceConfigInput(deployment: ValidatedDeployment, secretIds: r
   };
 }
 
+export interface DeploymentOptions {
+  /**
+   * Deploy a configuration with allowInsecureHttp. Without it, synth refuses one: allowInsecureHttp
+   * exists for the local simulator, and deployed it sends the password in clear.
+   */
+  readonly acceptInsecureHttp?: boolean | undefined;
+}
+
 /**
  * Validates a deployment configuration (from construct props or a JSON file) and returns it split
  * into what the construct needs. Throws a ConfigurationError naming `source` and every bad field.
  */
-export function validateDeploymentConfig(input: unknown, source: string): ValidatedDeployment {
+export function validateDeploymentConfig(input: unknown, source: string, options: DeploymentOptions = {}): ValidatedDeployment {
   const extraIssues: string[] = [];
+  const insecure = isRecord(input) ? input.allowInsecureHttp : undefined;
+  if (insecure === true && options.acceptInsecureHttp !== true) {
+    extraIssues.push(
+      '  - allowInsecureHttp: plain http:// sends the ArcGIS password and the tokens in clear between the function and ArcGIS; it exists for the local simulator (npm start). Use the https:// URL of the site, or, for a site without TLS that the function reaches only over a private network, also give acceptInsecureHttp (-c acceptInsecureHttp=true, or the construct prop) to deploy it anyway',
+    );
+  }
+  if (options.acceptInsecureHttp === true && insecure !== true) {
+    extraIssues.push('  - acceptInsecureHttp: only applies with allowInsecureHttp true in the configuration; leave it out');
+  }
   const secrets: TargetSecret[] = [];
   const inputs: Array<Omit<TargetInput, 'secretId'>> = [];
   let candidate: unknown = input;
@@ -196,7 +213,7 @@ function checkSchedule(config: ServiceConfig, source: string): void {
  * mistakes are reported against the file's name. A relative path is taken from `baseDir` (the
  * directory `cdk` runs in).
  */
-export function readDeploymentConfigFile(path: string, baseDir: string = process.cwd()): DeploymentConfig {
+export function readDeploymentConfigFile(path: string, baseDir: string = process.cwd(), options: DeploymentOptions = {}): DeploymentConfig {
   const absolute = resolve(baseDir, path);
   if (!existsSync(absolute) || !statSync(absolute).isFile()) {
     throw new ConfigurationError(
@@ -209,7 +226,7 @@ export function readDeploymentConfigFile(path: string, baseDir: string = process
   } catch (error) {
     throw new ConfigurationError(`Config file "${path}" is not valid JSON: ${(error as Error).message}.`);
   }
-  validateDeploymentConfig(json, path);
+  validateDeploymentConfig(json, path, options);
   return json as DeploymentConfig;
 }
 

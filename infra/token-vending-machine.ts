@@ -1,94 +1,74 @@
 // The whole service as one reusable construct: the function with its own role, one credentials
-// secret per target, the REST API in front of it (IAM or API-key auth, optional resource policy,
-// private endpoint, WAF), the schedule that keeps cached tokens fresh, and the alarms and logs an
-// operator needs. Every grant is set next to the setting that needs it, scoped to exact ARNs.
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import {
-  AccessLogFormat,
-  ApiKey,
-  AuthorizationType,
-  EndpointType,
-  LambdaIntegration,
-  LogGroupLogDestination,
-  MethodLoggingLevel,
-  Period,
-  RestApi,
-  type IApiKey,
-  type UsagePlan,
-} from 'aws-cdk-lib/aws-apigateway';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { InterfaceVpcEndpoint, type ISecurityGroup, type IVpc, type SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import {
-  AccountPrincipal,
-  AnyPrincipal,
-  ArnPrincipal,
-  Effect,
-  PolicyDocument,
-  PolicyStatement,
-  Role,
-  ServicePrincipal,
-} from 'aws-cdk-lib/aws-iam';
+// secret per target, the coordination table, a front door in front of the function (an HTTP API,
+// a REST API or a Function URL, each with IAM auth), the schedule that keeps cached tokens fresh,
+// and the alarms, dashboard and logs an operator needs. Each concern lives in its own module; this
+// file validates the settings, wires the pieces together and grants callers access.
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import type { RestApi, IApiKey, UsagePlan } from 'aws-cdk-lib/aws-apigateway';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import type { Rule } from 'aws-cdk-lib/aws-events';
+import { Grant, PolicyDocument, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { ConfigurationError } from '../lambda/errors.js';
-import { CONFIG_ENV, COORDINATION_TABLE_ENV, COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE, KMS_KEY_ENV } from '../lambda/config/environment.js';
+import { CONFIG_ENV, COORDINATION_TABLE_ENV, KMS_KEY_ENV } from '../lambda/config/environment.js';
 import type { ServiceConfig } from '../lambda/config/schema.js';
-import { callerParametersPattern, tokenParameterName } from '../lambda/adapters/ssm-parameter-names.js';
-import { METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION, TARGET_DIMENSION } from '../lambda/observability/metric-names.js';
 import { LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from './lambda-bundle.js';
-import { functionCode } from './function-code.js';
 import { CA_BUNDLE_RUNTIME_PATH, validateCaBundle } from './ca-bundle.js';
+import { serviceConfigInput, validateDeploymentConfig, type DeploymentConfig } from './deployment-config.js';
+import { createAlarmTopic, createAlarms } from './alarms.js';
+import { createCoordinationTable } from './coordination-table.js';
+import { createCredentialSecrets } from './credential-secrets.js';
+import { createDashboard } from './dashboard.js';
+import { createFunctionUrlFrontDoor, createHttpFrontDoor, createRestFrontDoor, tokenRouteArns, type AnyFrontDoor } from './front-doors.js';
+import { functionStatements } from './function-permissions.js';
 import {
-  SERVICE_NAME,
-  serviceConfigInput,
-  validateDeploymentConfig,
-  type DeploymentConfig,
-  type ValidatedDeployment,
-} from './deployment-config.js';
+  DEFAULT_ENDPOINT,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_RESERVED_CONCURRENCY,
+  DEFAULT_THROTTLE,
+  checkSettings,
+  type Endpoint,
+  type TokenVendingAuth,
+  type TokenVendingThrottle,
+} from './machine-settings.js';
+import { acknowledgeFindings } from './nag-acknowledgements.js';
+import { createRefreshSchedule } from './refresh-schedule.js';
+import { createTokenFunction } from './token-function.js';
 
-export const STAGE_NAME = 'v1';
-export const DEFAULT_MEMORY_MB = 256;
+export {
+  AUTH_MODES,
+  DEFAULT_API_KEY_THROTTLE,
+  DEFAULT_ENDPOINT,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_RESERVED_CONCURRENCY,
+  DEFAULT_THROTTLE,
+  ENDPOINTS,
+  STAGE_NAME,
+  type AuthMode,
+  type Endpoint,
+  type TokenVendingAuth,
+  type TokenVendingThrottle,
+} from './machine-settings.js';
+export { storeParameterNames } from './function-permissions.js';
+export { LATENCY_ALARM_P99_MS, noRefreshPeriodSeconds } from './alarms.js';
 
-
-export interface TokenVendingThrottle {
-  /** Steady-state requests per second. */
-  readonly rateLimit: number;
-  /** Burst size. */
-  readonly burstLimit: number;
-}
-
-export const AUTH_MODES = ['iam', 'apiKey'] as const;
-export type AuthMode = (typeof AUTH_MODES)[number];
-
-/** How callers authenticate to the API. */
-export type TokenVendingAuth =
-  /** AWS SigV4: callers need execute-api:Invoke on the API in their own IAM policy. */
-  | { readonly mode: 'iam' }
-  /**
-   * An API key (header `x-api-key`) with a usage plan, for apps outside AWS. The key value is
-   * generated by API Gateway: read it with `aws apigateway get-api-key --api-key ID --include-value`.
-   */
-  | {
-      readonly mode: 'apiKey';
-      /** Per-key throttling in the usage plan. @default { rateLimit: 10, burstLimit: 20 } */
-      readonly throttle?: TokenVendingThrottle;
-      /** Requests per day the key may make. @default - no quota */
-      readonly quotaPerDay?: number;
-    };
-
-export const DEFAULT_THROTTLE: TokenVendingThrottle = { rateLimit: 50, burstLimit: 100 };
-export const DEFAULT_API_KEY_THROTTLE: TokenVendingThrottle = { rateLimit: 10, burstLimit: 20 };
+/** Ids of the warnings synth may give (Annotations.addWarningV2), to acknowledge one deliberately. */
+export const WARNING = {
+  throttleBelowExpectedRate: 'arcgis-token-vending:throttleBelowExpectedRate',
+  apiKeyReachesAllTargets: 'arcgis-token-vending:apiKeyReachesAllTargets',
+  functionUrlReachesAllTargets: 'arcgis-token-vending:functionUrlReachesAllTargets',
+  insecureHttp: 'arcgis-token-vending:insecureHttp',
+} as const;
 
 export interface TokenVendingMachineProps {
   /** The targets and service settings (validated at synth time with the function's own schema). */
@@ -98,20 +78,47 @@ export interface TokenVendingMachineProps {
    * @default 'TokenVendingMachine props'
    */
   readonly configSource?: string;
+  /**
+   * The front door callers reach the function through, each with IAM (SigV4) auth: `http` (API
+   * Gateway HTTP API), `rest` (API Gateway REST API: needed for API keys, allowedAccounts,
+   * vpcEndpointIds and WAF) or `function-url` (Lambda Function URL: no per-request charge, but no
+   * per-target grants, throttle or access log). docs/deployment.md compares them.
+   * @default 'http'
+   */
+  readonly endpoint?: Endpoint;
   /** @default { mode: 'iam' } */
   readonly auth?: TokenVendingAuth;
   /**
-   * Only principals of these AWS accounts may call the API (a resource policy; IAM auth only).
+   * Only principals of these AWS accounts may call the API (a resource policy; REST API, IAM auth only).
    * @default - any principal the callers' own IAM policies allow
    */
   readonly allowedAccounts?: readonly string[];
   /**
-   * Makes the API private, reachable only through these execute-api interface VPC endpoints.
+   * Makes the API private, reachable only through these execute-api interface VPC endpoints (REST API only).
    * @default - a regional API reachable from the internet (still authenticated)
    */
   readonly vpcEndpointIds?: readonly string[];
-  /** Stage-wide throttling, in every auth mode. @default { rateLimit: 50, burstLimit: 100 } */
+  /** Stage-wide throttling (REST and HTTP API), in every auth mode. @default { rateLimit: 100, burstLimit: 200 } */
   readonly throttle?: TokenVendingThrottle;
+  /**
+   * The peak requests per second callers are expected to make together. Synth warns when it exceeds
+   * the stage throttle's rateLimit, which would answer the excess with 429.
+   * @default - not checked
+   */
+  readonly expectedRequestsPerSecond?: number;
+  /**
+   * Concurrent executions reserved for (and capping) the function, 1-1000. When the coordination
+   * table cannot be reached, each execution environment makes at most one failed login per secret
+   * version, so this bounds the failed logins the whole fleet can make against the account.
+   * @default 3
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Deploy a configuration that sets allowInsecureHttp (http:// ArcGIS URLs): refused without it,
+   * because the password then crosses the network in clear.
+   * @default false
+   */
+  readonly acceptInsecureHttp?: boolean;
   /**
    * Customer-managed key for the SecureString token parameters.
    * @default - the AWS-managed aws/ssm key
@@ -133,7 +140,9 @@ export interface TokenVendingMachineProps {
   readonly alarmEmail?: string;
   /** Existing SNS topic for alarm and OK notifications. @default - no notifications */
   readonly alarmTopic?: ITopic;
-  /** X-Ray active tracing on the function and the API stage. @default false */
+  /** A CloudWatch dashboard of the service ($3 a month beyond an account's first three). @default true */
+  readonly dashboard?: boolean;
+  /** X-Ray active tracing on the function (and on the stage of a REST API). @default false */
   readonly tracing?: boolean;
   /**
    * Ship the bundle's source map and run Node with --enable-source-maps, so stack traces of
@@ -151,51 +160,91 @@ export interface TokenVendingMachineProps {
   /** Retention of the function, access and execution log groups. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /**
-   * Create the account-wide role API Gateway needs to write logs (AWS::ApiGateway::Account, one per
-   * account and Region). Set false when the account already has one.
+   * Create the account-wide role API Gateway needs to write REST API logs (AWS::ApiGateway::Account,
+   * one per account and Region). Set false when the account already has one. REST API only.
    * @default true
    */
   readonly apiGatewayCloudWatchRole?: boolean;
-  /** WAFv2 web ACL (REGIONAL scope) to associate with the stage. @default - no WAF */
+  /** WAFv2 web ACL (REGIONAL scope) to associate with the stage (REST API only). @default - no WAF */
   readonly webAclArn?: string;
 }
 
 export class TokenVendingMachine extends Construct {
   public readonly fn: NodejsFunction;
   public readonly role: Role;
-  public readonly api: RestApi;
   public readonly rule: Rule;
-  /** Coordinates logins across containers: the login lease, the pause after a rejected login, ArcGIS's Retry-After. */
-  public readonly coordinationTable: TableV2;
+  /** The front door in use. */
+  public readonly endpoint: Endpoint;
+  /** The URL of GET /token on the front door; append /NAME for another target. */
+  public readonly tokenUrl: string;
+  /** The REST API (endpoint 'rest'). */
+  public readonly restApi?: RestApi;
+  /** The HTTP API (endpoint 'http'). */
+  public readonly httpApi?: HttpApi;
+  /** The Function URL (endpoint 'function-url'). */
+  public readonly functionUrl?: FunctionUrl;
   /** The credentials secret of each target, by target name. */
   public readonly secrets: Readonly<Record<string, ISecret>>;
   /** Secret name of each target, by target name. */
   public readonly secretNames: Readonly<Record<string, string>>;
+  /** The DynamoDB table of login leases and pauses, shared by every container. */
+  public readonly coordinationTable: Table;
   /** The validated service configuration (defaults applied). */
   public readonly config: ServiceConfig;
-  public readonly accessLogGroup: LogGroup;
   public readonly functionErrorsAlarm: Alarm;
+  /** 5xx answers of the front door. */
+  public readonly serverErrorsAlarm: Alarm;
+  /** p99 answer time of the front door. */
+  public readonly latencyAlarm: Alarm;
+  /** Invocations Lambda throttled (reserved concurrency). */
+  public readonly throttlesAlarm: Alarm;
+  /** Scheduled runs that failed or never ran (they are not retried). */
+  public readonly scheduleMissedAlarm: Alarm;
   public readonly refreshFailedAlarms: Readonly<Record<string, Alarm>>;
   public readonly noRefreshAlarms: Readonly<Record<string, Alarm>>;
+  /** Every alarm of the construct, each notifying alarmTopic when there is one. */
+  public readonly alarms: readonly Alarm[];
   public readonly alarmTopic?: ITopic;
+  public readonly dashboard?: Dashboard;
   public readonly apiKey?: IApiKey;
   public readonly usagePlan?: UsagePlan;
+
+  private readonly frontDoor: AnyFrontDoor;
+  private readonly auth: TokenVendingAuth;
 
   constructor(scope: Construct, id: string, props: TokenVendingMachineProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    const configSource = props.configSource ?? 'TokenVendingMachine props';
 
     // Validate everything before creating anything, so synth stops with one precise message.
-    const deployment = validateDeploymentConfig(props.config, props.configSource ?? 'TokenVendingMachine props');
+    const deployment = validateDeploymentConfig(props.config, configSource, { acceptInsecureHttp: props.acceptInsecureHttp });
     this.config = deployment.config;
-    const auth = props.auth ?? { mode: 'iam' };
+    this.endpoint = props.endpoint ?? DEFAULT_ENDPOINT;
+    this.auth = props.auth ?? { mode: 'iam' };
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
-    checkSettings(props, auth, throttle);
+    checkSettings({
+      endpoint: this.endpoint,
+      auth: this.auth,
+      throttle,
+      throttleGiven: props.throttle !== undefined,
+      expectedRequestsPerSecond: props.expectedRequestsPerSecond,
+      reservedConcurrency: props.reservedConcurrency,
+      allowedAccounts: props.allowedAccounts,
+      vpcEndpointIds: props.vpcEndpointIds,
+      alarmEmail: props.alarmEmail,
+      alarmTopicGiven: props.alarmTopic !== undefined,
+      vpcGiven: props.vpc !== undefined,
+      vpcSubnetsOrGroupsGiven: props.vpcSubnets !== undefined || props.securityGroups !== undefined,
+      memorySize: props.memorySize,
+      webAclArn: props.webAclArn,
+      apiGatewayCloudWatchRole: props.apiGatewayCloudWatchRole,
+    });
     for (const { secret } of deployment.targets) {
       const keyRegion = secret.kind === 'imported' ? secret.kmsKeyArn?.split(':')[3] : undefined;
       if (keyRegion !== undefined && !Token.isUnresolved(stack.region) && keyRegion !== stack.region) {
         throw new ConfigurationError(
-          `Invalid configuration in ${props.configSource ?? 'TokenVendingMachine props'}: the secretKmsKeyArn of secret "${secret.name}" is in ${keyRegion}, but the stack deploys to ${stack.region}; a secret's KMS key is always in the secret's own Region. Give the key that encrypts the secret in ${stack.region} (aws secretsmanager describe-secret --secret-id ${secret.name} shows its KmsKeyId).`,
+          `Invalid configuration in ${configSource}: the secretKmsKeyArn of secret "${secret.name}" is in ${keyRegion}, but the stack deploys to ${stack.region}; a secret's KMS key is always in the secret's own Region. Give the key that encrypts the secret in ${stack.region} (aws secretsmanager describe-secret --secret-id ${secret.name} shows its KmsKeyId).`,
         );
       }
     }
@@ -203,512 +252,177 @@ export class TokenVendingMachine extends Construct {
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const tracing = props.tracing ?? false;
     const sourceMaps = props.sourceMaps ?? false;
+    this.warn(props, throttle);
 
-    // --- Secrets: one per target, created or imported by name (shared when two targets name one).
-    const { secrets, secretIds, secretNames, secretArns, secretKeys } = this.createSecrets(deployment);
-    this.secrets = secrets;
-    this.secretNames = secretNames;
+    // --- Secrets and the coordination table.
+    const secrets = createCredentialSecrets(this, deployment);
+    this.secrets = secrets.secrets;
+    this.secretNames = secrets.secretNames;
+    this.coordinationTable = createCoordinationTable(this);
 
     // --- The function and its role.
-    const parameterArn = (name: string) => `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${name}`;
-    const parameters = storeParameterNames(this.config);
-    const tokenParameterArns = parameters.tokens.map(parameterArn);
-    const parameterArns = parameters.all.map(parameterArn);
-    const perCallerTargets = this.config.targets.filter((t) => t.client === 'caller-ip').map((t) => t.name);
-
     const logGroup = new LogGroup(this, 'FunctionLogGroup', { retention });
-    // Transient records only (leases of seconds, pauses of minutes): nothing to keep on deletion.
-    this.coordinationTable = new TableV2(this, 'CoordinationTable', {
-      partitionKey: { name: COORDINATION_TABLE_KEY, type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      timeToLiveAttribute: COORDINATION_TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryptionV2.awsManagedKey(),
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const statements = [
-      // The log group exists: the function only adds streams and events to it.
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-      // Exactly the parameters the token store reads and writes: each target's token and lease
-      // (and, for a caller-ip target, those of each caller address, known only at run time).
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: parameterArns }),
-      // Not grantRead: that also allows DescribeSecret, which the function never calls.
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: secretArns }),
-    ];
-    if (props.kmsKey !== undefined) {
-      // Standard-tier SecureString: SSM calls kms:Encrypt on PutParameter and kms:Decrypt on
-      // GetParameter with the caller's permissions, passing the parameter ARN as encryption context.
-      // (GenerateDataKey is only used for advanced-tier parameters, which this store never writes.)
-      statements.push(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['kms:Encrypt', 'kms:Decrypt'],
-          resources: [props.kmsKey.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` },
-            // StringLike: names without '*' match exactly; caller-ip slots need their pattern.
-            StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': tokenParameterArns },
-          },
-        }),
-      );
-    }
-    for (const [keyArn, arns] of secretKeys) {
-      // An existing secret encrypted with a customer-managed key: Secrets Manager decrypts its data
-      // key with the caller's permissions, naming the secret's ARN as encryption context.
-      statements.push(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['kms:Decrypt'],
-          resources: [keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
-            StringLike: { 'kms:EncryptionContext:SecretARN': [...arns] },
-          },
-        }),
-      );
-    }
-    if (props.vpc !== undefined) {
-      // What Lambda needs to attach the function to the VPC (the actions of the AWS-managed
-      // AWSLambdaVPCAccessExecutionRole); the EC2 Describe actions have no resource-level permissions.
-      statements.push(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-      );
-    }
     this.role = new Role(this, 'FunctionRole', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'arcgis-token-vending function: its logs, its token parameters, its credentials secrets',
+      description: 'arcgis-token-vending function: its logs, its token parameters, its credentials secrets, its coordination table',
       inlinePolicies: {
-        TokenVending: new PolicyDocument({ statements }),
-        // The login coordinator's conditional writes and consistent reads, on its own table only.
-        Coordination: new PolicyDocument({
-          statements: [new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.coordinationTable.tableArn] })],
+        TokenVending: new PolicyDocument({
+          statements: functionStatements(this, {
+            config: this.config,
+            logGroup,
+            secretArns: secrets.secretArns,
+            secretKeys: secrets.secretKeys,
+            coordinationTable: this.coordinationTable,
+            tokenKey: props.kmsKey,
+            vpc: props.vpc !== undefined,
+          }),
         }),
       },
     });
-
-    const environment: Record<string, string> = {
-      // A created secret's ARN is only known at deploy time: toJsonString renders the token as an
-      // Fn::Join with its Ref, so CloudFormation writes the real ARN into the variable.
-      [CONFIG_ENV]: stack.toJsonString(serviceConfigInput(deployment, secretIds)),
-      [COORDINATION_TABLE_ENV]: this.coordinationTable.tableName,
-      ...LAMBDA_RUNTIME_ENVIRONMENT,
-      ...(sourceMaps ? { NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } : {}),
-      ...(props.kmsKey === undefined ? {} : { [KMS_KEY_ENV]: props.kmsKey.keyArn }),
-      ...(caBundle === undefined ? {} : { NODE_EXTRA_CA_CERTS: CA_BUNDLE_RUNTIME_PATH }),
-    };
-
-    this.fn = new NodejsFunction(this, 'Function', {
-      description: 'Issues and refreshes ArcGIS tokens (arcgis-token-vending)',
-      // The package's prebuilt bundle, or (from this repository's sources) a fresh bundle: infra/function-code.ts.
-      ...functionCode({ sourceMaps, caBundle }),
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
-      timeout: Duration.seconds(30),
+    this.fn = createTokenFunction(this, {
       role: this.role,
       logGroup,
-      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
-      environment,
-      ...(props.vpc === undefined
-        ? {}
-        : {
-            vpc: props.vpc,
-            ...(props.vpcSubnets === undefined ? {} : { vpcSubnets: props.vpcSubnets }),
-            ...(props.securityGroups === undefined ? {} : { securityGroups: [...props.securityGroups] }),
-          }),
+      environment: {
+        // A created secret's ARN is only known at deploy time: toJsonString renders the token as an
+        // Fn::Join with its Ref, so CloudFormation writes the real ARN into the variable.
+        [CONFIG_ENV]: stack.toJsonString(serviceConfigInput(deployment, secrets.secretIds)),
+        [COORDINATION_TABLE_ENV]: this.coordinationTable.tableName,
+        ...LAMBDA_RUNTIME_ENVIRONMENT,
+        ...(sourceMaps ? { NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } : {}),
+        ...(props.kmsKey === undefined ? {} : { [KMS_KEY_ENV]: props.kmsKey.keyArn }),
+        ...(caBundle === undefined ? {} : { NODE_EXTRA_CA_CERTS: CA_BUNDLE_RUNTIME_PATH }),
+      },
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
+      reservedConcurrency: props.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY,
+      tracing,
+      sourceMaps,
+      caBundle,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: props.securityGroups,
     });
 
-    // --- The API.
-    const privateApi = props.vpcEndpointIds !== undefined && props.vpcEndpointIds.length > 0;
-    this.accessLogGroup = new LogGroup(this, 'ApiAccessLogs', { retention });
-    const policy = resourcePolicy(stack, auth, props.allowedAccounts, props.vpcEndpointIds);
-    this.api = new RestApi(this, 'Api', {
-      restApiName: SERVICE_NAME,
-      description: auth.mode === 'iam' ? 'Issues ArcGIS tokens to IAM-authenticated callers' : 'Issues ArcGIS tokens to callers with an API key',
-      endpointConfiguration: {
-        types: [privateApi ? EndpointType.PRIVATE : EndpointType.REGIONAL],
-        ...(privateApi
-          ? { vpcEndpoints: props.vpcEndpointIds!.map((vpceId, index) => InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(this, `VpcEndpoint${index}`, { vpcEndpointId: vpceId, port: 443 })) }
-          : {}),
-      },
-      ...(policy === undefined ? {} : { policy }),
-      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
-      deployOptions: {
-        stageName: STAGE_NAME,
-        throttlingRateLimit: throttle.rateLimit,
-        throttlingBurstLimit: throttle.burstLimit,
-        // ERROR-level execution logs only; data tracing would log full responses, i.e. tokens.
-        loggingLevel: MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        metricsEnabled: false,
-        tracingEnabled: tracing,
-        accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
-          caller: true,
-          httpMethod: true,
-          ip: true,
-          protocol: true,
-          requestTime: true,
-          resourcePath: true,
-          responseLength: true,
-          status: true,
-          user: true,
-        }),
-      },
-    });
-    // RestApi adds a stack output of its base URL; outputs are the stack's choice (TokenVendingStack).
-    this.api.node.tryRemoveChild('Endpoint');
-    // API Gateway creates this group on first use with no expiry; owning it sets the retention.
-    const executionLogs = new LogGroup(this, 'ApiExecutionLogs', {
-      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${STAGE_NAME}`,
+    // --- The front door.
+    const doorOptions = {
+      fn: this.fn,
+      auth: this.auth,
+      throttle,
       retention,
-    });
-    this.api.deploymentStage.node.addDependency(executionLogs);
-
-    const validator = this.api.addRequestValidator('RequestValidator', {
-      requestValidatorName: 'parameters',
-      validateRequestBody: true,
-      validateRequestParameters: true,
-    });
-    const integration = new LambdaIntegration(this.fn, { proxy: true });
-    const methodAuth =
-      auth.mode === 'iam' ? { authorizationType: AuthorizationType.IAM } : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true };
-    const tokenResource = this.api.root.addResource('token');
-    const methods = [
-      tokenResource.addMethod('GET', integration, {
-        ...methodAuth,
-        requestValidator: validator,
-        requestParameters: { 'method.request.querystring.minValidity': false },
-      }),
-      tokenResource.addResource('{target}').addMethod('GET', integration, {
-        ...methodAuth,
-        requestValidator: validator,
-        requestParameters: { 'method.request.path.target': true, 'method.request.querystring.minValidity': false },
-      }),
-    ];
-
-    if (auth.mode === 'apiKey') {
-      const keyThrottle = auth.throttle ?? DEFAULT_API_KEY_THROTTLE;
-      this.apiKey = new ApiKey(this, 'ApiKey', { description: 'arcgis-token-vending caller key (read the value with get-api-key --include-value)' });
-      this.usagePlan = this.api.addUsagePlan('UsagePlan', {
-        description: 'Per-key throttling for arcgis-token-vending callers',
-        throttle: keyThrottle,
-        ...(auth.quotaPerDay === undefined ? {} : { quota: { limit: auth.quotaPerDay, period: Period.DAY } }),
-        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-      });
-      this.usagePlan.addApiKey(this.apiKey);
+      tracing,
+      allowedAccounts: props.allowedAccounts,
+      vpcEndpointIds: props.vpcEndpointIds,
+      apiGatewayCloudWatchRole: props.apiGatewayCloudWatchRole,
+      webAclArn: props.webAclArn,
+    };
+    this.frontDoor =
+      this.endpoint === 'rest' ? createRestFrontDoor(this, doorOptions) : this.endpoint === 'http' ? createHttpFrontDoor(this, doorOptions) : createFunctionUrlFrontDoor(doorOptions);
+    this.tokenUrl = this.frontDoor.tokenUrl;
+    if (this.frontDoor.endpoint === 'rest') {
+      this.restApi = this.frontDoor.api;
+      if (this.frontDoor.apiKey !== undefined) this.apiKey = this.frontDoor.apiKey;
+      if (this.frontDoor.usagePlan !== undefined) this.usagePlan = this.frontDoor.usagePlan;
+    } else if (this.frontDoor.endpoint === 'http') {
+      this.httpApi = this.frontDoor.api;
+    } else {
+      this.functionUrl = this.frontDoor.functionUrl;
     }
 
-    if (props.webAclArn !== undefined) {
-      new CfnWebACLAssociation(this, 'WebAclAssociation', { resourceArn: this.api.deploymentStage.stageArn, webAclArn: props.webAclArn });
-    }
-
-    // --- The schedule.
-    const interval = this.config.scheduleIntervalMinutes;
-    this.rule = new Rule(this, 'RefreshSchedule', {
-      description: `Refreshes cached ArcGIS tokens every ${interval} minutes`,
-      schedule: Schedule.rate(Duration.minutes(interval)),
-      targets: [new LambdaFunction(this.fn)],
-    });
-
-    // --- Alarms.
-    this.alarmTopic = props.alarmTopic ?? (props.alarmEmail === undefined ? undefined : this.createAlarmTopic(props.alarmEmail));
-    const alarms = this.createAlarms();
+    // --- The schedule, the alarms and the dashboard.
+    this.rule = createRefreshSchedule(this, this.fn, this.config.scheduleIntervalMinutes);
+    const topic = props.alarmTopic ?? (props.alarmEmail === undefined ? undefined : createAlarmTopic(this, props.alarmEmail));
+    if (topic !== undefined) this.alarmTopic = topic;
+    const alarms = createAlarms(this, { fn: this.fn, config: this.config, frontDoor: this.frontDoor, rule: this.rule, topic });
     this.functionErrorsAlarm = alarms.functionErrors;
+    this.serverErrorsAlarm = alarms.serverErrors;
+    this.latencyAlarm = alarms.latency;
+    this.throttlesAlarm = alarms.throttles;
+    this.scheduleMissedAlarm = alarms.scheduleMissed;
     this.refreshFailedAlarms = alarms.refreshFailed;
     this.noRefreshAlarms = alarms.noRefresh;
-    if (this.alarmTopic !== undefined) {
-      const action = new SnsAction(this.alarmTopic);
-      for (const alarm of [alarms.functionErrors, ...Object.values(alarms.refreshFailed), ...Object.values(alarms.noRefresh)]) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-    }
+    this.alarms = alarms.all;
+    if (props.dashboard ?? true) this.dashboard = createDashboard(this, { fn: this.fn, config: this.config, frontDoor: this.frontDoor });
 
-    this.acknowledgeFindings({ auth, methods, vpc: props.vpc !== undefined, tracing, webAcl: props.webAclArn !== undefined, perCallerTargets });
-  }
-
-  private createSecrets(deployment: ValidatedDeployment) {
-    const secrets: Record<string, ISecret> = {};
-    const secretNames: Record<string, string> = {};
-    const imported = new Map<string, ISecret>();
-    const secretIds: string[] = [];
-    const secretArns: string[] = [];
-    /** Customer-managed keys of imported secrets: key ARN -> the secret ARNs (patterns) it decrypts. */
-    const secretKeys = new Map<string, Set<string>>();
-    for (const { input, secret } of deployment.targets) {
-      let construct: ISecret;
-      if (secret.kind === 'created') {
-        const created = new Secret(this, `Secret-${input.name}`, {
-          secretName: secret.name,
-          description: `ArcGIS credentials for target "${input.name}". Store them as JSON: aws secretsmanager put-secret-value --secret-id ${secret.name} --secret-string '{"username":"…","password":"…"}' (or {"clientId":"…","clientSecret":"…"} for app credentials)`,
-        });
-        Validations.of(created).acknowledge({
-          id: 'AwsSolutions-SMG4',
-          reason:
-            'The secret holds the password of an ArcGIS account, which only ArcGIS can change; Secrets Manager rotation cannot reset it. Operators rotate by changing the password in ArcGIS and writing it with put-secret-value (README: Rotate the ArcGIS credentials); the function reads the new version on its next login.',
-        });
-        construct = created;
-        secretIds.push(created.secretArn);
-        secretArns.push(created.secretArn);
-      } else {
-        const existing = imported.get(secret.name);
-        construct = existing ?? Secret.fromSecretNameV2(this, `ImportedSecret${imported.size}`, secret.name);
-        // A secret imported by name has a partial ARN; Secrets Manager appends "-" and 6 random characters.
-        const arnPattern = construct.secretFullArn ?? `${construct.secretArn}-??????`;
-        if (existing === undefined) {
-          imported.set(secret.name, construct);
-          secretArns.push(arnPattern);
-        }
-        if (secret.kmsKeyArn !== undefined) {
-          const arns = secretKeys.get(secret.kmsKeyArn) ?? new Set<string>();
-          secretKeys.set(secret.kmsKeyArn, arns.add(arnPattern));
-        }
-        secretIds.push(secret.name);
-      }
-      secrets[input.name] = construct;
-      secretNames[input.name] = secret.name;
-    }
-    return { secrets, secretNames, secretIds, secretArns, secretKeys };
-  }
-
-  private createAlarmTopic(email: string): Topic {
-    const topic = new Topic(this, 'AlarmTopic', { displayName: 'arcgis-token-vending alarms', enforceSSL: true });
-    topic.addSubscription(new EmailSubscription(email));
-    // Replacing the default topic policy (enforceSSL does) drops its owner-account allow: let
-    // CloudWatch alarms of this account publish explicitly. The topic is not KMS-encrypted:
-    // CloudWatch cannot publish to a topic under the AWS-managed aws/sns key, and notifications
-    // carry only alarm names and states. Give alarmTopic for an encrypted topic of your own.
-    topic.addToResourcePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
-    return topic;
-  }
-
-  private createAlarms() {
-    const functionErrors = new Alarm(this, 'FunctionErrorsAlarm', {
-      alarmDescription:
-        'The arcgis-token-vending function failed an invocation: a failed scheduled refresh or a crash. Its log group names the target and the cause.',
-      metric: this.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+    acknowledgeFindings(this, {
+      auth: this.auth,
+      frontDoor: this.frontDoor,
+      role: this.role,
+      config: this.config,
+      vpc: props.vpc !== undefined,
+      tracing,
+      webAcl: props.webAclArn !== undefined,
     });
-    const refreshFailed: Record<string, Alarm> = {};
-    const noRefresh: Record<string, Alarm> = {};
-    const interval = this.config.scheduleIntervalMinutes;
-    for (const target of this.config.targets) {
-      const dimensionsMap = { [SERVICE_DIMENSION]: SERVICE_NAME, [TARGET_DIMENSION]: target.name };
-      refreshFailed[target.name] = new Alarm(this, `RefreshFailedAlarm-${target.name}`, {
-        alarmDescription: `A scheduled refresh of target "${target.name}" failed (metric ${METRIC.refreshFailed}). The function log says why; callers may wait for logins until it recovers.`,
-        metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: METRIC.refreshFailed, dimensionsMap, statistic: 'Sum', period: Duration.minutes(interval) }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      const period = noRefreshPeriodSeconds(target.expirationMinutes);
-      noRefresh[target.name] = new Alarm(this, `NoRefreshAlarm-${target.name}`, {
-        alarmDescription: `No successful scheduled refresh of target "${target.name}" for ${period} s (its tokens live ${target.expirationMinutes} min): the cached token may have expired. Check the ${METRIC.refreshFailed} alarm, the function log and the secret.`,
-        metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: METRIC.refreshSucceeded, dimensionsMap, statistic: 'Sum', period: Duration.seconds(period) }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-        // No data means no successful run at all: that is the failure this alarm exists for.
-        treatMissingData: TreatMissingData.BREACHING,
-      });
-    }
-    return { functionErrors, refreshFailed, noRefresh };
   }
 
-  private acknowledgeFindings(options: {
-    auth: TokenVendingAuth;
-    methods: Construct[];
-    vpc: boolean;
-    tracing: boolean;
-    webAcl: boolean;
-    perCallerTargets: readonly string[];
-  }): void {
-    for (const method of options.methods) {
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason:
-          options.auth.mode === 'iam'
-            ? 'Callers are AWS workloads and people with AWS identities: the method uses IAM (SigV4) authorization, and each caller needs execute-api:Invoke on it in its own IAM policy. There are no end users to sign in to a Cognito user pool.'
-            : 'Callers are apps outside AWS identified by an API key with a per-key usage plan; there are no end users to sign in to a Cognito user pool.',
-      });
-      if (options.auth.mode === 'apiKey') {
-        Validations.of(method).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'API-key mode is chosen for callers that have no AWS identity: API Gateway rejects requests without a valid key (apiKeyRequired), and the usage plan throttles and optionally caps each key. Use the default IAM mode wherever callers can sign requests.',
-        });
+  /** The REST API (endpoint 'rest'); kept from before the other front doors existed. */
+  get api(): RestApi {
+    if (this.restApi === undefined) {
+      throw new ConfigurationError(`TokenVendingMachine.api is the REST API, and this one uses endpoint '${this.endpoint}': use tokenUrl, httpApi or functionUrl, or give endpoint 'rest'.`);
+    }
+    return this.restApi;
+  }
+
+  /** The front door's access log (REST and HTTP API; a Function URL writes none). */
+  get accessLogGroup(): LogGroup {
+    if (this.frontDoor.endpoint === 'function-url') {
+      throw new ConfigurationError("A Function URL writes no access log: the function's own log group (fn.logGroup) is the only record of its requests.");
+    }
+    return this.frontDoor.accessLogGroup;
+  }
+
+  /**
+   * Lets `grantee` ask for tokens: of one target, or of every target when `targetName` is left
+   * out. On an API Gateway front door the grant is execute-api:Invoke on exactly GET /token/NAME
+   * (and GET /token when NAME is the default target), so a caller granted one target cannot read
+   * another's tokens. A Function URL's lambda:InvokeFunctionUrl covers the whole function and
+   * cannot be scoped to a path: asking it for one target throws.
+   */
+  public grantGetToken(grantee: IGrantable, targetName?: string): Grant {
+    if (this.auth.mode === 'apiKey') {
+      throw new ConfigurationError('grantGetToken: this API uses API-key auth, not IAM, so an IAM grant opens nothing; every holder of the API key reaches every target.');
+    }
+    if (targetName !== undefined && !this.config.targets.some((t) => t.name === targetName)) {
+      throw new ConfigurationError(`grantGetToken: there is no target named "${targetName}"; use one of ${this.config.targets.map((t) => t.name).join(', ')}.`);
+    }
+    const door = this.frontDoor;
+    if (door.endpoint === 'function-url') {
+      if (targetName !== undefined) {
+        throw new ConfigurationError(
+          `grantGetToken: a Function URL cannot limit a caller to target "${targetName}": lambda:InvokeFunctionUrl is granted on the whole function, so any grant reaches every target. Give endpoint 'http' or 'rest' for per-target grants, or call grantGetToken(grantee) without a target to grant every target knowingly.`,
+        );
       }
+      return door.functionUrl.grantInvokeUrl(grantee);
     }
-    if (!options.webAcl) {
-      Validations.of(this.api.deploymentStage).acknowledge({
-        id: 'AwsSolutions-APIG3',
-        reason:
-          'Every request is authenticated (IAM or API key) and throttled at the stage, and the API serves one GET with no body to parse; a web ACL costs at least $5 a month plus per-request fees. Give webAclArn to associate one where policy requires WAF.',
-      });
-    }
-    if (this.api.node.tryFindChild('CloudWatchRole') !== undefined) {
-      Validations.of(this.api.node.findChild('CloudWatchRole')).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          'This is the account-level role API Gateway itself assumes to write execution and access logs (AWS::ApiGateway::Account). AWS documents this managed policy for it; the log groups it writes are named by API Gateway per API and stage, so they cannot be listed in advance.',
-      });
-    }
-    if (options.vpc) {
-      Validations.of(this.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only the EC2 network-interface actions Lambda needs to attach the function to the VPC (those of the AWS-managed AWSLambdaVPCAccessExecutionRole) use Resource "*": ec2:Describe* has no resource-level permissions, and Lambda creates and deletes the interfaces itself in the configured subnets.',
-      });
-    }
-    for (const name of options.perCallerTargets) {
-      // cdk-nag names the finding by the ARN as rendered, pseudo parameters written as <AWS::…>.
-      const stack = Stack.of(this);
-      const part = (value: string): string => {
-        const resolved: unknown = stack.resolve(value);
-        return typeof resolved === 'string' ? resolved : `<${(resolved as { Ref: string }).Ref}>`;
-      };
-      const pattern = `arn:${part(stack.partition)}:ssm:${part(stack.region)}:${part(stack.account)}:parameter${callerParametersPattern(this.config.parameterPrefix, name)}/token`;
-      Validations.of(this.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${pattern}]`,
-        reason: `Target "${name}" uses client caller-ip: the function keeps one token per calling app (IPv4 address or IPv6 /64) under ${this.config.parameterPrefix}/${name}/ip-<caller>/token, and the callers are only known when apps call (at most maxCallers at once). The wildcard stays inside this target's own path.`,
-      });
-    }
-    if (options.tracing) {
-      const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
-      if (defaultPolicy !== undefined) {
-        Validations.of(defaultPolicy).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords, added for active tracing, support no resource-level permissions; Resource "*" is what AWS documents for them.',
-        });
-      }
-    }
+    const api = door.api;
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: tokenRouteArns((method, path, stage) => api.arnForExecuteApi(method, path, stage), this.config, targetName),
+    });
   }
-}
 
-/**
- * The SSM parameters the token store uses (lambda/adapters/ssm-token-store.ts): `<prefix>/<key>/token`
- * (SecureString), where the key is the target name, or for a caller-ip target `<name>/ip-<caller>`
- * per caller (lambda/core/slot-key.ts). Leases and pauses live in the coordination table.
- */
-export function storeParameterNames(config: Pick<ServiceConfig, 'parameterPrefix' | 'targets'>): { tokens: string[]; all: string[] } {
-  const prefix = config.parameterPrefix;
-  const tokens: string[] = [];
-  for (const target of config.targets) {
-    tokens.push(target.client === 'caller-ip' ? `${callerParametersPattern(prefix, target.name)}/token` : tokenParameterName(prefix, target.name));
-  }
-  const all = [...tokens];
-  return { tokens, all };
-}
-
-
-/**
- * The "no successful refresh" window is the token's lifetime, within what a CloudWatch alarm
- * period allows: at least 60 s, at most one day.
- */
-export function noRefreshPeriodSeconds(expirationMinutes: number): number {
-  return Math.min(86_400, Math.max(60, expirationMinutes * 60));
-}
-
-const ACCOUNT_ID = /^\d{12}$/;
-const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
-const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[\w-]+\/[\w-]+$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-function checkSettings(props: TokenVendingMachineProps, auth: TokenVendingAuth, throttle: TokenVendingThrottle): void {
-  const fail = (key: string, message: string): never => {
-    throw new ConfigurationError(`Invalid setting '${key}': ${message}`);
-  };
-  checkThrottle('throttle', throttle, fail);
-  if (auth.mode === 'apiKey') {
-    if (auth.throttle !== undefined) checkThrottle('apiKeyThrottle', auth.throttle, fail);
-    if (auth.quotaPerDay !== undefined && !(Number.isSafeInteger(auth.quotaPerDay) && auth.quotaPerDay >= 1)) {
-      fail('apiKeyQuotaPerDay', `${auth.quotaPerDay} is not a positive whole number of requests.`);
+  private warn(props: TokenVendingMachineProps, throttle: TokenVendingThrottle): void {
+    const annotations = Annotations.of(this);
+    const expected = props.expectedRequestsPerSecond;
+    if (expected !== undefined && this.endpoint !== 'function-url' && expected > throttle.rateLimit) {
+      annotations.addWarningV2(
+        WARNING.throttleBelowExpectedRate,
+        `expectedRequestsPerSecond ${expected} exceeds the stage throttle's rateLimit ${throttle.rateLimit}: API Gateway will answer the excess with 429. Raise throttle.rateLimit (-c throttleRateLimit=${Math.ceil(expected)}) or lower the expectation.`,
+      );
+    }
+    if (this.auth.mode === 'apiKey') {
+      annotations.addWarningV2(
+        WARNING.apiKeyReachesAllTargets,
+        `An API key reaches every target of this deployment (${this.config.targets.map((t) => t.name).join(', ')}): API Gateway checks the key, not the path. Deploy targets that need different callers separately, or use IAM auth and grantGetToken per target.`,
+      );
+    }
+    if (this.endpoint === 'function-url' && this.config.targets.length > 1) {
+      annotations.addWarningV2(
+        WARNING.functionUrlReachesAllTargets,
+        `A Function URL grant reaches every target (${this.config.targets.map((t) => t.name).join(', ')}): lambda:InvokeFunctionUrl cannot be scoped to a path. Use endpoint 'http' or 'rest' to grant callers one target each.`,
+      );
+    }
+    if (props.acceptInsecureHttp === true) {
+      annotations.addWarningV2(WARNING.insecureHttp, 'allowInsecureHttp is deployed (acceptInsecureHttp): the ArcGIS password and tokens cross the network in clear to every http:// URL.');
     }
   }
-  if (props.allowedAccounts !== undefined) {
-    if (props.allowedAccounts.length === 0) fail('allowedAccounts', 'give at least one 12-digit AWS account id, or leave it out.');
-    const bad = props.allowedAccounts.filter((id) => !ACCOUNT_ID.test(id));
-    if (bad.length > 0) fail('allowedAccounts', `${bad.map((id) => JSON.stringify(id)).join(', ')} is not a 12-digit AWS account id.`);
-    if (auth.mode !== 'iam') {
-      fail('allowedAccounts', 'an account restriction needs auth "iam": API-key callers carry no AWS identity to check. Use vpcEndpointIds to limit API-key callers to your network.');
-    }
-  }
-  if (props.vpcEndpointIds !== undefined) {
-    const bad = props.vpcEndpointIds.filter((id) => !VPC_ENDPOINT_ID.test(id));
-    if (bad.length > 0) fail('vpcEndpointIds', `${bad.map((id) => JSON.stringify(id)).join(', ')} is not a VPC endpoint id (vpce-…).`);
-  }
-  if (props.alarmEmail !== undefined && props.alarmTopic !== undefined) {
-    fail('alarmEmail', 'give alarmEmail (a new topic is created) or alarmTopicArn (your topic), not both; subscribe the address to your topic instead.');
-  }
-  if (props.alarmEmail !== undefined && !EMAIL.test(props.alarmEmail)) fail('alarmEmail', `${JSON.stringify(props.alarmEmail)} is not an e-mail address.`);
-  if (props.vpc === undefined && (props.vpcSubnets !== undefined || props.securityGroups !== undefined)) {
-    fail('vpc', 'vpcSubnets and securityGroups need the vpc they belong to.');
-  }
-  if (props.memorySize !== undefined && !(Number.isSafeInteger(props.memorySize) && props.memorySize >= 128 && props.memorySize <= 10_240)) {
-    fail('memorySize', `${props.memorySize} is not a Lambda memory size: give a whole number of MB from 128 to 10240.`);
-  }
-  if (props.webAclArn !== undefined && !WEB_ACL_ARN.test(props.webAclArn)) {
-    fail('webAclArn', `${JSON.stringify(props.webAclArn)} is not a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID).`);
-  }
-}
-
-function checkThrottle(key: string, throttle: TokenVendingThrottle, fail: (key: string, message: string) => never): void {
-  if (!(throttle.rateLimit > 0 && Number.isFinite(throttle.rateLimit))) fail(key, `rateLimit ${throttle.rateLimit} must be a positive number of requests per second.`);
-  if (!(Number.isSafeInteger(throttle.burstLimit) && throttle.burstLimit >= 1)) fail(key, `burstLimit ${throttle.burstLimit} must be a positive whole number.`);
-}
-
-/**
- * The API's resource policy: who may call, on top of the authorization type.
- * - allowedAccounts: allow those accounts and deny every other principal (IAM auth only).
- * - vpcEndpointIds: deny any request that does not come through one of those endpoints.
- */
-function resourcePolicy(
-  stack: Stack,
-  auth: TokenVendingAuth,
-  allowedAccounts: readonly string[] | undefined,
-  vpcEndpointIds: readonly string[] | undefined,
-): PolicyDocument | undefined {
-  const accounts = allowedAccounts ?? [];
-  const endpoints = vpcEndpointIds ?? [];
-  if (accounts.length === 0 && endpoints.length === 0) return undefined;
-  const invoke = { actions: ['execute-api:Invoke'], resources: ['execute-api:/*'] };
-  const statements: PolicyStatement[] = [];
-  if (accounts.length > 0) {
-    statements.push(
-      new PolicyStatement({ effect: Effect.ALLOW, principals: accounts.map((id) => new ArnPrincipal(`arn:${stack.partition}:iam::${id}:root`)), ...invoke }),
-      new PolicyStatement({ effect: Effect.DENY, principals: [new AnyPrincipal()], ...invoke, conditions: { StringNotEquals: { 'aws:PrincipalAccount': [...accounts] } } }),
-    );
-  } else {
-    // A private API needs an explicit allow. With IAM auth, this account's identities (each still
-    // needing execute-api:Invoke in its own policy); with API keys, anyone holding a key.
-    statements.push(new PolicyStatement({ effect: Effect.ALLOW, principals: [auth.mode === 'iam' ? new AccountPrincipal(stack.account) : new AnyPrincipal()], ...invoke }));
-  }
-  if (endpoints.length > 0) {
-    statements.push(new PolicyStatement({ effect: Effect.DENY, principals: [new AnyPrincipal()], ...invoke, conditions: { StringNotEquals: { 'aws:SourceVpce': [...endpoints] } } }));
-  }
-  return new PolicyDocument({ statements });
 }

@@ -59,9 +59,10 @@ export class TokenVendingStack extends Stack {
     });
 
     const machine = this.machine;
+    const signing = props.auth?.mode === 'apiKey' ? 'with header x-api-key' : `SigV4-signed, service ${machine.endpoint === 'function-url' ? 'lambda' : 'execute-api'}`;
     new CfnOutput(this, 'ApiUrl', {
-      description: `GET this URL (${props.auth?.mode === 'apiKey' ? 'with header x-api-key' : 'SigV4-signed, service execute-api'}) for a token of the default target; append /NAME for another target`,
-      value: `${machine.api.url}token`,
+      description: `GET this URL (${signing}) for a token of the default target; append /NAME for another target`,
+      value: machine.tokenUrl,
     });
     new CfnOutput(this, 'SecretNames', {
       description: 'Secrets Manager secret of each target (target=secret), each holding {"username":…,"password":…}',

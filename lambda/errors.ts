@@ -56,6 +56,17 @@ export class UnknownTargetError extends TokenVendingError {
   readonly title = 'No such target';
 }
 
+/**
+ * A path the API does not serve. API Gateway answers unknown routes itself, but a Lambda Function
+ * URL hands every path to the function.
+ */
+export class NotFoundError extends TokenVendingError {
+  override readonly name = 'NotFoundError';
+  readonly status = 404;
+  readonly slug = 'not-found';
+  readonly title = 'Not found';
+}
+
 export class MethodNotAllowedError extends TokenVendingError {
   override readonly name = 'MethodNotAllowedError';
   readonly status = 405;

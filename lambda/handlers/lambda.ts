@@ -1,9 +1,10 @@
-// The Lambda entry point: wires the AWS adapters once per container and dispatches API Gateway
-// requests and EventBridge scheduled events. A configuration error is kept and answered as a 500
+// The Lambda entry point: wires the AWS adapters once per container and dispatches HTTP requests
+// (API Gateway REST or HTTP API, or a Function URL) and EventBridge scheduled events. A configuration error is kept and answered as a 500
 // problem naming the setting (rather than crashing the init, which API Gateway would hide behind
 // a bare 502), and fails every scheduled run.
-import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { HttpResponse } from '../api/http-response.js';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { KMS_KEY_ENV, configFromEnvironment, coordinationTableFromEnvironment } from '../config/environment.js';
@@ -13,7 +14,7 @@ import { SsmTokenStore } from '../adapters/ssm-token-store.js';
 import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
 import { problemResponse } from '../api/problem.js';
 import { describeError } from '../errors.js';
-import { isApiGatewayEvent } from './api-gateway.js';
+import { isHttpRequestEvent, toRequestContext } from './api-gateway.js';
 import { createPowertoolsLog } from './powertools-log.js';
 import { createPowertoolsMetrics } from './powertools-metrics.js';
 import { isScheduledEvent, type ScheduleSummary } from './schedule.js';
@@ -52,10 +53,10 @@ try {
   log.error('configuration invalid; every request will answer 500 until it is fixed', { error: describeError(error) });
 }
 
-export async function handler(event: unknown, context?: Context): Promise<APIGatewayProxyResult | ScheduleSummary> {
+export async function handler(event: unknown, context?: Context): Promise<HttpResponse | ScheduleSummary> {
   if (context !== undefined) log.logger.addContext(context);
-  if (isApiGatewayEvent(event)) {
-    if (wiring === undefined) return problemResponse(startupError, log, { instance: event.path, requestId: event.requestContext?.requestId });
+  if (isHttpRequestEvent(event)) {
+    if (wiring === undefined) return problemResponse(startupError, log, toRequestContext(event));
     try {
       return await wiring.apiGateway(event);
     } finally {
@@ -70,5 +71,5 @@ export async function handler(event: unknown, context?: Context): Promise<APIGat
       metrics.flush({ force: true });
     }
   }
-  throw new Error('Unsupported event: this function handles API Gateway REST proxy requests and EventBridge scheduled events.');
+  throw new Error('Unsupported event: this function handles API Gateway (REST or HTTP API) and Function URL requests and EventBridge scheduled events.');
 }

@@ -23,7 +23,7 @@ export function wire(config: ServiceConfig, adapters: Adapters) {
   return {
     service,
     api,
-    apiGateway: createApiGatewayHandler(api),
+    apiGateway: createApiGatewayHandler(api, adapters.log),
     schedule: createScheduleHandler({ service, log: adapters.log, ...(adapters.metrics ? { metrics: adapters.metrics } : {}) }),
   };
 }

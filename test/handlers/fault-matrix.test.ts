@@ -86,8 +86,6 @@ describe('ArcGIS faults', () => {
     ['garbage', { kind: 'garbage' }, 502, 'arcgis-bad-response'],
     ['a 10 MB body', { kind: 'huge', bytes: 10 * 1024 * 1024 }, 502, 'arcgis-bad-response'],
     ['a redirect loop', { kind: 'redirect', location: '/portal/sharing/rest/generateToken' }, 502, 'arcgis-bad-response'],
-    ['a timeout', { kind: 'hang' }, 504, 'arcgis-unreachable'],
-    ['a connection reset', { kind: 'reset' }, 504, 'arcgis-unreachable'],
   ])('answers %s with the right problem, caches nothing, and recovers on the next request', async (_name, fault, status, type) => {
     const answers = await run(async (handler) => {
       sim.failNext(fault);
@@ -96,6 +94,26 @@ describe('ArcGIS faults', () => {
     expect(answers[0]).toMatchObject({ statusCode: status, json: { type: `urn:arcgis-token-vending:problem:${type}` } });
     expect(answers[1]).toMatchObject({ statusCode: 200, json: { source: 'generated' } });
     expect(tokenWrites()).toHaveLength(1);
+  });
+
+  // The login's answer is lost after the password was sent: ArcGIS may have counted a failed login,
+  // so the next login waits (a minute, doubling) instead of following at once.
+  it.each([
+    ['a timeout', { kind: 'hang' } as SimulatorFault],
+    ['a connection reset', { kind: 'reset' } as SimulatorFault],
+  ])('answers %s with arcgis-unreachable, caches nothing, and does not log in again at once', async (_name, fault) => {
+    const before = sim.passwordLoginCount();
+    const answers = await run(async (handler) => {
+      sim.failNext(fault);
+      return [await call(handler), await call(handler)];
+    });
+    expect(answers.map((a) => [a.statusCode, a.json.type])).toEqual([
+      [504, 'urn:arcgis-token-vending:problem:arcgis-unreachable'],
+      [504, 'urn:arcgis-token-vending:problem:arcgis-unreachable'],
+    ]);
+    expect(answers[1]!.json.detail).toContain('ArcGIS may have counted it as a failed login');
+    expect(sim.passwordLoginCount() - before).toBe(1);
+    expect(tokenWrites()).toHaveLength(0);
   });
 
   it('serves the cached token marked stale when ArcGIS fails inside the refresh margin', async () => {

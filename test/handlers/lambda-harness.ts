@@ -11,7 +11,7 @@ import { CONFIG_ENV, COORDINATION_TABLE_ENV } from '../../lambda/config/environm
 import type { ServiceConfigInput } from '../../lambda/config/schema.js';
 import type { ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
-import { apiEvent } from './events.js';
+import { eventFor, type EventShape, type RequestOptions } from './events.js';
 import { COORDINATION_TABLE, FAKE_AWS_CREDENTIALS, startDynamoDb, type DynamoDbStandIn } from '../stand-ins/dynamodb.js';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { COORDINATION_TABLE_KEY } from '../../lambda/config/environment.js';
@@ -89,8 +89,10 @@ export function tokenWrites() {
   return ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input).filter((input) => input.Name!.endsWith('/token'));
 }
 
-export async function call(handler: Handler, ...args: Parameters<typeof apiEvent>) {
-  const result = (await handler(apiEvent(...args))) as APIGatewayProxyResult;
+/** Sends a request as the given front door's event (a REST proxy event unless `shape` is given). */
+export async function call(handler: Handler, options: RequestOptions & { shape?: EventShape } = {}) {
+  const { shape = 'rest', ...request } = options;
+  const result = (await handler(eventFor(shape, request))) as APIGatewayProxyResult;
   expect(typeof result.body).toBe('string');
   return { ...result, json: JSON.parse(result.body) as Record<string, unknown> };
 }

@@ -76,6 +76,22 @@ describe('validateDeploymentConfig', () => {
     );
   });
 
+  it('refuses allowInsecureHttp for a deployment, naming the override, whether it comes from a file or from context', () => {
+    const insecure = { targets: [{ ...ONLINE, url: 'http://gis.example.com/portal' }], allowInsecureHttp: true };
+    const message =
+      'Invalid configuration in targets.json:\n  - allowInsecureHttp: plain http:// sends the ArcGIS password and the tokens in clear between the function and ArcGIS; it exists for the local simulator (npm start). Use the https:// URL of the site, or, for a site without TLS that the function reaches only over a private network, also give acceptInsecureHttp (-c acceptInsecureHttp=true, or the construct prop) to deploy it anyway';
+    expect(() => validateDeploymentConfig(insecure, 'targets.json')).toThrow(message);
+    expect(() => validateDeploymentConfig(insecure, 'targets.json', { acceptInsecureHttp: false })).toThrow(message);
+  });
+
+  it('deploys allowInsecureHttp with acceptInsecureHttp, and refuses the override without it', () => {
+    const insecure = { targets: [{ ...ONLINE, url: 'http://gis.example.com/portal' }], allowInsecureHttp: true };
+    expect(validateDeploymentConfig(insecure, 'x', { acceptInsecureHttp: true }).config.allowInsecureHttp).toBe(true);
+    expect(() => validateDeploymentConfig({ targets: [ONLINE] }, 'x', { acceptInsecureHttp: true })).toThrow(
+      'Invalid configuration in x:\n  - acceptInsecureHttp: only applies with allowInsecureHttp true in the configuration; leave it out',
+    );
+  });
+
   it('refuses an unknown field in a target, naming it', () => {
     expect(() => validateDeploymentConfig({ targets: [{ ...ONLINE, expiration: 60 }] }, 'targets.json')).toThrow(
       /^Invalid configuration in targets\.json:\n {2}- targets\[0\]: Unrecognized key: "expiration"$/,

@@ -31,7 +31,8 @@ function acknowledgements(overrides: StackOverrides): Array<{ path: string; id: 
 }
 
 const METHODS = ['Api/Default/token/GET', 'Api/Default/token/{target}/GET'];
-const BASE_ACKS = [
+const REST = { endpoint: 'rest' as const };
+const REST_ACKS = [
   'Secret-default: AwsSolutions-SMG4',
   'Api/CloudWatchRole: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
   'Api/DeploymentStage.v1: AwsSolutions-APIG3',
@@ -52,12 +53,13 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('has no unacknowledged finding in API-key mode behind a VPC endpoint', () => {
-    expect(findings({ auth: { mode: 'apiKey', quotaPerDay: 10_000 }, vpcEndpointIds: ['vpce-0123456789abcdef0'] })).toEqual([]);
+    expect(findings({ ...REST, auth: { mode: 'apiKey', quotaPerDay: 10_000 }, vpcEndpointIds: ['vpce-0123456789abcdef0'] })).toEqual([]);
   });
 
   it('has no unacknowledged finding with every option on: keys, VPC, tracing, source maps, alarms by e-mail, accounts, WAF, caller-ip', () => {
     expect(
       findings({
+        ...REST,
         config: {
           targets: [
             ...EXAMPLE_CONFIG.targets,
@@ -77,12 +79,28 @@ describe('cdk-nag AwsSolutions', () => {
     ).toEqual([]);
   });
 
-  it('acknowledges exactly the rotation, account logging role, WAF and Cognito findings by default', () => {
-    expect(ackIds({})).toEqual([...BASE_ACKS].sort());
+  it('acknowledges exactly the rotation, account logging role, WAF and Cognito findings of a REST API', () => {
+    expect(ackIds(REST)).toEqual([...REST_ACKS].sort());
   });
 
   it('acknowledges API-key methods (APIG4) only in API-key mode', () => {
-    expect(ackIds({ auth: { mode: 'apiKey' } })).toEqual([...BASE_ACKS, ...METHODS.map((m) => `${m}: AwsSolutions-APIG4`)].sort());
+    expect(ackIds({ ...REST, auth: { mode: 'apiKey' } })).toEqual([...REST_ACKS, ...METHODS.map((m) => `${m}: AwsSolutions-APIG4`)].sort());
+  });
+
+  it.each([['http'], ['function-url']] as const)('has no unacknowledged finding with endpoint %s, acknowledging only the secret rotation', (endpoint) => {
+    expect([findings({ endpoint }), ackIds({ endpoint })]).toEqual([[], ['Secret-default: AwsSolutions-SMG4']]);
+  });
+
+  it('has no unacknowledged finding with endpoint http and every option it takes: VPC, tracing, alarms, caller-ip, a customer key', () => {
+    expect(
+      findings({
+        config: { targets: [...EXAMPLE_CONFIG.targets, { name: 'apps', url: 'https://www.arcgis.com', client: 'caller-ip' }] },
+        kmsKeyArn: KEY_ARN,
+        vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] },
+        tracing: true,
+        alarmEmail: 'ops@example.com',
+      }),
+    ).toEqual([]);
   });
 
   it('acknowledges wildcard resources only for the VPC, X-Ray and caller-ip statements that need them', () => {
@@ -99,13 +117,13 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('drops the WAF acknowledgement when a web ACL is associated', () => {
-    expect(ackIds({ webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/api/0123' })).not.toContain('Api/DeploymentStage.v1: AwsSolutions-APIG3');
+    expect(ackIds({ ...REST, webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/api/0123' })).not.toContain('Api/DeploymentStage.v1: AwsSolutions-APIG3');
   });
 
   it('gives every acknowledgement a reason of at least two sentences', () => {
     const all = [
-      ...acknowledgements({}),
-      ...acknowledgements({ auth: { mode: 'apiKey' } }),
+      ...acknowledgements(REST),
+      ...acknowledgements({ ...REST, auth: { mode: 'apiKey' } }),
       ...acknowledgements({ vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, tracing: true }),
     ];
     for (const { id, reason } of all) {

@@ -2,12 +2,13 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CONFIG_ENV, COORDINATION_TABLE_ENV, KMS_KEY_ENV } from '../../lambda/config/environment.js';
+import { CONFIG_ENV, COORDINATION_TABLE_ENV, COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE, KMS_KEY_ENV } from '../../lambda/config/environment.js';
 import { SERVICE_NAME as FUNCTION_SERVICE_NAME } from '../../lambda/handlers/powertools-log.js';
 import { createPowertoolsMetrics } from '../../lambda/handlers/powertools-metrics.js';
 import { METRIC, METRICS_NAMESPACE } from '../../lambda/observability/metric-names.js';
 import { SERVICE_NAME } from '../../infra/deployment-config.js';
-import { TokenVendingMachine, noRefreshPeriodSeconds, storeParameterNames } from '../../infra/token-vending-machine.js';
+import { scheduledEventMaxAge } from '../../infra/refresh-schedule.js';
+import { DEFAULT_RESERVED_CONCURRENCY, TokenVendingMachine, noRefreshPeriodSeconds, storeParameterNames } from '../../infra/token-vending-machine.js';
 import { CDK_JSON_CONTEXT, ENV, EXAMPLE_CONFIG, ONE_TARGET, logicalId, only, partitionArn, resolveJoin, synthStack } from './synth.js';
 
 const CREATED_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:arcgis-token-vending/default-AbCdEf';
@@ -26,6 +27,12 @@ const SSM_STATEMENT = (...names: string[]) => ({
   Action: ['ssm:GetParameter', 'ssm:PutParameter'],
   Resource: names.length === 1 ? ssmArn(names[0]!) : names.map(ssmArn).sort(),
 });
+const TABLE_STATEMENT = (stack: Stack & { machine: TokenVendingMachine }) => ({
+  Effect: 'Allow',
+  Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  Resource: { 'Fn::GetAtt': [logicalId(stack, stack.machine.coordinationTable), 'Arn'] },
+});
+const REST = { endpoint: 'rest' as const };
 
 function functionRole(template: Template) {
   const roles = Object.values(template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] } } }));
@@ -35,7 +42,7 @@ function functionRole(template: Template) {
 
 function functionStatements(template: Template): unknown[] {
   const policies = functionRole(template).Policies as Array<{ PolicyName: string; PolicyDocument: { Statement: unknown[] } }>;
-  expect(policies.map((p) => p.PolicyName)).toEqual(['TokenVending', 'Coordination']);
+  expect(policies.map((p) => p.PolicyName)).toEqual(['TokenVending']);
   return policies[0]!.PolicyDocument.Statement;
 }
 
@@ -57,12 +64,12 @@ describe('TokenVendingMachine function', () => {
     ]);
   });
 
-  it('sets exactly the config and Powertools variables by default: no source maps, which slow every cold start', () => {
-    const { template } = synthStack();
-    const { [CONFIG_ENV]: config, [COORDINATION_TABLE_ENV]: table, ...rest } = only(template, 'AWS::Lambda::Function').properties.Environment.Variables;
+  it('sets exactly the config, coordination table and Powertools variables by default: no source maps, which slow every cold start', () => {
+    const { stack, template } = synthStack();
+    const { [CONFIG_ENV]: config, ...rest } = only(template, 'AWS::Lambda::Function').properties.Environment.Variables;
     expect(config).toBeDefined();
-    expect(table).toEqual({ Ref: only(template, 'AWS::DynamoDB::GlobalTable').id });
     expect(rest).toEqual({
+      [COORDINATION_TABLE_ENV]: { Ref: logicalId(stack, stack.machine.coordinationTable) },
       POWERTOOLS_SERVICE_NAME: 'arcgis-token-vending',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_METRICS_NAMESPACE: 'ArcGisTokenVending',
@@ -118,14 +125,16 @@ describe('TokenVendingMachine function', () => {
   });
 
   it('keeps the function, access and execution logs for the configured retention', () => {
-    const { template } = synthStack({ logRetention: 7 });
-    expect(Object.values(template.findResources('AWS::Logs::LogGroup')).map((g) => g.Properties.RetentionInDays)).toEqual([7, 7, 7]);
+    const retentions = (overrides: Parameters<typeof synthStack>[0]) =>
+      Object.values(synthStack({ logRetention: 7, ...overrides }).template.findResources('AWS::Logs::LogGroup')).map((g) => g.Properties.RetentionInDays);
+    expect([retentions(REST), retentions({}), retentions({ endpoint: 'function-url' })]).toEqual([[7, 7, 7], [7, 7], [7]]);
   });
 
-  it('turns on active tracing on the function and the stage with tracing', () => {
-    const { template } = synthStack({ tracing: true });
+  it('turns on active tracing on the function and the REST stage with tracing; an HTTP API stage has none', () => {
+    const { template } = synthStack({ ...REST, tracing: true });
     expect(only(template, 'AWS::Lambda::Function').properties.TracingConfig).toEqual({ Mode: 'Active' });
     template.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: true });
+    expect(only(synthStack({ tracing: true }).template, 'AWS::Lambda::Function').properties.TracingConfig).toEqual({ Mode: 'Active' });
   });
 
   it('attaches the function to the given subnets with a new outbound-only security group', () => {
@@ -152,35 +161,14 @@ describe('TokenVendingMachine function', () => {
   });
 });
 
-describe('TokenVendingMachine coordination table', () => {
-  it('creates one on-demand table keyed by pk, with TTL and point-in-time recovery, deleted with the stack', () => {
-    const { template } = synthStack();
-    const table = only(template, 'AWS::DynamoDB::GlobalTable');
-    expect(table.properties).toMatchObject({
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      Replicas: [{ Region: 'eu-west-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }],
-    });
-    expect(table.resource.DeletionPolicy).toBe('Delete');
-  });
-
-  it('lets the function read and conditionally update that table, and nothing else in DynamoDB', () => {
-    const { template } = synthStack();
-    const table = only(template, 'AWS::DynamoDB::GlobalTable');
-    const policies = functionRole(template).Policies as Array<{ PolicyName: string; PolicyDocument: { Statement: unknown[] } }>;
-    expect(policies[1]!.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [table.id, 'Arn'] } }]);
-  });
-});
-
 describe('TokenVendingMachine permissions', () => {
-  it('gives the role exactly its log streams, its token parameter and GetSecretValue on the created secret', () => {
+  it('gives the role exactly its log streams, its token parameter, GetSecretValue on the created secret and item access to the coordination table', () => {
     const { stack, template } = synthStack();
     expect(functionStatements(template)).toEqual([
       LOG_STATEMENT(functionLogGroupId(stack)),
       SSM_STATEMENT('/arcgis-token-vending/default/token'),
       { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: logicalId(stack, stack.machine.secrets.default as never) } },
+      TABLE_STATEMENT(stack),
     ]);
   });
 
@@ -206,6 +194,7 @@ describe('TokenVendingMachine permissions', () => {
           { Ref: logicalId(stack, stack.machine.secrets.online as never) },
         ],
       },
+      TABLE_STATEMENT(stack),
     ]);
   });
 
@@ -238,7 +227,7 @@ describe('TokenVendingMachine permissions', () => {
 
   it('with a customer key, allows Encrypt and Decrypt on that key only via SSM and only for the token parameters', () => {
     const { template } = synthStack({ config: EXAMPLE_CONFIG, kmsKeyArn: KEY_ARN });
-    expect(functionStatements(template)[3]).toEqual({
+    expect(functionStatements(template)[4]).toEqual({
       Effect: 'Allow',
       Action: ['kms:Decrypt', 'kms:Encrypt'],
       Resource: KEY_ARN,
@@ -259,7 +248,7 @@ describe('TokenVendingMachine permissions', () => {
   it('lets an existing secret encrypted with a customer key be decrypted only via Secrets Manager and only for that secret', () => {
     const config = { targets: [{ name: 'enterprise', url: 'https://gis.example.com/portal', referer: 'https://apps.example.com', secretName: 'prod/arcgis', secretKmsKeyArn: KEY_ARN }] };
     const { template } = synthStack({ config });
-    expect(functionStatements(template)[3]).toEqual({
+    expect(functionStatements(template)[4]).toEqual({
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: KEY_ARN,
@@ -310,7 +299,7 @@ describe('TokenVendingMachine permissions', () => {
 
   it('in a VPC, adds exactly the network-interface actions Lambda needs', () => {
     const { template } = synthStack({ vpc: VPC });
-    expect(functionStatements(template)[3]).toEqual({
+    expect(functionStatements(template)[4]).toEqual({
       Effect: 'Allow',
       Action: [
         'ec2:AssignPrivateIpAddresses',
@@ -361,9 +350,89 @@ describe('TokenVendingMachine secrets', () => {
   });
 });
 
-describe('TokenVendingMachine API', () => {
-  it('has only GET /token and GET /token/{target}, IAM-authorised Lambda proxies', () => {
+describe('TokenVendingMachine credentials survive renames', () => {
+  const TWO = (first: string) => ({
+    targets: [
+      { name: first, url: 'https://www.arcgis.com', referer: 'https://apps.example.com' },
+      { name: 'other', url: 'https://www.arcgis.com', referer: 'https://other.example.com' },
+    ],
+  });
+  const secretIds = (template: Template) => Object.fromEntries(Object.entries(template.findResources('AWS::SecretsManager::Secret')).map(([id, r]) => [r.Properties.Name, id]));
+
+  it('retains a created secret when it leaves the template or would be replaced, and when the stack is deleted', () => {
+    const { resource } = only(synthStack().template, 'AWS::SecretsManager::Secret');
+    expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+  });
+
+  it("derives a created secret's logical id from its name: the same whatever the order or the names of the other targets", () => {
+    const before = secretIds(synthStack({ config: TWO('online') }).template);
+    const reordered = secretIds(synthStack({ config: { targets: [...TWO('online').targets].reverse() } }).template);
+    const otherRenamed = secretIds(synthStack({ config: { targets: [TWO('online').targets[0]!, { ...TWO('online').targets[1]!, name: 'renamed' }] } }).template);
+    expect(reordered['arcgis-token-vending/online']).toBe(before['arcgis-token-vending/online']);
+    expect(otherRenamed['arcgis-token-vending/online']).toBe(before['arcgis-token-vending/online']);
+    // The id it has always had: stacks deployed before keep their secrets.
+    expect(before['arcgis-token-vending/online']).toMatch(/^TokenVendingSecretonline[0-9A-F]{8}$/);
+  });
+
+  it("keeps using a renamed target's secret when the target names it: the retained secret is imported, nothing is created", () => {
+    const renamed = { targets: [{ name: 'agol', url: 'https://www.arcgis.com', referer: 'https://apps.example.com', secretName: 'arcgis-token-vending/online' }] };
+    const { template } = synthStack({ config: renamed });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(functionStatements(template)[2]).toEqual({
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: partitionArn(':secretsmanager:eu-west-1:123456789012:secret:arcgis-token-vending/online-??????'),
+    });
+  });
+});
+
+describe('TokenVendingMachine coordination table', () => {
+  it('is an on-demand table keyed by a string pk, no sort key, with TTL on expiresAt, point-in-time recovery and an AWS-owned key', () => {
+    const { properties, resource } = only(synthStack().template, 'AWS::DynamoDB::Table');
+    expect(properties).toEqual({
+      AttributeDefinitions: [{ AttributeName: COORDINATION_TABLE_KEY, AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: COORDINATION_TABLE_KEY, KeyType: 'HASH' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: false },
+      TimeToLiveSpecification: { AttributeName: COORDINATION_TTL_ATTRIBUTE, Enabled: true },
+    });
+    expect([COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE]).toEqual(['pk', 'expiresAt']);
+    expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['Delete', 'Delete']);
+  });
+
+  it('grants the function GetItem and UpdateItem on the table itself: no PutItem, DeleteItem, index, Scan or Query', () => {
     const { stack, template } = synthStack();
+    const table = functionStatements(template).filter((st) => JSON.stringify(st).includes('dynamodb:'));
+    expect(table).toEqual([TABLE_STATEMENT(stack)]);
+  });
+});
+
+describe('TokenVendingMachine reserved concurrency', () => {
+  it('reserves 3 concurrent executions by default, bounding the failed logins of a fleet that cannot reach the table', () => {
+    expect(DEFAULT_RESERVED_CONCURRENCY).toBe(3);
+    expect(only(synthStack().template, 'AWS::Lambda::Function').properties.ReservedConcurrentExecutions).toBe(3);
+  });
+
+  it('reserves the configured number', () => {
+    expect(only(synthStack({ reservedConcurrency: 1000 }).template, 'AWS::Lambda::Function').properties.ReservedConcurrentExecutions).toBe(1000);
+  });
+
+  it('refuses 0, which would stop every invocation, and numbers outside 1-1000', () => {
+    expect(() => synthStack({ reservedConcurrency: 0 })).toThrow(
+      "Invalid setting 'reservedConcurrency': 0 would stop the function: Lambda throttles every invocation of a function with no concurrency. Give 1 to 1000 (default 3).",
+    );
+    for (const bad of [1001, 2.5, -1]) {
+      expect(() => synthStack({ reservedConcurrency: bad })).toThrow(
+        `Invalid setting 'reservedConcurrency': ${bad} is not a number of concurrent executions: give a whole number from 1 to 1000 (default 3).`,
+      );
+    }
+  });
+});
+
+describe('TokenVendingMachine REST API (endpoint rest)', () => {
+  it('has only GET /token and GET /token/{target}, IAM-authorised Lambda proxies', () => {
+    const { stack, template } = synthStack(REST);
     const functionId = logicalId(stack, stack.machine.fn);
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
     expect(methods.map((m) => [m.HttpMethod, m.AuthorizationType, m.ApiKeyRequired, m.Integration.Type, m.Integration.IntegrationHttpMethod])).toEqual([
@@ -375,7 +444,7 @@ describe('TokenVendingMachine API', () => {
   });
 
   it('validates request parameters on both methods: the target path parameter is required', () => {
-    const { template } = synthStack();
+    const { template } = synthStack(REST);
     const validator = only(template, 'AWS::ApiGateway::RequestValidator');
     expect(validator.properties).toEqual({ RestApiId: { Ref: expect.any(String) }, Name: 'parameters', ValidateRequestBody: true, ValidateRequestParameters: true });
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
@@ -386,30 +455,30 @@ describe('TokenVendingMachine API', () => {
   });
 
   it('is a regional API without a resource policy by default', () => {
-    const { template } = synthStack();
+    const { template } = synthStack(REST);
     const api = only(template, 'AWS::ApiGateway::RestApi').properties;
     expect([api.EndpointConfiguration, api.Policy]).toEqual([{ Types: ['REGIONAL'] }, undefined]);
   });
 
-  it('deploys stage v1 throttled to 50/s, burst 100, with ERROR execution logs and no data tracing', () => {
-    const { template } = synthStack();
+  it('deploys stage v1 throttled to 100/s, burst 200, with ERROR execution logs and no data tracing', () => {
+    const { template } = synthStack(REST);
     const stage = only(template, 'AWS::ApiGateway::Stage').properties;
     expect([stage.StageName, stage.TracingEnabled, stage.MethodSettings]).toEqual([
       'v1',
       false,
-      [{ DataTraceEnabled: false, HttpMethod: '*', LoggingLevel: 'ERROR', MetricsEnabled: false, ResourcePath: '/*', ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 }],
+      [{ DataTraceEnabled: false, HttpMethod: '*', LoggingLevel: 'ERROR', MetricsEnabled: false, ResourcePath: '/*', ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 }],
     ]);
   });
 
   it('applies configured stage throttling', () => {
-    const { template } = synthStack({ throttle: { rateLimit: 5, burstLimit: 10 } });
+    const { template } = synthStack({ ...REST, throttle: { rateLimit: 5, burstLimit: 10 } });
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: [Match.objectLike({ ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 })],
     });
   });
 
   it('writes JSON access logs with the caller identity to its own log group', () => {
-    const { stack, template } = synthStack();
+    const { stack, template } = synthStack(REST);
     const stage = only(template, 'AWS::ApiGateway::Stage').properties;
     expect(stage.AccessLogSetting.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.machine.accessLogGroup), 'Arn'] });
     expect(Object.keys(JSON.parse(stage.AccessLogSetting.Format))).toEqual([
@@ -427,7 +496,7 @@ describe('TokenVendingMachine API', () => {
   });
 
   it('owns the execution log group so it has a retention, created before the stage', () => {
-    const { stack, template } = synthStack();
+    const { stack, template } = synthStack(REST);
     const apiId = logicalId(stack, stack.machine.api);
     const [groupId] = Object.entries(template.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: Match.anyValue() } })).map(([id]) => id);
     template.hasResourceProperties('AWS::Logs::LogGroup', {
@@ -438,17 +507,17 @@ describe('TokenVendingMachine API', () => {
   });
 
   it('creates the account CloudWatch role API Gateway needs for logging, unless told not to', () => {
-    const { template } = synthStack();
+    const { template } = synthStack(REST);
     template.resourceCountIs('AWS::ApiGateway::Account', 1);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] },
       ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs']] }],
     });
-    synthStack({ apiGatewayCloudWatchRole: false }).template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    synthStack({ ...REST, apiGatewayCloudWatchRole: false }).template.resourceCountIs('AWS::ApiGateway::Account', 0);
   });
 
   it('limits callers to the allowed accounts with an allow and a deny for every other account', () => {
-    const { template } = synthStack({ allowedAccounts: ['111111111111', '222222222222'] });
+    const { template } = synthStack({ ...REST, allowedAccounts: ['111111111111', '222222222222'] });
     expect(only(template, 'AWS::ApiGateway::RestApi').properties.Policy.Statement).toEqual([
       {
         Effect: 'Allow',
@@ -467,7 +536,7 @@ describe('TokenVendingMachine API', () => {
   });
 
   it('makes the API private to the given VPC endpoints, allowing this account with IAM auth', () => {
-    const { template } = synthStack({ vpcEndpointIds: ['vpce-0123456789abcdef0'] });
+    const { template } = synthStack({ ...REST, vpcEndpointIds: ['vpce-0123456789abcdef0'] });
     const api = only(template, 'AWS::ApiGateway::RestApi').properties;
     expect(api.EndpointConfiguration).toEqual({ Types: ['PRIVATE'], VpcEndpointIds: ['vpce-0123456789abcdef0'] });
     expect(api.Policy.Statement).toEqual([
@@ -483,7 +552,7 @@ describe('TokenVendingMachine API', () => {
   });
 
   it('combines the account and VPC endpoint restrictions', () => {
-    const { template } = synthStack({ allowedAccounts: ['111111111111'], vpcEndpointIds: ['vpce-0123456789abcdef0'] });
+    const { template } = synthStack({ ...REST, allowedAccounts: ['111111111111'], vpcEndpointIds: ['vpce-0123456789abcdef0'] });
     const statements = only(template, 'AWS::ApiGateway::RestApi').properties.Policy.Statement as Array<{ Effect: string; Condition?: unknown }>;
     expect(statements.map((s) => [s.Effect, s.Condition])).toEqual([
       ['Allow', undefined],
@@ -494,7 +563,7 @@ describe('TokenVendingMachine API', () => {
 
   it('associates a given WAF web ACL with the stage', () => {
     const webAclArn = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/api/0123';
-    const { stack, template } = synthStack({ webAclArn });
+    const { stack, template } = synthStack({ ...REST, webAclArn });
     const stageId = logicalId(stack, stack.machine.api.deploymentStage);
     expect(only(template, 'AWS::WAFv2::WebACLAssociation').properties).toEqual({
       ResourceArn: { 'Fn::Join': ['', ['arn:aws:apigateway:eu-west-1::/restapis/', { Ref: logicalId(stack, stack.machine.api) }, '/stages/', { Ref: stageId }]] },
@@ -504,7 +573,7 @@ describe('TokenVendingMachine API', () => {
 });
 
 describe('TokenVendingMachine API-key mode', () => {
-  const API_KEY = { auth: { mode: 'apiKey' as const } };
+  const API_KEY = { ...REST, auth: { mode: 'apiKey' as const } };
 
   it('requires an API key instead of IAM on both methods', () => {
     const { template } = synthStack(API_KEY);
@@ -532,13 +601,13 @@ describe('TokenVendingMachine API-key mode', () => {
   });
 
   it('applies a configured per-key throttle and daily quota', () => {
-    const { template } = synthStack({ auth: { mode: 'apiKey', throttle: { rateLimit: 2, burstLimit: 4 }, quotaPerDay: 5000 } });
+    const { template } = synthStack({ ...REST, auth: { mode: 'apiKey', throttle: { rateLimit: 2, burstLimit: 4 }, quotaPerDay: 5000 } });
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { BurstLimit: 4, RateLimit: 2 }, Quota: { Limit: 5000, Period: 'DAY' } });
   });
 
   it('keeps stage throttling on in API-key mode', () => {
     const { template } = synthStack(API_KEY);
-    template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 })] });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 })] });
   });
 
   it('allows anyone through the VPC endpoint of a private API-key API (the key still required)', () => {
@@ -561,13 +630,13 @@ describe('TokenVendingMachine API-key mode', () => {
 });
 
 describe('TokenVendingMachine schedule', () => {
-  it('invokes the function every 15 minutes by default with the scheduled event itself', () => {
+  it('invokes the function every 15 minutes by default with the scheduled event itself, never retrying a delivery', () => {
     const { stack, template } = synthStack();
     const rule = only(template, 'AWS::Events::Rule').properties;
     expect([rule.ScheduleExpression, rule.State, rule.Targets]).toEqual([
       'rate(15 minutes)',
       'ENABLED',
-      [{ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.machine.fn), 'Arn'] }, Id: 'Target0' }],
+      [{ Arn: { 'Fn::GetAtt': [logicalId(stack, stack.machine.fn), 'Arn'] }, Id: 'Target0', RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 0 } }],
     ]);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -579,6 +648,20 @@ describe('TokenVendingMachine schedule', () => {
   it('uses the configured interval', () => {
     const { template } = synthStack({ config: { ...ONE_TARGET, scheduleIntervalMinutes: 5 } });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it("turns off Lambda's two automatic retries of a failed run, and drops a run still waiting when the next is due", () => {
+    const { stack, template } = synthStack();
+    expect(only(template, 'AWS::Lambda::EventInvokeConfig').properties).toEqual({
+      FunctionName: { Ref: logicalId(stack, stack.machine.fn) },
+      MaximumEventAgeInSeconds: 900,
+      MaximumRetryAttempts: 0,
+      Qualifier: '$LATEST',
+    });
+  });
+
+  it('keeps a waiting run between 60 s and 6 h old at most, as Lambda allows', () => {
+    expect([1, 15, 600].map((m) => scheduledEventMaxAge(m).toSeconds())).toEqual([60, 900, 21_600]);
   });
 
   it('fails synth when the schedule is too slow for a target', () => {
@@ -652,7 +735,7 @@ describe('TokenVendingMachine alarms', () => {
       { Sid: '1', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: topic.id }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } },
     ]);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => [a.Properties.AlarmActions, a.Properties.OKActions]);
-    expect(alarms).toEqual(Array(3).fill([[{ Ref: topic.id }], [{ Ref: topic.id }]]));
+    expect(alarms).toEqual(Array(7).fill([[{ Ref: topic.id }], [{ Ref: topic.id }]]));
     template.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(stack, stack.machine.alarmTopic as never) } });
   });
 
@@ -690,17 +773,17 @@ describe('TokenVendingMachine metrics contract', () => {
 
 describe('TokenVendingMachine settings validation', () => {
   it('refuses allowedAccounts with API-key auth, saying why', () => {
-    expect(() => synthStack({ auth: { mode: 'apiKey' }, allowedAccounts: ['111111111111'] })).toThrow(
+    expect(() => synthStack({ ...REST, auth: { mode: 'apiKey' }, allowedAccounts: ['111111111111'] })).toThrow(
       "Invalid setting 'allowedAccounts': an account restriction needs auth \"iam\": API-key callers carry no AWS identity to check. Use vpcEndpointIds to limit API-key callers to your network.",
     );
   });
 
   it('refuses an account id that is not 12 digits', () => {
-    expect(() => synthStack({ allowedAccounts: ['1234'] })).toThrow(`Invalid setting 'allowedAccounts': "1234" is not a 12-digit AWS account id.`);
+    expect(() => synthStack({ ...REST, allowedAccounts: ['1234'] })).toThrow(`Invalid setting 'allowedAccounts': "1234" is not a 12-digit AWS account id.`);
   });
 
   it('refuses a VPC endpoint id that is not vpce-…', () => {
-    expect(() => synthStack({ vpcEndpointIds: ['vpc-0123456789abcdef0'] })).toThrow(`Invalid setting 'vpcEndpointIds': "vpc-0123456789abcdef0" is not a VPC endpoint id (vpce-…).`);
+    expect(() => synthStack({ ...REST, vpcEndpointIds: ['vpc-0123456789abcdef0'] })).toThrow(`Invalid setting 'vpcEndpointIds': "vpc-0123456789abcdef0" is not a VPC endpoint id (vpce-…).`);
   });
 
   it('refuses both alarmEmail and alarmTopicArn', () => {
@@ -714,11 +797,11 @@ describe('TokenVendingMachine settings validation', () => {
   });
 
   it('refuses a daily quota of zero', () => {
-    expect(() => synthStack({ auth: { mode: 'apiKey', quotaPerDay: 0 } })).toThrow("Invalid setting 'apiKeyQuotaPerDay': 0 is not a positive whole number of requests.");
+    expect(() => synthStack({ ...REST, auth: { mode: 'apiKey', quotaPerDay: 0 } })).toThrow("Invalid setting 'apiKeyQuotaPerDay': 0 is not a positive whole number of requests.");
   });
 
   it('refuses a web ACL ARN of CloudFront scope', () => {
-    expect(() => synthStack({ webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/api/0123' })).toThrow(
+    expect(() => synthStack({ ...REST, webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/api/0123' })).toThrow(
       `Invalid setting 'webAclArn': "arn:aws:wafv2:us-east-1:123456789012:global/webacl/api/0123" is not a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID).`,
     );
   });

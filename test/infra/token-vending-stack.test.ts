@@ -5,7 +5,7 @@ import { EXAMPLE_CONFIG, logicalId, only, synthStack } from './synth.js';
 
 describe('TokenVendingStack outputs', () => {
   it('outputs the GET /token URL, each target secret, the parameter prefix and the function log group', () => {
-    const { stack, template } = synthStack();
+    const { stack, template } = synthStack({ endpoint: 'rest' });
     const apiId = logicalId(stack, stack.machine.api);
     const stageId = stack.getLogicalId(stack.machine.api.deploymentStage.node.defaultChild as CfnElement);
     expect(Object.keys(template.findOutputs('*'))).toEqual(['ApiUrl', 'SecretNames', 'ParameterPrefix', 'FunctionLogGroup']);
@@ -26,7 +26,7 @@ describe('TokenVendingStack outputs', () => {
     expect(synthStack().template.findOutputs('ApiUrl').ApiUrl!.Description).toBe(
       'GET this URL (SigV4-signed, service execute-api) for a token of the default target; append /NAME for another target',
     );
-    expect(synthStack({ auth: { mode: 'apiKey' } }).template.findOutputs('ApiUrl').ApiUrl!.Description).toBe(
+    expect(synthStack({ endpoint: 'rest', auth: { mode: 'apiKey' } }).template.findOutputs('ApiUrl').ApiUrl!.Description).toBe(
       'GET this URL (with header x-api-key) for a token of the default target; append /NAME for another target',
     );
   });

@@ -1,0 +1,135 @@
+// docs/deployment.md's cost table is the cost model's output (bench/cost-model.ts,
+// frontDoorMonthlyCost), with inputs measured here from what the construct deploys: the bytes of
+// each stage's access log line rendered from its real format, Lambda's own log lines, the alarm
+// metrics of the template and the custom metrics a steady month emits. When a format or an alarm
+// changes, this test fails until the inputs and the table are updated.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { frontDoorMonthlyCost, type CostInputs, type FrontDoorCostInputs } from '../../bench/cost-model.js';
+import { METRIC } from '../../lambda/observability/metric-names.js';
+import { ENDPOINTS, type Endpoint } from '../../infra/token-vending-machine.js';
+import { REPO_ROOT, only, synthStack } from './synth.js';
+
+/** docs/benchmarks.md's assumptions (section 5), for one target, plus what the front doors add. */
+export const COST_INPUTS: CostInputs & FrontDoorCostInputs = {
+  billedMsPerRequest: 2,
+  memoryMb: 256,
+  logBytesPerRequest: 0,
+  tokenMinutes: 60,
+  scheduleMinutes: 15,
+  containerHours: 2,
+  targets: 1,
+  alarms: 0,
+  accessLogBytes: { rest: 312, http: 335 },
+  platformLogBytesPerRequest: 262,
+  customMetrics: 4,
+  alarmMetrics: 8,
+  dashboard: true,
+  tableWritesPerLogin: 2,
+  tableReadsPerLogin: 1,
+};
+
+const RATES = [1, 10, 100] as const;
+
+/** Values an IAM-signed request to GET /token/{target} puts in each access log variable. */
+const SAMPLE: Record<string, string> = {
+  '$context.requestId': 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+  '$context.identity.sourceIp': '198.51.100.7',
+  '$context.identity.user': 'AROA3EXAMPLEEXAMPLE12:scheduler',
+  '$context.identity.caller': 'AROA3EXAMPLEEXAMPLE12:scheduler',
+  '$context.requestTime': '23/Nov/2026:10:00:00 +0000',
+  '$context.httpMethod': 'GET',
+  '$context.resourcePath': '/token/{target}',
+  '$context.routeKey': 'GET /token/{target}',
+  '$context.status': '200',
+  '$context.protocol': 'HTTP/1.1',
+  '$context.responseLength': '450',
+  '$context.integrationErrorMessage': '-',
+};
+
+function accessLogLineBytes(endpoint: 'rest' | 'http'): number {
+  const { template } = synthStack({ endpoint });
+  const format: string =
+    endpoint === 'rest' ? only(template, 'AWS::ApiGateway::Stage').properties.AccessLogSetting.Format : only(template, 'AWS::ApiGatewayV2::Stage').properties.AccessLogSettings.Format;
+  const line = format.replace(/\$context\.[A-Za-z.]+/g, (variable) => {
+    const value = SAMPLE[variable];
+    if (value === undefined) throw new Error(`no sample value for ${variable}`);
+    return value;
+  });
+  return Buffer.byteLength(`${line}\n`, 'utf8');
+}
+
+function usd(n: number): string {
+  return n < 10 ? `$${n.toFixed(2)}` : `$${Math.round(n).toLocaleString('en-US')}`;
+}
+
+/** The table docs/deployment.md shows, rendered from the model. */
+export function costTable(): string {
+  const name: Record<Endpoint, string> = { http: '`http` (HTTP API, default)', rest: '`rest` (REST API)', 'function-url': '`function-url` (Function URL)' };
+  const rows = ENDPOINTS.map((endpoint) => `| ${name[endpoint]} | ${RATES.map((rps) => usd(frontDoorMonthlyCost(COST_INPUTS, rps, endpoint).total)).join(' | ')} |`);
+  const at100 = ENDPOINTS.map((endpoint) => frontDoorMonthlyCost(COST_INPUTS, 100, endpoint));
+  const labels: Record<keyof (typeof at100)[number]['items'], string> = {
+    frontDoor: 'API Gateway requests',
+    lambdaRequests: 'Lambda requests',
+    lambdaDuration: 'Lambda duration',
+    accessLogs: 'access logs',
+    functionLogs: "Lambda's own log lines",
+    metrics: 'custom metrics (EMF)',
+    alarms: 'alarms',
+    dashboard: 'dashboard',
+    secretsManager: 'Secrets Manager',
+    kms: 'KMS',
+    coordinationTable: 'coordination table',
+  };
+  const breakdown = (Object.keys(labels) as Array<keyof typeof labels>).map((item) => `| ${labels[item]} | ${at100.map((c) => usd(c.items[item])).join(' | ')} |`);
+  return [
+    '| front door | 1 req/s | 10 req/s | 100 req/s |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    'At 100 requests/s, item by item:',
+    '',
+    `| item | ${ENDPOINTS.map((e) => `\`${e}\``).join(' | ')} |`,
+    '|---|---|---|---|',
+    ...breakdown,
+    `| **total** | ${at100.map((c) => `**${usd(c.total)}**`).join(' | ')} |`,
+  ].join('\n');
+}
+
+describe('the cost inputs are what the construct deploys', () => {
+  it.each(['rest', 'http'] as const)('%s: one access log line, rendered from the stage format, is the bytes the model counts', (endpoint) => {
+    expect(accessLogLineBytes(endpoint)).toBe(COST_INPUTS.accessLogBytes[endpoint]);
+  });
+
+  it("counts Lambda's START, END and REPORT lines of one invocation", () => {
+    const id = SAMPLE['$context.requestId'];
+    const lines = [
+      `START RequestId: ${id} Version: $LATEST\n`,
+      `END RequestId: ${id}\n`,
+      `REPORT RequestId: ${id}\tDuration: 1.87 ms\tBilled Duration: 2 ms\tMemory Size: 256 MB\tMax Memory Used: 92 MB\t\n`,
+    ];
+    expect(lines.reduce((sum, line) => sum + Buffer.byteLength(line, 'utf8'), 0)).toBe(COST_INPUTS.platformLogBytesPerRequest);
+  });
+
+  it('counts every alarm metric of a one-target deployment (a metric-math alarm counts each metric it reads)', () => {
+    const alarms = Object.values(synthStack().template.findResources('AWS::CloudWatch::Alarm'));
+    const metrics = alarms.reduce((sum, a) => sum + (a.Properties.Metrics === undefined ? 1 : (a.Properties.Metrics as Array<{ MetricStat?: unknown }>).filter((m) => m.MetricStat !== undefined).length), 0);
+    expect(metrics).toBe(COST_INPUTS.alarmMetrics);
+  });
+
+  it('counts the custom metrics a steady month emits for one target: served, cache hits, logins and scheduled refreshes', () => {
+    expect([METRIC.tokensServed, METRIC.cacheHits, METRIC.tokensGenerated, METRIC.refreshSucceeded].length * COST_INPUTS.targets).toBe(COST_INPUTS.customMetrics);
+  });
+});
+
+describe('docs/deployment.md', () => {
+  it('shows the cost table the model computes', () => {
+    const doc = readFileSync(new URL('docs/deployment.md', REPO_ROOT), 'utf8');
+    expect(doc).toContain(costTable());
+  });
+
+  it('puts the HTTP API at less than half the REST API at 100 requests/s, and the Function URL below both', () => {
+    const [http, rest, url] = ENDPOINTS.map((e) => frontDoorMonthlyCost(COST_INPUTS, 100, e).total);
+    expect([http! < rest! / 2, url! < http!]).toEqual([true, true]);
+  });
+});
