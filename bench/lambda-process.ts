@@ -110,7 +110,7 @@ export function runNode(nodePath: string, args: readonly string[], env: Record<s
     child.once('exit', (code) => {
       const ms = performance.now() - startedAt;
       if (code === 0) resolve({ ms, stdout, resultMs });
-      else reject(new Error(`${nodePath} ${args.join(' ')} exited ${code}: ${stderr.slice(0, 2000)}`));
+      else reject(new Error(`${nodePath} ${args.join(' ')} exited ${code}: …${stderr.slice(-2000)}`));
     });
   });
 }

@@ -43,7 +43,7 @@ export function platformLogLines(options: { cold: boolean }): string {
 /** Bytes of one EMF record for a target that served cached tokens, as the function publishes it. */
 export function measureEmfRecordBytes(): number {
   let bytes = 0;
-  const write = process.stdout.write.bind(process.stdout);
+  const original = process.stdout.write;
   process.stdout.write = ((chunk: string | Uint8Array) => {
     bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     return true;
@@ -54,7 +54,7 @@ export function measureEmfRecordBytes(): number {
     metrics.count(METRIC.cacheHits, 'default');
     metrics.flush({ force: true });
   } finally {
-    process.stdout.write = write;
+    process.stdout.write = original;
   }
   return bytes;
 }
