@@ -24,6 +24,8 @@ import { round } from './stats.js';
 
 /** Sampling every 100 µs: a cold start is ~100 ms of CPU, so ~1000 samples a run. */
 const INTERVAL_US = 100;
+/** A sample counts at most this long (see attributeProfile): twice the interval absorbs timer jitter. */
+const MAX_SAMPLE_US = 2 * INTERVAL_US;
 /** The group of the bundle's top-level function in a minified build (every module's body). */
 export const TOP_LEVEL = '(bundle top level: module bodies)';
 
@@ -96,8 +98,8 @@ export async function profileColdStart(options: { runtime: NodeRuntime; ca: Priv
         if (r.statusCode !== 200) throw new Error(`profiled bundle answered ${r.statusCode}: ${r.body.slice(0, 300)}`);
         await runNode(runtime.path, [...prof('sdk'), sdk], sdkEnv);
       }
-      const d = meanAttribution(readProfiles(join(out, 'deployed')).map((p) => attributeProfile(p, bundleResolver(deployed))));
-      const s = meanAttribution(readProfiles(join(out, 'sdk')).map((p) => attributeProfile(p, bundleResolver(sdk))));
+      const d = meanAttribution(readProfiles(join(out, 'deployed')).map((p) => attributeProfile(p, bundleResolver(deployed), MAX_SAMPLE_US)));
+      const s = meanAttribution(readProfiles(join(out, 'sdk')).map((p) => attributeProfile(p, bundleResolver(sdk), MAX_SAMPLE_US)));
       return { d, build: { deployedTotalMs: r1(d.totalMs), sdkTotalMs: r1(s.totalMs), extra: extraCosts(d, s, 15).map((r) => ({ group: r.group, ms: r1(r.ms), baselineMs: r1(r.baselineMs) })) } };
     };
     const minified = await profiled('minified');

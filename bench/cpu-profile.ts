@@ -58,13 +58,18 @@ export function sourceGroup(source: string): string {
 /** Whether a group is this project's own code (where a function's inclusive time is worth naming). */
 export const isProjectGroup = (group: string): boolean => group.startsWith('lambda/');
 
-export function attributeProfile(profile: CpuProfile, resolve: SourceResolver): ProfileAttribution {
+/**
+ * maxSampleUs caps what one sample counts: on a machine shared with other work the process is
+ * sometimes descheduled, and the next sample then carries the whole wait (tens of ms) onto
+ * whatever code happened to be running; capping at about the interval counts CPU, not waits.
+ */
+export function attributeProfile(profile: CpuProfile, resolve: SourceResolver, maxSampleUs = Number.POSITIVE_INFINITY): ProfileAttribution {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   // Self time of each node: a sample lasts until the next one (the last one is not counted).
   const selfUs = new Map<number, number>();
-  const sampleUs = profile.samples.map((_, i) => profile.timeDeltas[i + 1] ?? 0);
+  const sampleUs = profile.samples.map((_, i) => Math.min(maxSampleUs, profile.timeDeltas[i + 1] ?? 0));
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + sampleUs[i]!));
   const frameGroup = (id: number): string => {
     const { callFrame } = byId.get(id)!;

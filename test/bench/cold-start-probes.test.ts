@@ -22,7 +22,7 @@ describe('cold-start probes and peers', () => {
   let dir: string;
   const probes = new Map<string, string>();
   const peers = new Map<string, string>();
-  const env = (key: string) => ({ ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: key }), BENCH_PARAMETER: PARAMETER, BENCH_SECRET_ID: SECRET_ID });
+  const env = (key: string): Record<string, string> => ({ ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: key }), BENCH_PARAMETER: PARAMETER, BENCH_SECRET_ID: SECRET_ID });
   const scope = (key: string, service: string) =>
     new RegExp(`^AWS4-HMAC-SHA256 Credential=${key}/\\d{8}/eu-west-1/${service}/aws4_request, SignedHeaders=[a-z0-9;-]*\\bhost\\b[a-z0-9;-]*, Signature=[0-9a-f]{64}$`);
 

@@ -44,6 +44,12 @@ describe('attributeProfile', () => {
     const minified: SourceResolver = (url, line, column) => (column < 0 ? undefined : resolve(url, line, column));
     expect(attributeProfile(PROFILE, minified).selfMs['(top level)']).toBe(2);
   });
+
+  it('caps what one sample counts, so a wait for the CPU is not billed to the code that resumed', () => {
+    const waited = { ...PROFILE, timeDeltas: [0, 1000, 1000, 1000, 40_000, 1000, 1000, 1000] };
+    expect(attributeProfile(waited, resolve).selfMs.zod).toBe(41);
+    expect(attributeProfile(waited, resolve, 1500)).toMatchObject({ selfMs: { zod: 2.5 }, totalMs: 7.5 });
+  });
 });
 
 describe('meanAttribution and extraCosts', () => {
