@@ -45,6 +45,8 @@ export interface ColdStartProfile {
   unminified: ProfiledBuild;
   /** This project's functions by inclusive time (unminified build, where names survive), largest first. */
   projectFunctions: Array<{ fn: string; ms: number }>;
+  /** Library self time by the project function (or module body) that ran it (unminified build), largest first. */
+  libraryCallers: Array<{ call: string; ms: number }>;
 }
 
 /** Resolves positions in a bundle to the source group they came from, through its source map. */
@@ -114,6 +116,10 @@ export async function profileColdStart(options: { runtime: NodeRuntime; ca: Priv
         .sort((a, b) => b[1] - a[1])
         .slice(0, 12)
         .map(([fn, ms]) => ({ fn, ms: r1(ms) })),
+      libraryCallers: Object.entries(unminified.d.byCallerMs)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([call, ms]) => ({ call, ms: r1(ms) })),
     };
   } finally {
     await aws.close();

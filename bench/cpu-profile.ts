@@ -31,6 +31,12 @@ export interface ProfileAttribution {
   selfMs: Record<string, number>;
   /** Time with a project function (group + ' ' + name) anywhere on the stack, ms, counted once a sample. */
   inclusiveMs: Record<string, number>;
+  /**
+   * Self time of library code by who asked for it: 'zod ← lambda/config/schema.ts parseServiceConfig'
+   * (the nearest project function on the stack) or 'zod ← (module top level)' (a module body
+   * ran it at import). Only groups that are packages (not Node's, not V8's).
+   */
+  byCallerMs: Record<string, number>;
   totalMs: number;
 }
 
@@ -91,16 +97,31 @@ export function attributeProfile(profile: CpuProfile, resolve: SourceResolver, m
     for (const m of mapped) add(m.group!, (us * m.ticks) / total);
   }
   const inclusiveMs: Record<string, number> = {};
+  const byCallerMs: Record<string, number> = {};
+  const isPackage = (group: string) => !group.startsWith('(') && !group.startsWith('node:') && !isProjectGroup(group) && !group.includes('://');
   profile.samples.forEach((leaf, i) => {
     const seen = new Set<string>();
+    let caller: string | undefined;
+    let underModuleBody = false;
     for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
       const { callFrame } = byId.get(id)!;
       const group = frameGroup(id);
-      if (callFrame.functionName !== '' && isProjectGroup(group)) seen.add(`${group} ${callFrame.functionName}`);
+      if (callFrame.functionName !== '' && isProjectGroup(group)) {
+        const key = `${group} ${callFrame.functionName}`;
+        seen.add(key);
+        caller ??= key;
+      }
+      if (callFrame.functionName === '' && callFrame.lineNumber === 0 && callFrame.columnNumber === 0 && callFrame.url.startsWith('file:')) underModuleBody = true;
     }
-    for (const key of seen) inclusiveMs[key] = (inclusiveMs[key] ?? 0) + sampleUs[i]! / 1000;
+    const us = sampleUs[i]! / 1000;
+    for (const key of seen) inclusiveMs[key] = (inclusiveMs[key] ?? 0) + us;
+    const leafGroup = frameGroup(leaf);
+    if (isPackage(leafGroup) && (caller !== undefined || underModuleBody)) {
+      const key = `${leafGroup} ← ${caller ?? '(module top level)'}`;
+      byCallerMs[key] = (byCallerMs[key] ?? 0) + us;
+    }
   });
-  return { selfMs, inclusiveMs, totalMs: sampleUs.reduce((a, b) => a + b, 0) / 1000 };
+  return { selfMs, inclusiveMs, byCallerMs, totalMs: sampleUs.reduce((a, b) => a + b, 0) / 1000 };
 }
 
 /** Mean of several runs' attributions (a group missing from a run counts 0 there). */
@@ -110,7 +131,7 @@ export function meanAttribution(runs: readonly ProfileAttribution[]): ProfileAtt
     for (const run of runs) for (const [k, v] of Object.entries(pick(run))) out[k] = (out[k] ?? 0) + v / runs.length;
     return out;
   };
-  return { selfMs: mean((a) => a.selfMs), inclusiveMs: mean((a) => a.inclusiveMs), totalMs: runs.reduce((a, r) => a + r.totalMs, 0) / runs.length };
+  return { selfMs: mean((a) => a.selfMs), inclusiveMs: mean((a) => a.inclusiveMs), byCallerMs: mean((a) => a.byCallerMs), totalMs: runs.reduce((a, r) => a + r.totalMs, 0) / runs.length };
 }
 
 export interface CostRow {

@@ -114,7 +114,9 @@ private CA as \`NODE_EXTRA_CA_CERTS\` (Node 20 reads that file with its root sto
 Node 24 at the first TLS connection; \`node -e 0\` and the empty module make none and get none).
 The probes and peers (\`bench/cold-start-probes/\`) are bundled with the deployed esbuild settings
 (\`infra/lambda-bundle.ts\`), peers included, so every handler gets the same env-only credential
-provider. Raw run times are in results.json (\`samplesMs\`).
+provider. The Powertools peer is \`@aws-lambda-powertools/parameters\` 2.35.0 (a devDependency; no 2.36.0
+exists) with its \`commons\` overridden to the 2.36.0 the function's logger and metrics use, so
+\`npm ls\` shows one copy. Raw run times are in results.json (\`samplesMs\`).
 
 Deployed bundle (\`index.mjs\` as \`cdk synth\` builds it, SDK bundled): ${cold.bundleKB} KB (target ≤ ${cold.targets.bundleKBMax} KB: ${cold.bundleKB <= cold.targets.bundleKBMax ? 'met' : '**missed**'}).
 
@@ -150,7 +152,10 @@ module it came from (V8 parses more bytes here, so the loader rows are larger th
 |---|---|---|---|
 ${extra(profile.unminified)}
 
-This project's functions by inclusive time (unminified build): ${profile.projectFunctions.map((f) => `\`${f.fn.replace(/^lambda\//, '')}\` ${f.ms} ms`).join(', ')}.`;
+This project's functions by inclusive time (unminified build): ${profile.projectFunctions.map((f) => `\`${f.fn.replace(/^lambda\//, '')}\` ${f.ms} ms`).join(', ')}.
+
+Library code by what ran it (unminified build; "module top level" is a module body at import, the
+SDK's own included): ${profile.libraryCallers.map((c) => `${c.call.replace(/lambda\//g, '')} ${c.ms} ms`).join('; ')}.`;
 }
 
 function fleetSection(fleet: BenchResults['fleet']): string {
@@ -166,7 +171,7 @@ start of the storm to the container's answer, so it includes starting N processe
 |---|---|---|---|---|---|---|---|---|
 ${fleet.storms.map((s) => `| ${s.containers} | ${s.repetitions} | ${s.loginsPerStorm.join(' ')} | ${s.stormsWithMoreThanOneLogin} | ${s.distinctTokensPerStorm.join(' ')} | ${s.failedAnswers} | ${s.ssmCallsPerContainer.p50} / ${s.ssmCallsPerContainer.max} | ${s.secretReadsPerContainer.p50} / ${s.secretReadsPerContainer.max} | ${s.firstTokenMs.p50} / ${s.firstTokenMs.p99} ms |`).join('\n')}
 
-${fleetVerdict(fleet.storms)}`;
+${fleetVerdict(fleet.storms)}${fleet.storms.some((s) => s.stormsWithMoreThanOneLogin > 0) ? ' Each extra login is a container that found no live lease: the login lease is an SSM parameter written create-only, then taken over and read back, and SSM has no conditional update, so containers starting close together can each take it. Issue 11 moves the lease and the pause to DynamoDB conditional writes; the harness then gets one more stand-in (`StormStandIns` in `bench/fleet-storm.ts`).' : ''}`;
 }
 
 function costSection(cost: BenchResults['cost']): string {

@@ -36,6 +36,7 @@ describe('attributeProfile', () => {
     expect(attributeProfile(PROFILE, resolve)).toEqual({
       selfMs: { 'lambda/config/schema.ts': 1.5, '@smithy/core': 0.5, 'lambda/handlers/wiring.ts': 1, zod: 2, '(garbage collector)': 1, 'node:internal/modules/esm': 1 },
       inclusiveMs: { 'lambda/handlers/wiring.ts wire': 3 },
+      byCallerMs: { 'zod ← lambda/handlers/wiring.ts wire': 2 },
       totalMs: 7,
     });
   });
@@ -43,6 +44,19 @@ describe('attributeProfile', () => {
   it('falls back to the function\'s own place when a line cannot be placed (a minified line)', () => {
     const minified: SourceResolver = (url, line, column) => (column < 0 ? undefined : resolve(url, line, column));
     expect(attributeProfile(PROFILE, minified).selfMs['(top level)']).toBe(2);
+  });
+
+  it('charges library code run by a module body at import to the module top level', () => {
+    const atImport: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1, columnNumber: -1 }, children: [2] },
+        { id: 2, callFrame: { functionName: '', url: BUNDLE, lineNumber: 0, columnNumber: 0 }, children: [3] },
+        { id: 3, callFrame: { functionName: 'object', url: BUNDLE, lineNumber: 40, columnNumber: 2 } },
+      ],
+      samples: [3, 3, 3, 2],
+      timeDeltas: [0, 500, 500, 500],
+    };
+    expect(attributeProfile(atImport, resolve).byCallerMs).toEqual({ 'zod ← (module top level)': 1.5 });
   });
 
   it('caps what one sample counts, so a wait for the CPU is not billed to the code that resumed', () => {
@@ -54,11 +68,11 @@ describe('attributeProfile', () => {
 
 describe('meanAttribution and extraCosts', () => {
   it('averages runs (a group missing from a run counts 0) and ranks groups by growth over the baseline', () => {
-    const a = { selfMs: { zod: 10, '@smithy/core': 20 }, inclusiveMs: {}, totalMs: 30 };
-    const b = { selfMs: { '@smithy/core': 22 }, inclusiveMs: {}, totalMs: 22 };
+    const a = { selfMs: { zod: 10, '@smithy/core': 20 }, inclusiveMs: {}, byCallerMs: { 'zod ← (module top level)': 10 }, totalMs: 30 };
+    const b = { selfMs: { '@smithy/core': 22 }, inclusiveMs: {}, byCallerMs: {}, totalMs: 22 };
     const mean = meanAttribution([a, b]);
-    expect(mean).toEqual({ selfMs: { zod: 5, '@smithy/core': 21 }, inclusiveMs: {}, totalMs: 26 });
-    const baseline = { selfMs: { '@smithy/core': 20, 'node:tls': 3 }, inclusiveMs: {}, totalMs: 23 };
+    expect(mean).toEqual({ selfMs: { zod: 5, '@smithy/core': 21 }, inclusiveMs: {}, byCallerMs: { 'zod ← (module top level)': 5 }, totalMs: 26 });
+    const baseline = { selfMs: { '@smithy/core': 20, 'node:tls': 3 }, inclusiveMs: {}, byCallerMs: {}, totalMs: 23 };
     expect(extraCosts(mean, baseline, 2)).toEqual([
       { group: 'zod', ms: 5, baselineMs: 0 },
       { group: '@smithy/core', ms: 21, baselineMs: 20 },
