@@ -51,6 +51,11 @@ export interface FleetSummary {
   secretReadsPerContainer: { p50: number; max: number; mean: number };
   firstTokenMs: { p50: number; p99: number; max: number };
   distinctTokensPerStorm: number[];
+  /**
+   * In storms with more than one login: the AWS calls of each container that logged in after the
+   * first one did (by answer time), which tell how it came to log in (lease taken over, etc.).
+   */
+  extraLoginCalls: Array<Record<string, number>>;
 }
 
 /**
@@ -131,6 +136,10 @@ export function summarizeFleet(containers: number, storms: readonly StormOutcome
     secretReadsPerContainer: spread(all.map((c) => c.calls.GetSecretValue ?? 0)),
     firstTokenMs: { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1] ?? Number.NaN },
     distinctTokensPerStorm: storms.map((s) => s.distinctTokens),
+    extraLoginCalls: storms
+      .filter((s) => s.logins > 1)
+      .flatMap((s) => [...s.containers].filter((c) => c.source === 'generated').sort((a, b) => a.firstTokenMs - b.firstTokenMs).slice(1))
+      .map((c) => c.calls),
   };
 }
 

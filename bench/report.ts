@@ -158,6 +158,24 @@ Library code by what ran it (unminified build; "module top level" is a module bo
 SDK's own included): ${profile.libraryCallers.map((c) => `${c.call.replace(/lambda\//g, '')} ${c.ms} ms`).join('; ')}.`;
 }
 
+/** How the extra logins came about, read from those containers' calls. */
+export function extraLogins(storms: readonly FleetSummary[]): string {
+  const calls = storms.flatMap((s) => s.extraLoginCalls);
+  if (calls.length === 0) return '';
+  const shapes = new Map<string, number>();
+  for (const c of calls) {
+    const shape = `${c.GetParameter ?? 0} GetParameter + ${c.PutParameter ?? 0} PutParameter`;
+    shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+  }
+  const list = [...shapes].sort((a, b) => b[1] - a[1]).map(([shape, n]) => `${shape} (${n})`).join(', ');
+  const takeover = calls.filter((c) => (c.GetParameter ?? 0) === 3 && (c.PutParameter ?? 0) === 4).length;
+  const why =
+    takeover > 0
+      ? ` ${takeover} of them made exactly the calls of a lease takeover with no second read of the token: one token read (a miss, made before the first login wrote its token), a create-only lease write refused, the lease read (released: \`until: 0\`), the overwrite and its read-back, then the login, the token write and the release. A container that gets the lease does not read the token again before it logs in.`
+      : '';
+  return ` The ${calls.length} extra logins were made by containers whose SSM calls were: ${list}.${why}`;
+}
+
 function fleetSection(fleet: BenchResults['fleet']): string {
   return `## 5. Fleet storm: cold containers at once
 
@@ -171,7 +189,11 @@ start of the storm to the container's answer, so it includes starting N processe
 |---|---|---|---|---|---|---|---|---|
 ${fleet.storms.map((s) => `| ${s.containers} | ${s.repetitions} | ${s.loginsPerStorm.join(' ')} | ${s.stormsWithMoreThanOneLogin} | ${s.distinctTokensPerStorm.join(' ')} | ${s.failedAnswers} | ${s.ssmCallsPerContainer.p50} / ${s.ssmCallsPerContainer.max} | ${s.secretReadsPerContainer.p50} / ${s.secretReadsPerContainer.max} | ${s.firstTokenMs.p50} / ${s.firstTokenMs.p99} ms |`).join('\n')}
 
-${fleetVerdict(fleet.storms)}${fleet.storms.some((s) => s.stormsWithMoreThanOneLogin > 0) ? ' Each extra login is a container that found no live lease: the login lease is an SSM parameter written create-only, then taken over and read back, and SSM has no conditional update, so containers starting close together can each take it. Issue 11 moves the lease and the pause to DynamoDB conditional writes; the harness then gets one more stand-in (`StormStandIns` in `bench/fleet-storm.ts`).' : ''}`;
+${fleetVerdict(fleet.storms)}${extraLogins(fleet.storms)}
+
+Issue 11 moves the lease and the pause to a DynamoDB table; the harness then starts one more
+stand-in per storm (\`StormStandIns\` in \`bench/fleet-storm.ts\`: its endpoint joins the list the
+containers are pointed at) and passes the table's variable in \`extraEnv\`.`;
 }
 
 function costSection(cost: BenchResults['cost']): string {

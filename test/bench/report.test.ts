@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ColdStartColumn } from '../../bench/cold-start.js';
 import type { FleetSummary } from '../../bench/fleet-storm.js';
-import { coldStartTargets, coldStartVerdict, fleetVerdict, type ColdStartTargets } from '../../bench/report.js';
+import { coldStartTargets, coldStartVerdict, extraLogins, fleetVerdict, type ColdStartTargets } from '../../bench/report.js';
 
 const TARGETS: ColdStartTargets = { bundleKBMax: 500, vsSdkMax: 1.1, vsPeerMax: 1.05 };
 
@@ -74,6 +74,7 @@ describe('fleetVerdict', () => {
     secretReadsPerContainer: { p50: 1, max: 1, mean: 1 },
     firstTokenMs: { p50: 900, p99: 1500, max: 1500 },
     distinctTokensPerStorm: loginsPerStorm,
+    extraLoginCalls: [],
   });
 
   it('counts the storms with more than one login, per fleet size, and the worst storm', () => {
@@ -88,5 +89,33 @@ describe('fleetVerdict', () => {
 
   it('says met when every storm logged in exactly once', () => {
     expect(fleetVerdict([summary(1, [1, 1]), summary(20, [1, 1, 1])])).toBe('Exactly one ArcGIS login in every one of the 5 storms (target: 1): met.');
+  });
+});
+
+describe('extraLogins', () => {
+  const withExtra = (extraLoginCalls: Array<Record<string, number>>): FleetSummary => ({
+    containers: 20,
+    repetitions: 3,
+    loginsPerStorm: [2, 2, 1],
+    stormsWithMoreThanOneLogin: 2,
+    failedAnswers: 0,
+    ssmCallsPerContainer: { p50: 4, max: 7, mean: 4.2 },
+    secretReadsPerContainer: { p50: 1, max: 1, mean: 1 },
+    firstTokenMs: { p50: 900, p99: 1500, max: 1500 },
+    distinctTokensPerStorm: [2, 2, 1],
+    extraLoginCalls,
+  });
+
+  it('says nothing when no storm logged in twice', () => {
+    expect(extraLogins([withExtra([])])).toBe('');
+  });
+
+  it('tallies the extra logins by their calls and names a lease takeover when the calls are one', () => {
+    const text = extraLogins([withExtra([{ GetParameter: 3, PutParameter: 4, GetSecretValue: 1 }, { GetParameter: 3, PutParameter: 4 }])]);
+    expect(text).toContain('The 2 extra logins were made by containers whose SSM calls were: 3 GetParameter + 4 PutParameter (2). 2 of them made exactly the calls of a lease takeover');
+  });
+
+  it('does not claim a takeover for other call shapes', () => {
+    expect(extraLogins([withExtra([{ GetParameter: 1, PutParameter: 3 }])])).toBe(' The 1 extra logins were made by containers whose SSM calls were: 1 GetParameter + 3 PutParameter (1).');
   });
 });
