@@ -182,6 +182,15 @@ export function extraLogins(storms: readonly FleetSummary[]): string {
   return ` The ${calls.length} extra logins were made by containers whose SSM calls were: ${list}.${why}`;
 }
 
+/** SSM's rate during the largest fleet storm: its calls over the time until the last container answered. */
+export function ssmBurst(storms: readonly FleetSummary[]): string {
+  const largest = storms.reduce<FleetSummary | undefined>((a, s) => (a === undefined || s.containers > a.containers ? s : a), undefined);
+  if (largest === undefined) return '';
+  const calls = largest.ssmCallsPerContainer.mean * largest.containers;
+  const rate = calls / (largest.firstTokenMs.max / 1000);
+  return `SSM's limit is met in bursts, not on average: in a storm of ${largest.containers} cold containers (section 5) the fleet made ${round1(calls)} SSM calls (GetParameter and PutParameter) on average before its last answer at ${round1(largest.firstTokenMs.max / 1000)} s, ≈ ${round1(rate)} calls/s, against the default ${SSM_DEFAULT_TPS} TPS that GetParameter shares with GetParameters and GetParametersByPath across the whole account and Region (PutParameter has a quota of its own); a container waiting for another's login polls the store, so waiting adds reads.`;
+}
+
 function fleetSection(fleet: BenchResults['fleet']): string {
   return `## 5. Fleet storm: cold containers at once
 
@@ -202,7 +211,7 @@ stand-in per storm (\`StormStandIns\` in \`bench/fleet-storm.ts\`: its endpoint 
 containers are pointed at) and passes the table's variable in \`extraEnv\`.`;
 }
 
-function costSection(cost: BenchResults['cost']): string {
+function costSection(cost: BenchResults['cost'], fleet: BenchResults['fleet']): string {
   const { inputs, months } = cost;
   const first = months[0]!;
   const callRow = (label: string, c: keyof BenchResults['cost']['inputs']['calls']) => `${label} ${inputs.calls[c].ssmReads}/${inputs.calls[c].ssmWrites}/${inputs.calls[c].secretReads}/${inputs.calls[c].dynamoWrites}/${inputs.calls[c].dynamoReads}`;
@@ -235,8 +244,7 @@ ${months.map((m) => `| ${m.rps} | ${usd(m.per1MRequests.restApi)} | ${usd(m.per1
 
 Limits:
 ${notes.join('\n')}
-- SSM's limit is met in bursts, not on average: a storm of cold containers makes its calls within
-  seconds (section 5 counts them per container), and the Get* limit is shared by the whole account.
+- ${ssmBurst(fleet.storms)}
 
 Lambda's START/END/REPORT lines are most of the function's log bytes (the service itself logs
 nothing per served token); the JSON log format with a WARN system log level would drop them.`;
@@ -302,6 +310,6 @@ aliased to an env-only provider (554 → 410 KB), the runtime schemas moved from
 
 ${fleetSection(results.fleet)}
 
-${costSection(results.cost)}
+${costSection(results.cost, results.fleet)}
 `;
 }

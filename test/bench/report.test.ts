@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ColdStartColumn } from '../../bench/cold-start.js';
 import type { FleetSummary } from '../../bench/fleet-storm.js';
-import { coldStartTargets, coldStartVerdict, extraLogins, fleetVerdict, type ColdStartTargets } from '../../bench/report.js';
+import { coldStartTargets, coldStartVerdict, extraLogins, fleetVerdict, ssmBurst, type ColdStartTargets } from '../../bench/report.js';
 
 const TARGETS: ColdStartTargets = { bundleKBMax: 500, vsSdkMax: 1.1, vsPeerMax: 1.05 };
 
@@ -123,5 +123,23 @@ describe('extraLogins', () => {
 
   it('does not claim a takeover for other call shapes', () => {
     expect(extraLogins([withExtra([{ GetParameter: 1, PutParameter: 3 }])])).toBe(' The 1 extra logins were made by containers whose SSM calls were: 1 GetParameter + 3 PutParameter (1).');
+  });
+});
+
+describe('ssmBurst', () => {
+  it('rates the largest storm\'s SSM calls over the time to its last answer', () => {
+    const storm = (containers: number, mean: number, maxMs: number): FleetSummary => ({
+      containers,
+      repetitions: 10,
+      loginsPerStorm: [1],
+      stormsWithMoreThanOneLogin: 0,
+      failedAnswers: 0,
+      ssmCallsPerContainer: { p50: 4, max: 7, mean },
+      secretReadsPerContainer: { p50: 1, max: 1, mean: 1 },
+      firstTokenMs: { p50: 1000, p99: maxMs, max: maxMs },
+      distinctTokensPerStorm: [1],
+      extraLoginCalls: [],
+    });
+    expect(ssmBurst([storm(1, 4, 400), storm(20, 4.5, 3000)])).toMatch(/^SSM's limit is met in bursts, not on average: in a storm of 20 cold containers \(section 5\) the fleet made 90 SSM calls \(GetParameter and PutParameter\) on average before its last answer at 3 s, ≈ 30 calls\/s, against the default 40 TPS/);
   });
 });
