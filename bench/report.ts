@@ -288,6 +288,9 @@ the baseline, which serializes on every call.
 
 ## 2. Storm on a cold container (in process, ArcGIS answers after 200 ms)
 
+One wiring of the service in the bench's own process (its AWS stand-in is plain http here: that
+changes which modules this process loads, not the calls it counts).
+
 | concurrent requests | answered 200 | ArcGIS logins | SSM GetParameter | SSM PutParameter | Secrets Manager reads | completion p50 / p99 / max |
 |---|---|---|---|---|---|---|
 ${storms.map((s) => `| ${s.concurrency} | ${s.ok} | ${s.arcgisLogins} | ${s.ssmGetParameter} | ${s.ssmPutParameter} | ${s.secretsManagerReads} | ${s.completionMs.p50} / ${s.completionMs.p99} / ${s.completionMs.max} ms |`).join('\n')}
