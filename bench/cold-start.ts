@@ -1,70 +1,102 @@
 // The deployed bundle as CDK's esbuild builds it: its size, and how long a fresh Node process takes
-// to load it and answer one request from the SSM cache (real SDK clients against the fake AWS
-// endpoint), as a ratio to a bare `node -e 0` measured in the same run.
+// to load it and answer one request from the SSM cache (real SDK clients against the AWS stand-in,
+// over https with a private CA, as Lambda only ever calls AWS over https).
 //
-// Beside it, in the same interleaved runs, a ladder of smaller bundles built with the deployed
-// esbuild settings (infra/lambda-bundle.ts), each doing more of what a cold cached request does:
-// an empty module, the two AWS calls signed by hand over node:http, the same calls through the SDK
-// clients. The ladder shows where the time goes and what floor any implementation starts from.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Beside it, in the same interleaved runs and for each Node (Lambda's 24 first, this machine's
+// second), a ladder of smaller bundles built with the deployed esbuild settings
+// (infra/lambda-bundle.ts), each doing more of what a cold cached request does, and the peers a user
+// would write instead of this service. The targets are ratios within one Node: the deployed bundle
+// against the "both SDK calls, nothing else" rung, and against the fastest peer.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { LAMBDA_BUNDLE, LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from '../infra/lambda-bundle.js';
+import { LAMBDA_BUNDLE, LAMBDA_ENTRY, LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from '../infra/lambda-bundle.js';
 import { CONFIG_ENV } from '../lambda/config/environment.js';
 import { identityHash, targetFingerprint } from '../lambda/core/cached-token.js';
 import { credentialIdentity } from '../lambda/core/ports.js';
 import { apiEvent } from '../test/handlers/events.js';
 import { benchConfig, FAKE_LOGIN, SECRET_ID } from './aws-wiring.js';
-import { startFakeAws } from './fake-aws.js';
+import { startFakeAws, type FakeAws } from './fake-aws.js';
+import { lambdaEnvironment, parseWrapperResult, runNode, writeHandlerWrapper } from './lambda-process.js';
+import type { NodeRuntime } from './node-runtimes.js';
+import type { PrivateCa } from './private-ca.js';
+import { BENCH_SCRATCH } from './scratch.js';
 import { median, round } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TOKEN_PARAMETER = '/arcgis-token-vending/default/token';
-/** Marks the wrapper's result line among the function's own log lines. */
-const RESULT = 'BENCH_RESULT ';
+export const TOKEN_PARAMETER = '/arcgis-token-vending/default/token';
+
+/** Names of the rungs the targets and the verdicts read. */
+export const RUNG = {
+  bare: 'node -e 0',
+  sdk: 'both SDK calls, nothing else',
+  deployed: 'deployed bundle',
+  deployedSourceMaps: 'deployed bundle, sourceMaps on',
+} as const;
 
 /** One rung of the ladder: a fresh process loading a bundle and doing part of a cold request. */
 export interface ColdStartRung {
   name: string;
   does: string;
+  kind: 'baseline' | 'probe' | 'peer' | 'deployed';
   bundleKB: number | null;
   medianMs: number;
+  /** × `node -e 0` of the same Node. */
   ratio: number;
+  /** Every run's wall time, in run order (raw numbers for a re-analysis). */
+  samplesMs: number[];
 }
 
-/** The ladder below the deployed bundle, cheapest first (sources in bench/cold-start-probes/). */
+/** Probes: scripts that run at import (sources in bench/cold-start-probes/), cheapest first. */
 export const PROBES = [
   { file: 'empty-module', name: 'empty ES module', does: 'loads a module that only answers: the cost of the ESM loader and stdout' },
-  { file: 'signed-requests', name: 'signed requests, no SDK client', does: 'GetParameter + GetSecretValue signed with @smithy/signature-v4 and sent with node:http; no validation, no logging' },
-  { file: 'sdk-clients', name: 'SDK clients only', does: 'the same two calls through SSMClient and SecretsManagerClient, as bundled' },
+  { file: 'signed-requests', name: 'signed requests, no SDK client', does: 'GetParameter + GetSecretValue signed with @smithy/signature-v4 and sent with node:https; no validation, no logging' },
+  { file: 'sdk-clients', name: RUNG.sdk, does: 'the same two calls through SSMClient and SecretsManagerClient, as bundled, and nothing else' },
 ] as const;
 
+/** Peers: Lambda handlers a user would write instead, run by the same wrapper as the deployed bundle. */
+export const PEERS = [
+  { file: 'peer-ssm-client', name: 'peer: bare SSMClient handler', does: 'a handler with one module-scope SSMClient answering GetParameter (WithDecryption) of the token parameter' },
+  { file: 'peer-powertools', name: 'peer: Powertools getParameter handler', does: 'the same with @aws-lambda-powertools/parameters getParameter(name, { decrypt: true })' },
+] as const;
+
+export interface ColdStartColumn {
+  runtime: NodeRuntime;
+  ladder: ColdStartRung[];
+  /** Inside the deployed bundle's process: Node's own start-up, importing the bundle, the first request. */
+  phasesMedianMs: { nodeBoot: number; importBundle: number; firstRequest: number };
+  /** Bytes the deployed function logged on stdout during its cold start and first request. */
+  coldStartLogBytes: number;
+  /** Bytes of the deployed function's answer body (the access log's responseLength). */
+  answerBytes: number;
+}
+
 export interface ColdStartResult {
+  transport: string;
   bundleBytes: number;
   bundleKB: number;
   runs: number;
-  nodeBareMedianMs: number;
-  coldAnswerMedianMs: number;
-  ratio: number;
-  /** Inside the probe: Node's own start-up, importing the bundle, answering the first request. */
-  phasesMedianMs: { nodeBoot: number; importBundle: number; firstRequest: number };
-  answer: { statusCode: number; source: string };
-  /** `node -e 0`, the probes, then the deployed bundle: medians of the same interleaved runs. */
-  ladder: ColdStartRung[];
+  columns: ColdStartColumn[];
 }
 
-/** Builds a probe with the deployed bundle's esbuild settings; returns the path of its index.mjs. */
-export async function buildProbe(file: string, outdir: string): Promise<string> {
-  const outfile = join(outdir, `${file}.mjs`);
+export interface BuildOptions {
+  /** Default true, as deployed. Off for CPU profiles that must tell module bodies apart by line. */
+  minify?: boolean;
+  /** Write FILE.map beside the bundle (for CPU profiles). Default false. */
+  sourcemap?: boolean;
+}
+
+/** Bundles entry with the deployed bundle's esbuild settings into outfile. */
+export async function buildBundle(entry: string, outfile: string, options: BuildOptions = {}): Promise<string> {
   await build({
-    entryPoints: [join(root, 'bench', 'cold-start-probes', `${file}.ts`)],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
-    minify: true,
+    minify: options.minify ?? true,
+    sourcemap: options.sourcemap === true ? 'external' : false,
     target: LAMBDA_BUNDLE.target,
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     banner: { js: LAMBDA_BUNDLE.banner },
@@ -75,9 +107,19 @@ export async function buildProbe(file: string, outdir: string): Promise<string> 
   return outfile;
 }
 
+/** Builds a probe or a peer (bench/cold-start-probes/FILE.ts) into outdir; returns the .mjs path. */
+export function buildProbe(file: string, outdir: string, options: BuildOptions = {}): Promise<string> {
+  return buildBundle(join(root, 'bench', 'cold-start-probes', `${file}.ts`), join(outdir, `${file}.mjs`), options);
+}
+
+/** The deployed entry, bundled by the bench itself (for profiles: cdk synth cannot skip minifying). */
+export function buildDeployedEntry(outfile: string, options: BuildOptions = {}): Promise<string> {
+  return buildBundle(LAMBDA_ENTRY, outfile, options);
+}
+
 /** The function's bundle as `cdk synth` builds it, with the given extra context (e.g. sourceMaps=true). */
-function synthBundle(name: string, context: string[] = []): string {
-  const out = join(tmpdir(), `atv-bench-${name}.out`);
+export function synthBundle(name: string, context: string[] = []): { bundle: string; templatePath: string } {
+  const out = join(BENCH_SCRATCH, `${name}.out`);
   rmSync(out, { recursive: true, force: true });
   execFileSync(process.execPath, [join(root, 'node_modules/aws-cdk/bin/cdk'), 'synth', '-q', '-c', 'arcgisUrl=https://www.arcgis.com', '-c', 'referer=https://apps.example.com', ...context.flatMap((c) => ['-c', c]), '-o', out], { cwd: root, stdio: 'ignore' });
   const bundles = readdirSync(out)
@@ -85,130 +127,154 @@ function synthBundle(name: string, context: string[] = []): string {
     .map((d) => join(out, d, 'index.mjs'))
     .filter((f) => existsSync(f));
   if (bundles.length === 0) throw new Error('cdk synth produced no index.mjs asset');
-  return bundles.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  const template = readdirSync(out).find((f) => f.endsWith('.template.json'));
+  if (template === undefined) throw new Error('cdk synth produced no template');
+  return { bundle: bundles.sort((a, b) => statSync(b).size - statSync(a).size)[0]!, templatePath: join(out, template) };
 }
 
-/** Wall time of a whole `node` process. Async: the fake AWS endpoint answers from this process. */
-function timeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('exit', (code) => {
-      const ms = performance.now() - start;
-      if (code === 0) resolve({ ms, stdout });
-      else reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`));
-    });
+/** A cached token in "SSM", stored as a previous container would have stored it; returns the value. */
+export function seedCachedToken(aws: FakeAws): string {
+  const target = benchConfig('https://gis.example.com/portal').targets[0]!;
+  aws.secrets.set(SECRET_ID, JSON.stringify(FAKE_LOGIN));
+  const value = JSON.stringify({
+    version: 2,
+    token: { token: 'bench-cached-token', expires: Date.now() + 3_000_000, ssl: true, issuedAt: Date.now() - 600_000, fingerprint: targetFingerprint(target), identity: identityHash(credentialIdentity({ kind: 'user', ...FAKE_LOGIN })), binding: { client: 'referer', referer: target.referer } },
   });
+  aws.parameters.set(TOKEN_PARAMETER, value);
+  return value;
 }
 
-export async function coldStart(runs = 10): Promise<ColdStartResult> {
-  const bundle = synthBundle('cdk');
-  const mappedBundle = synthBundle('cdk-source-maps', ['sourceMaps=true']);
-  const aws = await startFakeAws();
+/** The function's configuration variable for one target at url (as the construct sets it). */
+export function functionConfigEnvironment(url: string, extra: Record<string, unknown> = {}): Record<string, string> {
+  const target = benchConfig(url).targets[0]!;
+  return { ...LAMBDA_RUNTIME_ENVIRONMENT, [CONFIG_ENV]: JSON.stringify({ targets: [{ name: 'default', url: target.url, referer: target.referer, secretId: SECRET_ID }], ...extra }) };
+}
+
+interface Row {
+  name: string;
+  does: string;
+  kind: ColdStartRung['kind'];
+  bundleKB: number | null;
+  args: string[];
+  env: Record<string, string>;
+  /** Checks a run's stdout: the row did what it claims, or the run is not counted. */
+  check(stdout: string): void;
+  /** Per Node: every run's wall time. */
+  ms: Map<string, number[]>;
+}
+
+export interface ColdStartOptions {
+  runs: number;
+  runtimes: NodeRuntime[];
+  ca: PrivateCa;
+  log: (message: string) => void;
+}
+
+/** The measurement, and the synthesized template of the deployed stack (the cost model reads its access log format). */
+export async function coldStart({ runs, runtimes, ca, log }: ColdStartOptions): Promise<{ result: ColdStartResult; templatePath: string }> {
+  const synthed = synthBundle('cdk');
+  const mapped = synthBundle('cdk-source-maps', ['sourceMaps=true']);
+  const aws = await startFakeAws({ tls: ca });
   try {
-    // A cached token in "SSM", stored as a previous container would have stored it.
-    const config = benchConfig('https://gis.example.com/portal');
-    const target = config.targets[0]!;
-    aws.secrets.set(SECRET_ID, JSON.stringify(FAKE_LOGIN));
-    aws.parameters.set(
-      TOKEN_PARAMETER,
-      JSON.stringify({
-        version: 2,
-        token: { token: 'bench-cached-token', expires: Date.now() + 3_000_000, ssl: true, issuedAt: Date.now() - 600_000, fingerprint: targetFingerprint(target), identity: identityHash(credentialIdentity({ kind: 'user', ...FAKE_LOGIN })), binding: { client: 'referer', referer: target.referer } },
-      }),
-    );
-    // Each deployed variant is loaded by a small wrapper that times its phases. The function logs to
-    // stdout (as in Lambda), so the wrapper's result is the line that starts with RESULT.
-    const wrapper = (path: string, name: string) => {
-      const file = join(tmpdir(), `atv-cold-${name}.mjs`);
-      writeFileSync(
-        file,
-        `const t0 = performance.now();\nconst { handler } = await import(${JSON.stringify(path)});\nconst t1 = performance.now();\nconst r = await handler(${JSON.stringify(apiEvent())});\nconst t2 = performance.now();\nprocess.stdout.write('\\n${RESULT}' + JSON.stringify({ statusCode: r.statusCode, source: JSON.parse(r.body).source, bootMs: t0, importMs: t1 - t0, requestMs: t2 - t1 }) + '\\n');\n`,
-      );
-      return file;
+    const cachedValue = seedCachedToken(aws);
+    const dir = join(BENCH_SCRATCH, 'cold-start');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const kb = (path: string) => round(statSync(path).size / 1024, 1);
+    // Processes that call AWS trust the private CA; the two that make no TLS call get no
+    // NODE_EXTRA_CA_CERTS, which Node 20 reads (with its root store) at start-up, not at first use.
+    const bareEnv = lambdaEnvironment({ endpoints: aws.endpoints });
+    const awsEnv = lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath });
+    const functionEnv = { ...awsEnv, ...functionConfigEnvironment('https://gis.example.com/portal') };
+    const event = apiEvent();
+    const ok = (row: string) => (stdout: string) => {
+      if (stdout !== '{"ok":true}') throw new Error(`${row} did not complete its calls: ${stdout}`);
     };
-    const awsEnv = {
-      PATH: process.env.PATH,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'AKIDBENCH',
-      AWS_SECRET_ACCESS_KEY: 'fake-bench-secret',
-      AWS_SESSION_TOKEN: 'fake-bench-session',
-      AWS_ENDPOINT_URL_SSM: aws.url,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    const answersCache = (row: string) => (stdout: string) => {
+      const r = parseWrapperResult(stdout);
+      const source = r.statusCode === 200 ? (JSON.parse(r.body) as { source?: string }).source : undefined;
+      if (source !== 'cache') throw new Error(`${row} answered ${r.statusCode} ${r.body.slice(0, 300)}, not a cached token`);
     };
-    // The function's own variables, as the construct sets them.
-    const functionEnv = {
-      ...awsEnv,
-      ...LAMBDA_RUNTIME_ENVIRONMENT,
-      [CONFIG_ENV]: JSON.stringify({ targets: [{ name: 'default', url: target.url, referer: target.referer, secretId: SECRET_ID }] }),
+    const answersValue = (row: string) => (stdout: string) => {
+      const r = parseWrapperResult(stdout);
+      if (r.statusCode !== 200 || r.body !== cachedValue) throw new Error(`${row} answered ${r.statusCode} ${r.body.slice(0, 300)}, not the parameter's value`);
     };
-    const deployed = [
-      { name: 'deployed bundle', does: 'the function as cdk synth bundles it, with its runtime variables, answering one request from the SSM cache', path: bundle, env: functionEnv },
-      { name: 'deployed bundle, sourceMaps on', does: 'the same with the sourceMaps option: the map shipped and NODE_OPTIONS=--enable-source-maps', path: mappedBundle, env: { ...functionEnv, NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } },
-    ].map((d, i) => ({ ...d, wrapper: wrapper(d.path, `bundle-${i}`), bundleKB: round(statSync(d.path).size / 1024, 1), ms: [] as number[] }));
-    const probesDir = join(tmpdir(), 'atv-cold-probes');
-    rmSync(probesDir, { recursive: true, force: true });
-    mkdirSync(probesDir, { recursive: true });
-    const probes = [];
+    const rows: Row[] = [{ name: RUNG.bare, does: 'starts Node and exits: the baseline', kind: 'baseline', bundleKB: null, args: ['-e', '0'], env: bareEnv, check: () => undefined, ms: new Map() }];
     for (const probe of PROBES) {
-      const path = await buildProbe(probe.file, probesDir);
-      probes.push({ ...probe, path, bundleKB: round(statSync(path).size / 1024, 1), ms: [] as number[] });
+      const path = await buildProbe(probe.file, dir);
+      const env = probe.file === 'empty-module' ? bareEnv : { ...awsEnv, BENCH_PARAMETER: TOKEN_PARAMETER, BENCH_SECRET_ID: SECRET_ID };
+      rows.push({ name: probe.name, does: probe.does, kind: 'probe', bundleKB: kb(path), args: [path], env, check: ok(probe.name), ms: new Map() });
     }
-    const probeEnv = { ...awsEnv, BENCH_PARAMETER: TOKEN_PARAMETER, BENCH_SECRET_ID: SECRET_ID };
-    const bare: number[] = [];
-    const phases = { bootMs: [] as number[], importMs: [] as number[], requestMs: [] as number[] };
-    let answer = { statusCode: 0, source: '' };
-    // Warm the file cache for every process measured.
-    await timeProcess(['-e', '0'], awsEnv);
-    for (const probe of probes) await timeProcess([probe.path], probeEnv);
-    for (const d of deployed) await timeProcess([d.wrapper], d.env);
-    // Interleaved, so a slower moment of the machine touches every row alike.
+    for (const peer of PEERS) {
+      const path = await buildProbe(peer.file, dir);
+      const wrapper = writeHandlerWrapper(join(dir, `${peer.file}-wrapper.mjs`), path, event);
+      rows.push({ name: peer.name, does: peer.does, kind: 'peer', bundleKB: kb(path), args: [wrapper], env: { ...awsEnv, BENCH_PARAMETER: TOKEN_PARAMETER }, check: answersValue(peer.name), ms: new Map() });
+    }
+    const deployed = [
+      { name: RUNG.deployed, does: 'the function as cdk synth bundles it, with its runtime variables, answering one request from the SSM cache', path: synthed.bundle, env: functionEnv },
+      { name: RUNG.deployedSourceMaps, does: 'the same with the sourceMaps option: the map shipped and NODE_OPTIONS=--enable-source-maps', path: mapped.bundle, env: { ...functionEnv, NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } },
+    ];
+    for (const [i, d] of deployed.entries()) {
+      const wrapper = writeHandlerWrapper(join(dir, `deployed-${i}-wrapper.mjs`), d.path, event);
+      rows.push({ name: d.name, does: d.does, kind: 'deployed', bundleKB: kb(d.path), args: [wrapper], env: d.env, check: answersCache(d.name), ms: new Map() });
+    }
+    const deployedRow = rows.find((r) => r.name === RUNG.deployed)!;
+    const phases = new Map(runtimes.map((rt) => [rt.path, { bootMs: [] as number[], importMs: [] as number[], requestMs: [] as number[], logBytes: [] as number[], answerBytes: [] as number[] }]));
+
+    // Warm the file cache for every process measured (and check each works on each Node).
+    for (const rt of runtimes) for (const row of rows) row.check((await runNode(rt.path, row.args, row.env)).stdout);
+    // Interleaved, so a slower moment of the machine touches every row alike; the order rotates
+    // each round so no row always follows the same neighbour.
+    const order = runtimes.flatMap((rt) => rows.map((row) => ({ rt, row })));
     for (let i = 0; i < runs; i++) {
-      bare.push((await timeProcess(['-e', '0'], awsEnv)).ms);
-      for (const probe of probes) {
-        const run = await timeProcess([probe.path], probeEnv);
-        if ((JSON.parse(run.stdout) as { ok: boolean }).ok !== true) throw new Error(`probe ${probe.file} did not complete its calls: ${run.stdout}`);
-        probe.ms.push(run.ms);
-      }
-      for (const [index, d] of deployed.entries()) {
-        const run = await timeProcess([d.wrapper], d.env);
-        const line = run.stdout.split('\n').find((l) => l.startsWith(RESULT));
-        const probed = JSON.parse(line?.slice(RESULT.length) ?? '{}') as typeof answer & { bootMs: number; importMs: number; requestMs: number };
-        if (probed.statusCode !== 200 || probed.source !== 'cache') throw new Error(`${d.name} answered ${JSON.stringify(probed)}, not a cached token`);
-        d.ms.push(run.ms);
-        if (index === 0) {
-          answer = { statusCode: probed.statusCode, source: probed.source };
-          phases.bootMs.push(probed.bootMs);
-          phases.importMs.push(probed.importMs);
-          phases.requestMs.push(probed.requestMs);
+      if (i % 5 === 0) log(`  cold start: round ${i + 1}/${runs}`);
+      const shift = (i * 3) % order.length;
+      for (const { rt, row } of [...order.slice(shift), ...order.slice(0, shift)]) {
+        const run = await runNode(rt.path, row.args, row.env);
+        row.check(run.stdout);
+        row.ms.set(rt.path, [...(row.ms.get(rt.path) ?? []), run.ms]);
+        if (row === deployedRow) {
+          const r = parseWrapperResult(run.stdout);
+          const p = phases.get(rt.path)!;
+          p.bootMs.push(r.bootMs);
+          p.importMs.push(r.importMs);
+          p.requestMs.push(r.requestMs);
+          p.logBytes.push(r.logBytes);
+          p.answerBytes.push(Buffer.byteLength(r.body));
         }
       }
     }
-    const bytes = statSync(bundle).size;
-    const bareMs = median(bare);
-    const cold = deployed[0]!.ms;
-    const rung = (name: string, does: string, bundleKB: number | null, ms: number[]): ColdStartRung => ({ name, does, bundleKB, medianMs: round(median(ms), 1), ratio: round(median(ms) / bareMs, 2) });
-    const ladder = [
-      rung('node -e 0', 'starts Node and exits: the baseline', null, bare),
-      ...probes.map((p) => rung(p.name, p.does, p.bundleKB, p.ms)),
-      ...deployed.map((d) => rung(d.name, d.does, d.bundleKB, d.ms)),
-    ];
-    return {
-      bundleBytes: bytes,
-      bundleKB: round(bytes / 1024, 1),
-      runs,
-      nodeBareMedianMs: round(bareMs, 1),
-      coldAnswerMedianMs: round(median(cold), 1),
-      ratio: round(median(cold) / bareMs, 2),
-      phasesMedianMs: { nodeBoot: round(median(phases.bootMs), 1), importBundle: round(median(phases.importMs), 1), firstRequest: round(median(phases.requestMs), 1) },
-      answer,
-      ladder,
-    };
+    const columns = runtimes.map((rt): ColdStartColumn => {
+      const bare = median(rows[0]!.ms.get(rt.path)!);
+      const p = phases.get(rt.path)!;
+      return {
+        runtime: rt,
+        ladder: rows.map((row) => {
+          const samples = row.ms.get(rt.path)!;
+          return { name: row.name, does: row.does, kind: row.kind, bundleKB: row.bundleKB, medianMs: round(median(samples), 1), ratio: round(median(samples) / bare, 2), samplesMs: samples.map((s) => round(s, 1)) };
+        }),
+        phasesMedianMs: { nodeBoot: round(median(p.bootMs), 1), importBundle: round(median(p.importMs), 1), firstRequest: round(median(p.requestMs), 1) },
+        coldStartLogBytes: median(p.logBytes),
+        answerBytes: median(p.answerBytes),
+      };
+    });
+    const bytes = statSync(synthed.bundle).size;
+    const result = { transport: `${aws.transport} (loopback stand-in, throwaway private CA via NODE_EXTRA_CA_CERTS)`, bundleBytes: bytes, bundleKB: round(bytes / 1024, 1), runs, columns };
+    return { result, templatePath: synthed.templatePath };
   } finally {
     await aws.close();
   }
+}
+
+/**
+ * The access log format of the synthesized stack's stage, as the cost model renders it: a REST
+ * stage's (AccessLogSetting) or an HTTP API stage's (AccessLogSettings), whichever front door the
+ * template was synthesized with.
+ */
+export function accessLogFormat(templatePath: string, type: 'AWS::ApiGateway::Stage' | 'AWS::ApiGatewayV2::Stage' = 'AWS::ApiGateway::Stage'): string {
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string; Properties?: { AccessLogSetting?: { Format?: string }; AccessLogSettings?: { Format?: string } } }> };
+  const stage = Object.values(template.Resources).find((r) => r.Type === type);
+  const format = type === 'AWS::ApiGateway::Stage' ? stage?.Properties?.AccessLogSetting?.Format : stage?.Properties?.AccessLogSettings?.Format;
+  if (typeof format !== 'string') throw new Error(`the synthesized template has no ${type} with an access log format`);
+  return format;
 }

@@ -1,18 +1,34 @@
 // `npm run bench`: measures the service on this machine and writes bench/results.json and
 // docs/benchmarks.md. Not part of the test suite: numbers depend on the machine.
+//   --quick     fewer runs and repetitions (a smoke run of the bench itself)
+//   --runs=N    cold-start rounds (default 20)
+//   --render    re-render docs/benchmarks.md from bench/results.json
+// Settings: BENCH_NODE (the first column's Node binary; default Node 24 from npm, cached in the
+// scratch folder), BENCH_NODE_COMPARE (the second column's; default this process's Node; 'none').
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { coldStart } from './cold-start.js';
+import { DEFAULT_MEMORY_MB, DEFAULT_THROTTLE } from '../infra/token-vending-machine.js';
+import { accessLogFormat, coldStart, synthBundle } from './cold-start.js';
+import { profileColdStart } from './cold-start-profile.js';
 import { monthlyCost, type CostInputs } from './cost-model.js';
-import { round } from './stats.js';
+import { ARCGIS_LATENCY_MS, fleetStorms } from './fleet-storm.js';
+import { benchRuntimes } from './node-runtimes.js';
+import { createPrivateCa } from './private-ca.js';
+import { measureEmfRecordBytes, platformLogLines, renderAccessLog, sampleAccessLogContext } from './rendered-logs.js';
 import { renderMarkdown, type BenchResults } from './report.js';
+import { BENCH_SCRATCH } from './scratch.js';
+import { round } from './stats.js';
 import { storm } from './storm.js';
 import { sustained } from './sustained.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
+const runsArg = process.argv.find((a) => a.startsWith('--runs='));
+const coldRuns = runsArg === undefined ? (quick ? 3 : 20) : Number(runsArg.slice('--runs='.length));
+if (!Number.isInteger(coldRuns) || coldRuns < 1) throw new Error(`--runs must be a positive integer, not ${runsArg}`);
 
 function warmHit(): Promise<Record<string, unknown> & { baseline: { p50Ms: number; p99Ms: number }; handler: { p50Ms: number; p99Ms: number }; logBytesPerRequest: number }> {
   return new Promise((resolve, reject) => {
@@ -30,37 +46,86 @@ function warmHit(): Promise<Record<string, unknown> & { baseline: { p50Ms: numbe
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 if (process.argv.includes('--render')) {
-  // Re-render docs/benchmarks.md from the last measurement.
-  const { readFileSync } = await import('node:fs');
   writeFileSync(`${root}/docs/benchmarks.md`, renderMarkdown(JSON.parse(readFileSync(`${root}/bench/results.json`, 'utf8')) as BenchResults));
   log('re-rendered docs/benchmarks.md');
   process.exit(0);
 }
 
-log('1/4 warm hit latency…');
+const loadStart = loadavg().map((x) => round(x, 2));
+const runtimes = benchRuntimes(process.env, BENCH_SCRATCH, log);
+log(`Node columns: ${runtimes.map((r) => `${r.label} ${r.version} (${r.path})`).join(', ')}`);
+const ca = createPrivateCa(join(BENCH_SCRATCH, 'ca'));
+log('AWS stand-in transport: https with a throwaway private CA (NODE_EXTRA_CA_CERTS)');
+
+log('1/6 warm hit latency…');
 const warm = await warmHit();
-log('2/4 storms…');
+log('2/6 storms in one container…');
 const storms = [];
 for (const n of quick ? [100, 1000] : [100, 1000, 10_000]) storms.push(await storm(n));
-log('3/4 sustained load…');
+log('3/6 sustained load…');
 const load = await sustained(quick ? 5 : 30, 3000);
-log('4/4 cold start…');
-const cold = await coldStart(10);
+log(`4/6 cold start (${coldRuns} interleaved rounds)…`);
+const { result: cold, templatePath } = await coldStart({ runs: coldRuns, runtimes, ca, log });
+log(`5/6 cold-start profile on ${runtimes[0]!.label}…`);
+const profile = await profileColdStart({ runtime: runtimes[0]!, ca, runs: quick ? 3 : 10 });
+log(`6/6 fleet storms on ${runtimes[0]!.label}…`);
+const { bundle } = synthBundle('cdk-fleet');
+const fleet = await fleetStorms(quick ? [1, 5] : [1, 5, 20], quick ? 2 : 10, { runtime: runtimes[0]!, bundle, ca, log });
 
-const costInputs: CostInputs = { billedMsPerRequest: 2, memoryMb: 256, logBytesPerRequest: warm.logBytesPerRequest, tokenMinutes: 60, scheduleMinutes: 15, containerHours: 2, targets: 1, alarms: 3 };
+const lambdaColumn = cold.columns[0]!;
+/** One access log line of each stage, rendered from the format the construct synthesizes for it. */
+function accessLogLineBytes(httpTemplatePath: string, answerBytes: number): { restApi: number; httpApi: number } {
+  const line = (format: string) => Buffer.byteLength(renderAccessLog(format, sampleAccessLogContext(answerBytes))) + 1;
+  const rest = synthBundle('cdk-rest', ['endpoint=rest']);
+  return { restApi: line(accessLogFormat(rest.templatePath)), httpApi: line(accessLogFormat(httpTemplatePath, 'AWS::ApiGatewayV2::Stage')) };
+}
+const targets = 1;
+const costInputs: CostInputs = {
+  memoryMb: DEFAULT_MEMORY_MB,
+  billedMsPerRequest: 2,
+  initMsOneVcpu: round(lambdaColumn.phasesMedianMs.nodeBoot + lambdaColumn.phasesMedianMs.importBundle, 1),
+  coldRequestMsOneVcpu: lambdaColumn.phasesMedianMs.firstRequest,
+  scheduleRunMs: 50,
+  loginMs: 1000,
+  containerHours: 2,
+  targets,
+  tokenMinutes: 60,
+  scheduleMinutes: 15,
+  calls: {
+    // The owner check and the cached token, concurrently (section 4).
+    coldStart: { ssmReads: 1, ssmWrites: 0, secretReads: 1, dynamoWrites: 0, dynamoReads: 0 },
+    scheduledRun: { ssmReads: 1, ssmWrites: 0, secretReads: 0, dynamoWrites: 0, dynamoReads: 0 },
+    // Issue 11's design: lease taken and released in DynamoDB (the pause read with it), the
+    // secret read (its 5-minute cache has expired by the next login), the token written to SSM.
+    login: { ssmReads: 0, ssmWrites: 1, secretReads: 1, dynamoWrites: 2, dynamoReads: 1 },
+  },
+  accessLogBytes: accessLogLineBytes(templatePath, lambdaColumn.answerBytes),
+  platformLogBytesPerInvocation: Buffer.byteLength(platformLogLines({ cold: false })),
+  coldStartLogBytes: lambdaColumn.coldStartLogBytes,
+  emfRecordBytes: measureEmfRecordBytes(),
+  // TokensServed, CacheHits, TokensGenerated and RefreshSucceeded in a month without faults.
+  metricsPerTarget: 4,
+  // FunctionErrors, and RefreshFailed + NoRefresh per target (infra/token-vending-machine.ts).
+  alarms: 1 + 2 * targets,
+  dashboards: 0,
+  secrets: targets,
+  logRetentionMonths: 1,
+  stageRateLimit: DEFAULT_THROTTLE.rateLimit,
+};
 const costs = [1, 10, 100].map((rps) => monthlyCost(costInputs, rps));
 
 const results: BenchResults = {
   measuredAt: new Date().toISOString(),
-  machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model },
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, benchNode: process.version, loadAverage: { start: loadStart, end: loadavg().map((x) => round(x, 2)) } },
   warmHit: { ...warm, p50Ratio: round(warm.handler.p50Ms / warm.baseline.p50Ms, 2), targets: { p50RatioMax: 2, p99MsMax: 1 } },
   storms,
   sustained: load,
-  coldStart: { ...cold, targets: { bundleKBMax: 500, ratioMax: 2 } },
+  coldStart: { ...cold, targets: { bundleKBMax: 500, vsSdkMax: 1.1, vsPeerMax: 1.05 } },
+  profile,
+  fleet: { runtime: `${runtimes[0]!.label} (${runtimes[0]!.version})`, arcgisLatencyMs: ARCGIS_LATENCY_MS, storms: fleet },
   cost: { inputs: costInputs, months: costs },
 };
 mkdirSync(`${root}/docs`, { recursive: true });
 writeFileSync(`${root}/bench/results.json`, `${JSON.stringify(results, null, 2)}\n`);
-
 writeFileSync(`${root}/docs/benchmarks.md`, renderMarkdown(results));
 log('wrote bench/results.json and docs/benchmarks.md');

@@ -1,9 +1,9 @@
 // Rung 2 of the cold-start ladder: the least any SSM-backed answer can do. The two calls a cold
 // cached request makes (GetParameter for the token, GetSecretValue for the owner check), SigV4-signed
-// with the SDK's own signer and sent with node:http, with no SDK client, no validation, no logging.
-// node:https is imported as the SDK's HTTP handler imports it, so both rungs load the same built-ins.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// with the SDK's own signer and sent with node:https, with no SDK client, no validation, no logging.
+// Only node:https, as the SDK's HTTP handler imports it for https:// endpoints (the only kind Lambda
+// uses): on Node >= 22 an ES-module import of node:http loads undici, which neither pays.
+import { request } from 'node:https';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 
@@ -23,9 +23,8 @@ async function call(service: string, endpoint: string, target: string, input: ob
     headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
     body,
   });
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'POST', headers: signed.headers }, (res) => {
+    const req = request(url, { method: 'POST', headers: signed.headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));

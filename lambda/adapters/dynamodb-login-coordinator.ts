@@ -90,30 +90,20 @@ export class DynamoDbLoginCoordinator implements LoginCoordinator {
     const signal = abortAfter(timeoutMs);
     const recorded = outcomeUpdate(outcome, now);
     const key = accountKey(account);
-    try {
-      await this.update(signal, {
-        Key: key,
-        UpdateExpression: [recorded?.set === undefined ? '' : `SET ${recorded.set}`, 'REMOVE leaseHolder, leaseUntil'].filter(Boolean).join(' '),
-        ConditionExpression: 'leaseHolder = :holder',
-        ...(recorded === undefined ? {} : { ExpressionAttributeNames: recorded.names }),
-        ExpressionAttributeValues: { ':holder': { S: holder }, ...recorded?.values },
-      });
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // The outcome first, the lease's end second: a container that finds the lease free then always
+    // finds the pause or backoff too. The outcome is written even when the lease is no longer ours,
+    // but never over a newer one.
+    if (recorded !== undefined) {
+      try {
+        await this.update(signal, { Key: key, UpdateExpression: `SET ${recorded.set}`, ConditionExpression: recorded.newer, ExpressionAttributeNames: recorded.names, ExpressionAttributeValues: recorded.values });
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     }
-    // The lease is no longer ours (it ran out, and someone took it over): leave it, but record the
-    // outcome unless a newer one is already there.
-    if (recorded === undefined) return;
     try {
-      await this.update(signal, {
-        Key: key,
-        UpdateExpression: `SET ${recorded.set}`,
-        ConditionExpression: recorded.newer,
-        ExpressionAttributeNames: recorded.names,
-        ExpressionAttributeValues: recorded.values,
-      });
+      await this.update(signal, { Key: key, UpdateExpression: 'REMOVE leaseHolder, leaseUntil', ConditionExpression: 'leaseHolder = :holder', ExpressionAttributeValues: { ':holder': { S: holder } } });
     } catch (error) {
+      // The lease ran out and another container holds it now: it is theirs to end.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }

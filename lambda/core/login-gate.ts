@@ -6,7 +6,7 @@
 // login ends before it, so the lease covers the whole sequence however slow ArcGIS is. A container
 // that finds the lease taken never logs in: it watches the store for the holder's token until its
 // own deadline. The holder records the outcome (a rejection pauses the account, a 429 backs it off)
-// in the same write that ends the lease, so the next holder can never start before it is known.
+// before it ends the lease, so the next holder can never start before it is known.
 //
 // When the coordinator cannot be reached at all, the container logs in on its own, one login at a
 // time per account, and remembers a rejection itself: each container then makes at most one failed
@@ -166,7 +166,7 @@ export class LoginGate {
     }
   }
 
-  /** Logs in under the lease and records the outcome in the same write that ends it. */
+  /** Logs in under the lease, then records the outcome and ends the lease, in that order. */
   private async holding(a: LoginAttempt, holder: string, loginDeadline: number, before: AccountRecord): Promise<GateResult> {
     // The previous holder may have stored its token between this container's read and its lease.
     const stored = await a.lookup();

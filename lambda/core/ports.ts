@@ -125,9 +125,9 @@ export interface LoginCoordinator {
    */
   acquire(request: LeaseRequest, timeoutMs?: number): Promise<LeaseAnswer>;
   /**
-   * Records the login's outcome (a rejection pauses the account, a rate limit backs it off) and
+   * Records the login's outcome (a rejection pauses the account, a rate limit backs it off), then
    * ends the lease if it is still `holder`'s. The outcome is recorded even when the lease is not
-   * (a newer pause or backoff is never replaced by an older one).
+   * ours any more (a newer pause or backoff is never replaced by an older one).
    */
   release(account: string, holder: string, outcome: LoginOutcome, now: number, timeoutMs?: number): Promise<void>;
   read(account: string, timeoutMs?: number): Promise<AccountRecord | undefined>;

@@ -167,7 +167,7 @@ describe('LoginCoordinator: DynamoDB and memory agree', () => {
           expect(dynamo ?? {}).toEqual(memory ?? {});
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 });

@@ -1,83 +1,98 @@
-// The cold-start ladder's probes are measured, not tested for speed; this only checks that each one,
-// bundled with the deployed settings, really makes the calls its row claims against the loopback
-// AWS stand-in, and fails when they fail, so the benchmark cannot time a probe that does nothing.
-import { spawn } from 'node:child_process';
+// The cold-start ladder's probes and peers are measured, not tested for speed; this only checks
+// that each one, bundled with the deployed settings, really makes the calls its row claims against
+// the https AWS stand-in (trusting the throwaway CA, as the bench runs them), and fails when they
+// fail, so the benchmark cannot time a row that does nothing.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROBES, buildProbe } from '../../bench/cold-start.js';
+import { PEERS, PROBES, buildProbe } from '../../bench/cold-start.js';
 import { startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
+import { lambdaEnvironment, parseWrapperResult, runNode, writeHandlerWrapper } from '../../bench/lambda-process.js';
+import { createPrivateCa, type PrivateCa } from '../../bench/private-ca.js';
+import { apiEvent } from '../handlers/events.js';
 
 const PARAMETER = '/arcgis-token-vending/default/token';
 const SECRET_ID = 'arcgis-token-vending/default';
+const VALUE = '{"version":2}';
 
-function run(path: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout }));
-  });
-}
-
-describe('cold-start probes', () => {
+describe('cold-start probes and peers', () => {
   let aws: FakeAws;
+  let ca: PrivateCa;
   let dir: string;
-  const paths = new Map<string, string>();
-  const env = () => ({
-    PATH: process.env.PATH,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDPROBETEST',
-    AWS_SECRET_ACCESS_KEY: 'fake-probe-secret',
-    AWS_SESSION_TOKEN: 'fake-probe-session',
-    AWS_ENDPOINT_URL_SSM: aws.url,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-    BENCH_PARAMETER: PARAMETER,
-    BENCH_SECRET_ID: SECRET_ID,
-  });
+  const probes = new Map<string, string>();
+  const peers = new Map<string, string>();
+  const env = (key: string): Record<string, string> => ({ ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: key }), BENCH_PARAMETER: PARAMETER, BENCH_SECRET_ID: SECRET_ID });
+  const scope = (key: string, service: string) =>
+    new RegExp(`^AWS4-HMAC-SHA256 Credential=${key}/\\d{8}/eu-west-1/${service}/aws4_request, SignedHeaders=[a-z0-9;-]*\\bhost\\b[a-z0-9;-]*, Signature=[0-9a-f]{64}$`);
 
   beforeAll(async () => {
-    aws = await startFakeAws();
     dir = mkdtempSync(join(tmpdir(), 'atv-probes-'));
-    for (const probe of PROBES) paths.set(probe.file, await buildProbe(probe.file, dir));
-  });
+    ca = createPrivateCa(join(dir, 'ca'));
+    aws = await startFakeAws({ tls: ca });
+    for (const probe of PROBES) probes.set(probe.file, await buildProbe(probe.file, dir));
+    for (const peer of PEERS) peers.set(peer.file, writeHandlerWrapper(join(dir, `${peer.file}-wrapper.mjs`), await buildProbe(peer.file, dir), apiEvent()));
+  }, 60_000);
   afterAll(async () => {
     await aws.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('lists the empty module, the hand-signed calls and the SDK clients, cheapest first', () => {
+  it('lists the ladder cheapest first, then the two peers a user would write instead', () => {
     expect(PROBES.map((p) => p.file)).toEqual(['empty-module', 'signed-requests', 'sdk-clients']);
+    expect(PEERS.map((p) => p.file)).toEqual(['peer-ssm-client', 'peer-powertools']);
   });
 
-  it('each answers after making exactly the calls its row names', async () => {
-    aws.parameters.set(PARAMETER, '{"version":2}');
+  it('serves https only, with a certificate for 127.0.0.1 from the throwaway CA', () => {
+    expect(aws.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(aws.endpoints).toEqual([
+      { env: 'AWS_ENDPOINT_URL_SSM', url: aws.url },
+      { env: 'AWS_ENDPOINT_URL_SECRETS_MANAGER', url: aws.url },
+    ]);
+  });
+
+  it('each probe answers after making exactly the calls its row names, signed for each service', async () => {
+    aws.parameters.set(PARAMETER, VALUE);
     aws.secrets.set(SECRET_ID, '{"username":"fake-user","password":"fake-password"}');
-    for (const [file, path] of paths) {
-      const before = { ...aws.calls };
-      const result = await run(path, env());
-      expect({ file, ...result }).toEqual({ file, code: 0, stdout: '{"ok":true}' });
-      const made = Object.fromEntries(Object.entries(aws.calls).map(([op, n]) => [op, n - (before[op] ?? 0)]).filter(([, n]) => n !== 0));
-      expect({ file, made }).toEqual({ file, made: file === 'empty-module' ? {} : { GetParameter: 1, GetSecretValue: 1 } });
+    for (const [file, path] of probes) {
+      const key = `AKIDPROBE${file.replace(/-/g, '').toUpperCase().slice(0, 8)}`;
+      const run = await runNode(process.execPath, [path], env(key));
+      expect({ file, stdout: run.stdout }).toEqual({ file, stdout: '{"ok":true}' });
+      expect({ file, made: aws.callsByAccessKey[key] }).toEqual({ file, made: file === 'empty-module' ? undefined : { GetParameter: 1, GetSecretValue: 1 } });
       if (file !== 'empty-module') {
-        // SigV4 with the environment's key, scoped to the Region and each call's own service.
-        const scope = (service: string) => new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDPROBETEST/\\d{8}/eu-west-1/${service}/aws4_request, SignedHeaders=[a-z0-9;-]*\\bhost\\b[a-z0-9;-]*, Signature=[0-9a-f]{64}$`);
-        expect(aws.authorizations.GetParameter).toMatch(scope('ssm'));
-        expect(aws.authorizations.GetSecretValue).toMatch(scope('secretsmanager'));
-        delete aws.authorizations.GetParameter;
-        delete aws.authorizations.GetSecretValue;
+        expect(aws.authorizations.GetParameter).toMatch(scope(key, 'ssm'));
+        expect(aws.authorizations.GetSecretValue).toMatch(scope(key, 'secretsmanager'));
       }
     }
   });
 
-  it('the probes that call AWS fail when a call fails, so a broken probe cannot be timed', async () => {
-    aws.parameters.set(PARAMETER, '{"version":2}');
+  it('each peer answers a request with the parameter value after exactly one GetParameter', async () => {
+    aws.parameters.set(PARAMETER, VALUE);
+    for (const [file, wrapper] of peers) {
+      const key = `AKIDPEER${file.replace(/-/g, '').toUpperCase().slice(4, 12)}`;
+      const run = await runNode(process.execPath, [wrapper], env(key));
+      const result = parseWrapperResult(run.stdout);
+      expect({ file, statusCode: result.statusCode, body: result.body, made: aws.callsByAccessKey[key] }).toEqual({ file, statusCode: 200, body: VALUE, made: { GetParameter: 1 } });
+      expect(aws.authorizations.GetParameter).toMatch(scope(key, 'ssm'));
+    }
+  });
+
+  it('the rows that call AWS fail when a call fails, so a broken row cannot be timed', async () => {
+    aws.parameters.set(PARAMETER, VALUE);
     aws.secrets.delete(SECRET_ID);
     for (const file of ['signed-requests', 'sdk-clients']) {
-      const result = await run(paths.get(file)!, env());
-      expect({ file, failed: result.code !== 0, stdout: result.stdout }).toEqual({ file, failed: true, stdout: '' });
+      await expect(runNode(process.execPath, [probes.get(file)!], env('AKIDFAILING'))).rejects.toThrow(/exited 1/);
     }
+    aws.parameters.delete(PARAMETER);
+    for (const [file, wrapper] of peers) {
+      await expect(runNode(process.execPath, [wrapper], env('AKIDFAILING')), file).rejects.toThrow(/ParameterNotFound/);
+    }
+  });
+
+  it('without the CA the stand-in is not trusted: the rows really use https', async () => {
+    aws.parameters.set(PARAMETER, VALUE);
+    const { NODE_EXTRA_CA_CERTS: _ca, ...untrusted } = env('AKIDNOCA');
+    await expect(runNode(process.execPath, [peers.get('peer-ssm-client')!], untrusted)).rejects.toThrow(/self[- ]signed|unable to verify|UNABLE_TO_GET_ISSUER_CERT|certificate/i);
+    expect(aws.callsByAccessKey.AKIDNOCA).toBeUndefined();
   });
 });
