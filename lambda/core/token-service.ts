@@ -201,7 +201,7 @@ export class TokenService {
     if (target.client === 'caller-ip') return 'on-demand';
     const slot = this.slot(target);
     const fresh = (token: CachedToken) => !needsScheduledRefresh(token, this.now(), intervalMs, this.deps.config.refreshMarginSeconds);
-    // Both reads at once, as in load(): the secret (for the owner check) and the store.
+    // Both reads at once: the secret (the schedule is where the owner check always runs) and the store.
     const [identity, state] = await Promise.all([this.readIdentity(target), this.readState(target, slot.key)]);
     this.remember(slot, state, identity);
     const current = this.memory.get(slot.key);
@@ -252,9 +252,13 @@ export class TokenService {
   private async load(slot: Slot, need: Need, readStore: boolean): Promise<LoadResult> {
     const { target } = slot;
     if (readStore) {
-      // On a cold container both reads go out at once: the secret (for the owner check) and the store.
-      const [identity, state] = await Promise.all([this.readIdentity(target), this.readState(target, slot.key)]);
-      this.remember(slot, state, identity);
+      // A cached request needs the store alone. The owner check (is the stored token the current
+      // secret's user?) uses the secret only when this container already holds it: reading it here
+      // would add a second AWS call to every cold start, and a Secrets Manager that hangs would hold
+      // up a fresh token. A token of a previous user is replaced by the next scheduled run, which
+      // reads the secret (so within scheduleIntervalMinutes), or once a container reads it to log in.
+      const identity = this.knownIdentity(target);
+      this.remember(slot, await this.readState(target, slot.key), identity);
       const stored = this.memory.get(slot.key);
       if (stored !== undefined && need.accepts(stored)) return { token: stored, source: 'cache' };
       if (!need.scheduled) this.refuseBeyondCap(slot, need.minValidityMs / 1000);
@@ -271,6 +275,9 @@ export class TokenService {
       if (credentials.kind === 'manual') return { token: this.manualToken(slot, credentials.manual, credentials), source: 'manual' };
     }
     const login = credentials;
+    // Now that the secret is known, a stored token of another user is no longer good enough.
+    const stored = this.memory.get(slot.key);
+    if (stored !== undefined && this.usable(slot, stored, this.identityOf(login)) && need.accepts(stored)) return { token: stored, source: 'cache' };
 
     const current = this.memory.get(slot.key);
     const policyNeedsLogin = need.scheduled || current === undefined || !this.usable(slot, current, this.identityOf(login)) || !this.servable(current, 0);

@@ -432,11 +432,21 @@ describe('TokenService: bindings and cache keys', () => {
     expect((await service.getToken('main')).binding).toEqual({ client: 'none' });
   });
 
-  it('does not serve a stored token that belongs to other credentials', async () => {
+  it('answers a cold cached request from the store alone, without reading the secret', async () => {
+    await service.getToken('main');
+    const reads = credentials.reads;
+    expect(await newContainer().getToken('main')).toMatchObject({ token: 'fake-token-1', source: 'cache' });
+    expect(credentials.reads).toBe(reads);
+  });
+
+  it('does not serve a stored token of other credentials once it knows the secret: the schedule replaces it', async () => {
     await service.getToken('main');
     credentials.credentials = { kind: 'user', username: 'other-user', password: 'fake-other' };
     credentials.version = 'v2';
-    const other = newContainer();
-    expect(await other.getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'generated' });
+    expect(await newContainer().refreshIfDue('main', 15 * 60_000)).toBe('refreshed');
+    expect(store.token('main')?.token).toBe('fake-token-2');
+    const warm = newContainer();
+    await warm.refreshIfDue('main', 15 * 60_000);
+    expect(await warm.getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'cache' });
   });
 });
