@@ -2,7 +2,7 @@
 // local server): validates the request, asks the token service, shapes the answer.
 import type { Log } from '../core/ports.js';
 import type { ServedToken, TokenService } from '../core/token-service.js';
-import { MethodNotAllowedError } from '../errors.js';
+import { BadRequestError, MethodNotAllowedError } from '../errors.js';
 import { jsonResponse, type HttpResponse } from './http-response.js';
 import { problemResponse } from './problem.js';
 import { parseTokenQuery } from './token-query.js';
@@ -16,6 +16,8 @@ export interface TokenApiRequest {
   requestId?: string | undefined;
   /** The caller's IP address as API Gateway saw it (used by caller-ip targets). */
   callerIp?: string | undefined;
+  /** The X-Rejected-Token header: a token the caller says ArcGIS rejected. Never a query parameter (access logs record those). */
+  rejectedToken?: string | undefined;
 }
 
 /** How a caller presents the token to ArcGIS. */
@@ -58,7 +60,8 @@ export function createTokenApi(deps: { service: TokenService; log: Log }): Token
         throw new MethodNotAllowedError(`${request.method} is not supported: use GET ${request.path}.`);
       }
       const query = parseTokenQuery(request.query);
-      const served = await deps.service.getToken(request.targetName, query.minValiditySeconds, { callerIp: request.callerIp });
+      const rejectedToken = parseRejectedToken(request.rejectedToken);
+      const served = await deps.service.getToken(request.targetName, query.minValiditySeconds, { callerIp: request.callerIp, rejectedToken });
       // No log line per served token: it measured as most of a cache hit's cost, and API Gateway's
       // access log records every request; generation, refusals and failures are logged.
       return { statusCode: 200, headers: { ...ANSWER_HEADERS }, body: answerBody(served) };
@@ -69,6 +72,21 @@ export function createTokenApi(deps: { service: TokenService; log: Log }): Token
 }
 
 const ANSWER_HEADERS = jsonResponse(200, null).headers;
+
+/** ArcGIS tokens are printable ASCII without spaces, and far shorter than this. */
+const MAX_REJECTED_TOKEN_LENGTH = 8192;
+
+/** The header's value, or a 400 that never quotes it (it is a token). */
+function parseRejectedToken(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const token = value.trim();
+  if (token.length === 0 || token.length > MAX_REJECTED_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new BadRequestError(
+      `X-Rejected-Token must hold the token exactly as this service gave it (printable ASCII, no spaces, at most ${MAX_REJECTED_TOKEN_LENGTH} characters); this one does not, and is not shown.`,
+    );
+  }
+  return token;
+}
 /** The service hands out the same ServedToken for every hit on a cached token: serialize it once. */
 const bodies = new WeakMap<ServedToken, string>();
 

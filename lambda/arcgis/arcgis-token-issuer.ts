@@ -13,6 +13,7 @@ import { appToken } from './oauth-token.js';
 import { originOf } from './origins.js';
 import type { IssuedToken } from './token-response.js';
 import { checkTokenOnService } from './validate-token.js';
+import { checkTokenAlive, type TokenVerdict } from './check-token.js';
 
 export interface ArcGisTokenIssuerOptions {
   timeoutMs: number;
@@ -107,6 +108,19 @@ export class ArcGisTokenIssuer implements TokenIssuer {
     return { ...token, binding };
   }
 
+  /**
+   * One authenticated GET that ArcGIS answers 498 to when the token is dead: the target's
+   * serviceUrl when it has one, else the portal's portals/self, a server's services directory, or
+   * the Administrator API's root. A token bound to an IP address (client ip, caller-ip) is only
+   * accepted from that address, so it cannot be checked from here.
+   */
+  async check(target: Target, token: { token: string; binding: TokenBinding }, deadline: number): Promise<TokenVerdict> {
+    if (token.binding.client === 'ip' || token.binding.client === 'unknown') return 'unknown';
+    const site = await this.site(target, deadline);
+    const url = target.serviceUrl ?? checkUrl(site);
+    return checkTokenAlive({ url, token: token.token, referer: token.binding.referer }, { ...this.http(), now: this.now, deadline });
+  }
+
   private http() {
     return { timeoutMs: this.options.timeoutMs, fetch: this.options.fetch, now: this.now };
   }
@@ -136,6 +150,15 @@ export class ArcGisTokenIssuer implements TokenIssuer {
     this.options.log?.info('credentials for this target go only to these origins', { target: target.name, kind: site.kind, credentialOrigins: origins, via: site.via });
     return site;
   }
+}
+
+/** The cheapest authenticated resource of the site that issues the target's tokens. */
+function checkUrl(site: TokenSite): string {
+  const root = parseSiteUrl(site.tokenUrl).root;
+  if (site.kind === 'federated' && site.serverUrl !== undefined) return `${site.serverUrl}/rest/services`;
+  if (site.kind === 'portal') return `${root}/sharing/rest/portals/self`;
+  if (site.kind === 'admin') return `${root}/admin/`;
+  return `${root}/rest/services`;
 }
 
 function userBinding(request: IssueRequest): TokenBinding {

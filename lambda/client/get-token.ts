@@ -21,14 +21,14 @@ let providerCount = 0;
  * @throws TokenClientConfigError unusable options; nothing was sent
  */
 export function getToken(options: GetTokenOptions): Promise<TokenAnswer> {
-  const { target, minValidity, ...clientOptions } = options;
+  const { target, minValidity, rejected, ...clientOptions } = options;
   let client: TokenClient;
   try {
     client = sharedClient(clientOptions);
   } catch (error) {
     return Promise.reject(error);
   }
-  return client.getToken({ ...(target !== undefined ? { target } : {}), ...(minValidity !== undefined ? { minValidity } : {}) });
+  return client.getToken({ ...(target !== undefined ? { target } : {}), ...(minValidity !== undefined ? { minValidity } : {}), ...(rejected !== undefined ? { rejected } : {}) });
 }
 
 function sharedClient(options: TokenClientOptions): TokenClient {

@@ -29,10 +29,50 @@ export interface TokenRequest {
   target?: string;
   /** Seconds the token must stay valid; sent as ?minValidity= and honoured by the cache. @default 0 (not sent) */
   minValidity?: number;
+  /**
+   * A token ArcGIS just rejected (498): sent as the X-Rejected-Token header (never in the URL), and
+   * the cache is bypassed. When it is the service's current token and ArcGIS confirms the rejection,
+   * the service replaces it; otherwise the answer is the service's current token.
+   */
+  rejected?: string;
 }
 
 export interface TokenClient {
   getToken(request?: TokenRequest): Promise<TokenAnswer>;
+  /**
+   * Calls `use` with a token; if ArcGIS rejects it (`use` throws an error that `isRejected` picks, by
+   * default an ArcGIS 498 answer or HTTP 498), asks once for a replacement with `rejected` and calls
+   * `use` again. Never more than one retry, so a token that keeps failing fails.
+   */
+  withToken<T>(use: (answer: TokenAnswer) => Promise<T>, request?: Omit<TokenRequest, 'rejected'> & { isRejected?: (error: unknown) => boolean }): Promise<T>;
+}
+
+/**
+ * True for what ArcGIS says when a token is dead: an error carrying HTTP status 498 (`status`,
+ * `statusCode` or `response.status`), or an ArcGIS JSON body `{"error":{"code":498}}` /
+ * `{"code":498}` on the error's `body`/`json`/`details`.
+ */
+export function isTokenRejection(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as Record<string, unknown>;
+  const statuses = [e['status'], e['statusCode'], (e['response'] as { status?: unknown } | undefined)?.status];
+  if (statuses.some((status) => status === 498)) return true;
+  for (const body of [e['body'], e['json'], e['details']]) {
+    const parsed = typeof body === 'string' ? safeJson(body) : body;
+    if (typeof parsed === 'object' && parsed !== null) {
+      const code = (parsed as { error?: { code?: unknown }; code?: unknown }).error?.code ?? (parsed as { code?: unknown }).code;
+      if (code === 498 || code === '498') return true;
+    }
+  }
+  return false;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -51,10 +91,12 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   /** Keyed by target name ('' for the default target). */
   const answers = new Map<string, TokenAnswer>();
   const flights = new Map<string, Flight>();
+  /** One report per target and rejected token at a time: every caller that saw it fail shares it. */
+  const reports = new Map<string, { rejected: string; promise: Promise<TokenAnswer> }>();
 
-  async function request(target: string | undefined, minValidity: number | undefined, key: string): Promise<TokenAnswer> {
+  async function request(target: string | undefined, minValidity: number | undefined, key: string, rejected?: string): Promise<TokenAnswer> {
     const url = tokenUrl(endpoint, target, minValidity);
-    const answer = await fetchAnswer(url, authorize, timeoutMs);
+    const answer = await fetchAnswer(url, authorize, timeoutMs, rejected);
     if (!answer.stale) {
       const kept = answers.get(key);
       if (kept === undefined || kept.expires <= answer.expires) answers.set(key, answer);
@@ -62,15 +104,31 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     return answer;
   }
 
-  return {
-    getToken({ target, minValidity } = {}) {
+  const client: TokenClient = {
+    getToken({ target, minValidity, rejected } = {}) {
       try {
         checkTokenRequest(target, minValidity);
+        if (rejected !== undefined) checkRejectedToken(rejected);
       } catch (error) {
         return Promise.reject(error);
       }
       const needed = minValidity ?? 0;
       const key = target ?? '';
+      if (rejected !== undefined) {
+        // The dead token must not be handed out again; a replacement already cached is the answer.
+        const kept = answers.get(key);
+        if (kept !== undefined && kept.token === rejected) answers.delete(key);
+        else if (kept !== undefined && kept.expires - Date.now() > needed * 1000 + marginMs) return Promise.resolve(kept);
+        const reporting = reports.get(key);
+        if (reporting !== undefined && reporting.rejected === rejected) return reporting.promise;
+        const report = { rejected, promise: request(target, minValidity, key, rejected) };
+        reports.set(key, report);
+        const land = () => {
+          if (reports.get(key) === report) reports.delete(key);
+        };
+        report.promise.then(land, land);
+        return report.promise;
+      }
       const kept = answers.get(key);
       if (kept !== undefined && kept.expires - Date.now() > needed * 1000 + marginMs) return Promise.resolve(kept);
       // A request already under way for at least this validity will do.
@@ -84,7 +142,25 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       flight.promise.then(land, land);
       return flight.promise;
     },
+    async withToken(use, { isRejected = isTokenRejection, ...request } = {}) {
+      const first = await client.getToken(request);
+      try {
+        return await use(first);
+      } catch (error) {
+        if (!isRejected(error)) throw error;
+        const second = await client.getToken({ ...request, rejected: first.token });
+        return use(second);
+      }
+    },
   };
+  return client;
+}
+
+/** A token is printable ASCII without spaces; anything else is refused without being shown. */
+function checkRejectedToken(token: string): void {
+  if (token.length === 0 || token.length > 8192 || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new TokenClientConfigError('rejected must be the token exactly as the service gave it (printable ASCII, no spaces); the value is not shown.');
+  }
 }
 
 function signingRegion(options: TokenClientOptions, endpoint: URL): string {
@@ -100,12 +176,13 @@ function apiKeyHeaders(apiKey: string): RequestSigner {
   return () => Promise.resolve({ 'x-api-key': apiKey, accept: 'application/json' });
 }
 
-async function fetchAnswer(url: URL, authorize: RequestSigner, timeoutMs: number): Promise<TokenAnswer> {
+async function fetchAnswer(url: URL, authorize: RequestSigner, timeoutMs: number, rejected?: string): Promise<TokenAnswer> {
   const shown = url.href;
   const signal = AbortSignal.timeout(timeoutMs);
   let headers: Record<string, string>;
   try {
-    headers = await authorize(url);
+    // Added after signing: it is not part of the signature, so it never appears in a signer's debug output.
+    headers = { ...(await authorize(url)), ...(rejected !== undefined ? { 'x-rejected-token': rejected } : {}) };
   } catch (error) {
     // The SDK's chain found no credentials (or a profile, SSO session or role failed): nothing was sent.
     const reason = error instanceof Error ? error.message : String(error);

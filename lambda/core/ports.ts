@@ -165,6 +165,11 @@ export interface TokenIssuer {
    */
   loginSite(target: Target, deadline: number): Promise<string>;
   issue(request: IssueRequest): Promise<IssuedBoundToken>;
+  /**
+   * Whether ArcGIS still accepts a cached token (one cheap authenticated request). `unknown` when
+   * it cannot tell, or cannot be asked from here: a token bound to another machine's IP address.
+   */
+  check(target: Target, token: { token: string; binding: TokenBinding }, deadline: number): Promise<'alive' | 'revoked' | 'unknown'>;
 }
 
 /** Structured log sink; fields must never hold a password, client secret or token. */

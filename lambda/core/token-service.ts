@@ -60,12 +60,24 @@ export interface ServedToken {
 export interface TokenRequestContext {
   /** The calling app's address (API Gateway's sourceIp); needed by caller-ip targets. */
   callerIp?: string | undefined;
+  /**
+   * A token the caller says ArcGIS rejected (the X-Rejected-Token header). When it is the cached
+   * token and ArcGIS confirms the rejection (498), the token is replaced; any other report changes
+   * nothing and causes no login.
+   */
+  rejectedToken?: string | undefined;
   /** When the answer is due (ms since epoch); by default `deadlineMs` from now. */
   deadline?: number | undefined;
 }
 
 /** A token from ArcGIS much shorter than asked for shows the site's cap (ArcGIS caps silently). */
 const CAP_TOLERANCE_MS = 120_000;
+/**
+ * A report that a token ArcGIS still accepts was rejected is checked again at most this often per
+ * slot: the report may come from a caller sending the wrong Referer, or from anyone wanting to make
+ * the service hit ArcGIS.
+ */
+export const REJECTION_RECHECK_MS = 60_000;
 
 export interface TokenServiceDeps {
   config: ServiceConfig;
@@ -118,6 +130,10 @@ export class TokenService {
   /** The newest known token per slot, servable or not (a stale fallback). */
   private readonly memory = new Map<string, CachedToken>();
   private readonly flights = new KeyedFlight<LoadResult>();
+  private readonly checks = new KeyedFlight<'alive' | 'revoked' | 'unknown'>();
+  /** Per slot: the token ArcGIS confirmed dead (never served again), or the last check that found it alive. */
+  private readonly revoked = new Map<string, string>();
+  private readonly lastCheck = new Map<string, { token: string; at: number }>();
   private readonly identityHashes = new WeakMap<Credentials, string>();
   private readonly servedFromCache = new WeakMap<CachedToken, ServedToken>();
 
@@ -161,13 +177,15 @@ export class TokenService {
     }
     const minValidityMs = minValiditySeconds * 1000;
     this.refuseBeyondCap(slot, minValiditySeconds);
-    const need: Need = { accepts: (token) => this.servable(token, minValidityMs), minValidityMs, scheduled: false, deadline: context.deadline ?? this.now() + this.deps.config.deadlineMs };
+    const deadline = context.deadline ?? this.now() + this.deps.config.deadlineMs;
+    if (context.rejectedToken !== undefined) await this.confirmRejection(slot, context.rejectedToken, deadline);
+    const need: Need = { accepts: (token) => !this.isRevoked(slot, token) && this.servable(token, minValidityMs), minValidityMs, scheduled: false, deadline };
 
     // Two rounds at most: a flight started by a caller with a smaller minValidity may return a
     // cached token that is too short for this caller, who then needs a fresh one.
     for (let round = 0; round < 2; round++) {
       const remembered = this.memory.get(slot.key);
-      if (remembered !== undefined && this.usable(slot, remembered, this.knownIdentity(target)) && this.servable(remembered, minValidityMs)) {
+      if (remembered !== undefined && this.usable(slot, remembered, this.knownIdentity(target)) && need.accepts(remembered)) {
         return this.serve(target, remembered, 'cache');
       }
 
@@ -178,7 +196,7 @@ export class TokenService {
         return this.fallback(slot, minValidityMs, error);
       }
       const left = result.token.expires - this.now();
-      if (this.servable(result.token, minValidityMs) || (result.source !== 'cache' && left > minValidityMs)) {
+      if (need.accepts(result.token) || (result.source !== 'cache' && left > minValidityMs)) {
         return this.serve(target, result.token, result.source);
       }
       if (result.source !== 'cache') {
@@ -205,8 +223,12 @@ export class TokenService {
     const [identity, state] = await Promise.all([this.readIdentity(target), this.readState(target, slot.key)]);
     this.remember(slot, state, identity);
     const current = this.memory.get(slot.key);
-    if (current !== undefined && this.usable(slot, current, identity) && fresh(current)) return 'fresh';
-    const need: Need = { accepts: fresh, minValidityMs: 0, scheduled: true, deadline: deadline ?? this.now() + this.deps.config.deadlineMs };
+    const until = deadline ?? this.now() + this.deps.config.deadlineMs;
+    if (current !== undefined && this.usable(slot, current, identity) && fresh(current)) {
+      // Every run also asks ArcGIS whether the token still works: it may have died before expiring.
+      if ((await this.verdict(slot, current, until)) !== 'revoked') return 'fresh';
+    }
+    const need: Need = { accepts: (token) => !this.isRevoked(slot, token) && fresh(token), minValidityMs: 0, scheduled: true, deadline: until };
     const result = await this.flights.run(slot.key, () => this.load(slot, need, false));
     return result.source === 'cache' ? 'fresh' : 'refreshed';
   }
@@ -219,6 +241,47 @@ export class TokenService {
     }
     const caller = callerKey(ip);
     return { target, key: callerSlotKey(target.name, caller), callerIp: ip, caller };
+  }
+
+  /**
+   * A caller reports the token it was given rejected. Only a report of the token this slot holds
+   * now is checked, once per REJECTION_RECHECK_MS while ArcGIS keeps accepting it; a confirmed
+   * rejection marks it revoked, and the request that follows replaces it (one login for the fleet,
+   * however many callers report it: they share the lease, and find the new token in the store).
+   */
+  private async confirmRejection(slot: Slot, rejected: string, deadline: number): Promise<void> {
+    if (this.memory.get(slot.key) === undefined) this.remember(slot, await this.readState(slot.target, slot.key), this.knownIdentity(slot.target));
+    const current = this.memory.get(slot.key);
+    if (current === undefined || current.token !== rejected || this.isRevoked(slot, current)) return;
+    const last = this.lastCheck.get(slot.key);
+    if (last !== undefined && last.token === rejected && this.now() - last.at < REJECTION_RECHECK_MS) return;
+    const verdict = await this.verdict(slot, current, deadline);
+    if (verdict !== 'revoked') {
+      this.deps.log.info('a caller reported the cached token rejected, but ArcGIS still accepts it; keeping it', { target: slot.target.name, verdict });
+    }
+  }
+
+  /** Asks ArcGIS whether the token still works (one request per slot and token at a time), and remembers a 498. */
+  private async verdict(slot: Slot, token: CachedToken, deadline: number): Promise<'alive' | 'revoked' | 'unknown'> {
+    const verdict = await this.checks.run(`${slot.key} ${token.issuedAt} ${token.expires}`, async () => {
+      try {
+        return await this.deps.issuer.check(slot.target, token, deadline);
+      } catch (error) {
+        this.deps.log.warn('could not check whether the cached token still works', { target: slot.target.name, error: describeError(error) });
+        return 'unknown' as const;
+      }
+    });
+    this.lastCheck.set(slot.key, { token: token.token, at: this.now() });
+    if (verdict === 'revoked' && !this.isRevoked(slot, token)) {
+      this.revoked.set(slot.key, token.token);
+      this.metrics.count(METRIC.tokensRevoked, slot.target.name);
+      this.deps.log.warn('ArcGIS rejects the cached token before its expiry (498: a new token key, a restored site, or an administrator); replacing it', { target: slot.target.name, expiresAt: new Date(token.expires).toISOString() });
+    }
+    return verdict;
+  }
+
+  private isRevoked(slot: Slot, token: CachedToken): boolean {
+    return this.revoked.get(slot.key) === token.token;
   }
 
   private servable(token: CachedToken, minValidityMs: number): boolean {
@@ -280,7 +343,7 @@ export class TokenService {
     if (stored !== undefined && this.usable(slot, stored, this.identityOf(login)) && need.accepts(stored)) return { token: stored, source: 'cache' };
 
     const current = this.memory.get(slot.key);
-    const policyNeedsLogin = need.scheduled || current === undefined || !this.usable(slot, current, this.identityOf(login)) || !this.servable(current, 0);
+    const policyNeedsLogin = need.scheduled || current === undefined || !this.usable(slot, current, this.identityOf(login)) || !this.servable(current, 0) || this.isRevoked(slot, current);
     const demand = policyNeedsLogin ? (need.minValidityMs > refreshMarginMs(current ?? { issuedAt: 0, expires: target.expirationMinutes * 60_000 }, this.deps.config.refreshMarginSeconds) ? 'note' : 'none') : 'limit';
     if (slot.caller !== undefined) await this.admit(slot, need.deadline);
 
@@ -372,7 +435,8 @@ export class TokenService {
   private remember(slot: Slot, state: TargetState | undefined, identity: string | undefined): void {
     if (state?.token !== undefined && this.usable(slot, state.token, identity)) {
       const known = this.memory.get(slot.key);
-      if (known === undefined || !this.usable(slot, known, identity) || state.token.expires > known.expires) this.memory.set(slot.key, state.token);
+      const replaces = known === undefined || !this.usable(slot, known, identity) || state.token.expires > known.expires || (this.isRevoked(slot, known) && state.token.token !== known.token);
+      if (replaces) this.memory.set(slot.key, state.token);
     } else if (state?.token !== undefined) {
       this.deps.log.info('cached token was issued under other settings or credentials; ignoring it', { target: slot.target.name });
     }
@@ -445,7 +509,7 @@ export class TokenService {
   private fallback(slot: Slot, minValidityMs: number, error: unknown): ServedToken {
     const reason = error instanceof Error ? error.message : String(error);
     const known = this.memory.get(slot.key);
-    if (known !== undefined && this.usable(slot, known, this.knownIdentity(slot.target)) && known.expires - this.now() > minValidityMs) {
+    if (known !== undefined && !this.isRevoked(slot, known) && this.usable(slot, known, this.knownIdentity(slot.target)) && known.expires - this.now() > minValidityMs) {
       this.metrics.count(METRIC.staleServed, slot.target.name);
       this.deps.log.warn('refresh failed; serving the cached token while it stays valid', { target: slot.target.name, expiresAt: new Date(known.expires).toISOString(), reason: describeError(error) });
       return { ...this.serve(slot.target, known, 'cache'), stale: true, staleReason: reason };

@@ -39,6 +39,7 @@ export function toTokenApiRequest(event: HttpRequestEvent): TokenApiRequest {
       query: event.multiValueQueryStringParameters ?? NO_QUERY,
       requestId: event.requestContext?.requestId,
       callerIp: event.requestContext?.identity?.sourceIp,
+      rejectedToken: header(event.headers, REJECTED_TOKEN_HEADER),
     };
   }
   const path = requestPath(event);
@@ -49,7 +50,18 @@ export function toTokenApiRequest(event: HttpRequestEvent): TokenApiRequest {
     query: queryV2(event),
     requestId: event.requestContext.requestId,
     callerIp: event.requestContext.http.sourceIp,
+    rejectedToken: header(event.headers, REJECTED_TOKEN_HEADER),
   };
+}
+
+/** Names the token a caller says ArcGIS rejected (see TokenRequestContext.rejectedToken). */
+export const REJECTED_TOKEN_HEADER = 'x-rejected-token';
+
+/** A header's value whatever its case (a REST event keeps the caller's; payload 2.0 lowercases). */
+function header(headers: Readonly<Record<string, string | undefined>> | null | undefined, name: string): string | undefined {
+  if (headers === null || headers === undefined) return undefined;
+  for (const key in headers) if (key.toLowerCase() === name) return headers[key];
+  return undefined;
 }
 
 /** Where an answer that never reached the token API (a bad path, a broken configuration) points. */

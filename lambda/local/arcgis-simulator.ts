@@ -188,6 +188,11 @@ export interface ArcGisSimulator {
   advertise(adaptor: string, advertised: SimulatorAdvertised | undefined): void;
   isLocked(username: string): boolean;
   issuedTokens(): number;
+  /**
+   * Invalidates every token issued so far, as a new token key on the server, a site restored or an
+   * administrator's action does: they answer 498 from now on, though not expired.
+   */
+  revokeAll(): void;
   /** Closes the server and every open socket, hanging ones included. */
   close(): Promise<void>;
 }
@@ -360,6 +365,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
   const requestFaults: SimulatorFault[] = [];
   const loginFaults: SimulatorFault[] = [];
   const tokens = new Map<string, IssuedToken>();
+  const revoked = new Set<string>();
   const consecutiveFailures = new Map<string, number>();
   const locked = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
@@ -458,7 +464,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
         authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${serverUrl}${tokenServiceSuffix}`, shortLivedTokenValidity: 60 },
       }));
     }
-    if (path === `${serverPath}/rest/services` || path === `${serverPath}/rest/services/`) return servicesListing(res, params, 11.3);
+    if (path === `${serverPath}/rest/services` || path === `${serverPath}/rest/services/`) return servicesListing(req, res, params, 11.3, (issued) => issued.dispenser === 'server');
     if (path === securedLayerPath) {
       // This service lives on the standalone server: portal, admin and federated tokens are from the wrong dispenser.
       return securedLayer(req, res, params, (issued) => issued.dispenser === 'server');
@@ -489,7 +495,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
           authInfo: { isTokenBasedSecurity: true, tokenServicesUrl: `${portalUrl}/sharing/rest/generateToken` },
         }));
       }
-      if (path === `${fedPath}/rest/services` || path === `${fedPath}/rest/services/`) return servicesListing(res, params, 10.61);
+      if (path === `${fedPath}/rest/services` || path === `${fedPath}/rest/services/`) return servicesListing(req, res, params, 10.61, (issued) => issued.dispenser === 'federated' && issued.federatedAdaptor === fed.adaptor);
       if (path === `${fedPath}/rest/services/Demo/FeatureServer/0`) {
         // Only server tokens the portal issued for this very server (by exchange, or by a portal
         // login naming it in serverUrl); a portal token used directly is from the wrong dispenser.
@@ -643,7 +649,7 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
 
   function checkToken(req: IncomingMessage, token: string | undefined, accepts: (issued: IssuedToken) => boolean): TokenCheck {
     if (!token) return { ok: false, code: 499 };
-    const issued = tokens.get(token);
+    const issued = revoked.has(token) ? undefined : tokens.get(token);
     if (
       issued === undefined ||
       issued.expires <= now() ||
@@ -704,8 +710,14 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     sendJson(res, 'server', params, ADMIN_ROOT);
   }
 
-  function servicesListing(res: ServerResponse, params: Record<string, string>, currentVersion: number): void {
+  /** The services directory is public, but ArcGIS Server checks any token it is given: a dead one gets 498. */
+  function servicesListing(req: IncomingMessage, res: ServerResponse, params: Record<string, string>, currentVersion: number, accepts: (issued: IssuedToken) => boolean): void {
     if (!wantsJson(params)) return send(res, 200, HTML_TYPE, page('Folder: /', '<h2>Folder: /</h2><ul><li>Demo (FeatureServer)</li></ul>'));
+    const presented = presentedToken(req, params);
+    if (presented !== undefined) {
+      const check = checkToken(req, presented, accepts);
+      if (!check.ok) return tokenError(res, 'server', params, check.code);
+    }
     sendJson(res, 'server', params, { currentVersion, folders: [], services: [{ name: 'Demo', type: 'FeatureServer' }] });
   }
 
@@ -810,6 +822,9 @@ export async function startArcGisSimulator(options: ArcGisSimulatorOptions = {})
     },
     isLocked: (username: string) => locked.has(username),
     issuedTokens: () => tokens.size,
+    revokeAll(): void {
+      for (const token of tokens.keys()) revoked.add(token);
+    },
     close(): Promise<void> {
       if (closed) return Promise.resolve();
       closed = true;

@@ -36,6 +36,8 @@ export const METRIC = {
    * reached: lockout protection is then per container. Dimension: Target.
    */
   unguardedLogins: 'UnguardedLogins',
+  /** A cached token ArcGIS rejected (498) before its expiry, found by the schedule's check or a caller's report. Dimension: Target. */
+  tokensRevoked: 'TokensRevoked',
   /** A login skipped or refused because ArcGIS asked to slow down (429, or 503 with Retry-After). Dimension: Target. */
   arcgisRateLimited: 'ArcGisRateLimited',
   /** 1 each time the schedule leaves a target with a good token (fresh or refreshed). Dimension: Target. */

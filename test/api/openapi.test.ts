@@ -102,11 +102,12 @@ async function containerWithExpiringToken(): Promise<Handler> {
 }
 
 describe('the document', () => {
-  it('is OpenAPI 3.1 with GET /token and GET /token/{target}, both taking minValidity', () => {
+  it('is OpenAPI 3.1 with GET /token and GET /token/{target}, both taking minValidity and the X-Rejected-Token header', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toEqual(['/token', '/token/{target}']);
-    expect(document.paths['/token']!.get.parameters).toEqual([{ $ref: '#/components/parameters/minValidity' }]);
-    expect(document.paths['/token/{target}']!.get.parameters).toEqual([{ $ref: '#/components/parameters/target' }, { $ref: '#/components/parameters/minValidity' }]);
+    expect(document.paths['/token']!.get.parameters).toEqual([{ $ref: '#/components/parameters/minValidity' }, { $ref: '#/components/parameters/rejectedToken' }]);
+    expect(document.paths['/token/{target}']!.get.parameters).toEqual([{ $ref: '#/components/parameters/target' }, { $ref: '#/components/parameters/minValidity' }, { $ref: '#/components/parameters/rejectedToken' }]);
+    expect(document.components.parameters['rejectedToken']).toMatchObject({ name: 'X-Rejected-Token', in: 'header', required: false });
     expect(document.components.parameters['minValidity']).toMatchObject({ name: 'minValidity', in: 'query', required: false, schema: { type: 'integer', minimum: 0 } });
   });
 

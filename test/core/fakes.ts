@@ -110,6 +110,15 @@ export class FakeIssuer implements TokenIssuer {
     return target.url;
   }
 
+  /** Tokens ArcGIS has invalidated (answered 498 on use); every check is recorded. */
+  readonly revoked = new Set<string>();
+  checks: string[] = [];
+  checkVerdict: 'alive' | 'revoked' | 'unknown' | undefined;
+  async check(_target: Target, token: { token: string }): Promise<'alive' | 'revoked' | 'unknown'> {
+    this.checks.push(token.token);
+    return this.checkVerdict ?? (this.revoked.has(token.token) ? 'revoked' : 'alive');
+  }
+
   async issue(request: IssueRequest): Promise<IssuedBoundToken> {
     this.deadlines.push(request.deadline);
     const call = this.calls.length + 1;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseServiceConfig, type ServiceConfig } from '../../lambda/config/schema.js';
 import { identityHash, targetFingerprint } from '../../lambda/core/cached-token.js';
-import { LOGIN_PAUSE_MS, PAUSED_SECRET_MAX_AGE_MS, TokenService, accountKey } from '../../lambda/core/token-service.js';
+import { LOGIN_PAUSE_MS, PAUSED_SECRET_MAX_AGE_MS, REJECTION_RECHECK_MS, TokenService, accountKey } from '../../lambda/core/token-service.js';
 import {
   ArcGisUnreachableError,
   BadRequestError,
@@ -448,5 +448,61 @@ describe('TokenService: bindings and cache keys', () => {
     const warm = newContainer();
     await warm.refreshIfDue('main', 15 * 60_000);
     expect(await warm.getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'cache' });
+  });
+});
+
+describe('TokenService: revoked tokens', () => {
+  it('replaces the cached token when a caller reports it rejected and ArcGIS confirms (498): one login', async () => {
+    const first = await service.getToken('main');
+    issuer.revoked.add(first.token);
+    const replaced = await service.getToken('main', 0, { rejectedToken: first.token });
+    expect(replaced).toMatchObject({ token: 'fake-token-2', source: 'generated' });
+    expect(issuer.checks).toEqual([first.token]);
+    // A late report of the old token changes nothing: the new one is served, nothing is checked.
+    expect(await service.getToken('main', 0, { rejectedToken: first.token })).toMatchObject({ token: 'fake-token-2', source: 'cache' });
+    expect([issuer.calls.length, issuer.checks.length]).toEqual([2, 1]);
+  });
+
+  it('keeps a token ArcGIS still accepts, and checks a repeated report at most once a minute', async () => {
+    const first = await service.getToken('main');
+    expect(await service.getToken('main', 0, { rejectedToken: first.token })).toMatchObject({ token: first.token, source: 'cache' });
+    expect(await service.getToken('main', 0, { rejectedToken: first.token })).toMatchObject({ token: first.token, source: 'cache' });
+    expect([issuer.calls.length, issuer.checks.length]).toEqual([1, 1]);
+    clock.advance(REJECTION_RECHECK_MS);
+    await service.getToken('main', 0, { rejectedToken: first.token });
+    expect(issuer.checks).toHaveLength(2);
+  });
+
+  it('neither checks nor logs in for a report of a token it does not hold', async () => {
+    await service.getToken('main');
+    expect(await service.getToken('main', 0, { rejectedToken: 'fake-token-from-elsewhere' })).toMatchObject({ token: 'fake-token-1', source: 'cache' });
+    expect([issuer.calls.length, issuer.checks.length]).toEqual([1, 0]);
+  });
+
+  it('makes one login for 60 reports of one revoked token across three containers', async () => {
+    const first = await service.getToken('main');
+    issuer.revoked.add(first.token);
+    const containers = [service, newContainer(), newContainer()];
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => containers[i % 3]!.getToken('main', 0, { rejectedToken: first.token })));
+    expect([...new Set(answers.map((a) => a.token))]).toEqual(['fake-token-2']);
+    expect(issuer.calls).toHaveLength(2);
+  });
+
+  it('never serves a revoked token as stale when its replacement fails', async () => {
+    const first = await service.getToken('main');
+    issuer.revoked.add(first.token);
+    issuer.failures.push(new ArcGisUnreachableError('down'));
+    await expect(service.getToken('main', 0, { rejectedToken: first.token })).rejects.toBeInstanceOf(ArcGisUnreachableError);
+    await expect(service.getToken('main')).resolves.toMatchObject({ token: 'fake-token-3', source: 'generated' });
+  });
+
+  it('checks each fresh token on every scheduled run, and replaces one ArcGIS rejects', async () => {
+    const first = await service.getToken('main');
+    expect(await service.refreshIfDue('main', 15 * 60_000)).toBe('fresh');
+    expect(issuer.checks).toEqual([first.token]);
+    issuer.revoked.add(first.token);
+    expect(await service.refreshIfDue('main', 15 * 60_000)).toBe('refreshed');
+    expect(store.token('main')?.token).toBe('fake-token-2');
+    expect(await newContainer().getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'cache' });
   });
 });

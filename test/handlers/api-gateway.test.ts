@@ -36,6 +36,14 @@ describe('toTokenApiRequest', () => {
     },
   );
 
+  it('reads X-Rejected-Token whatever its case: as sent in a REST event, lowercased in a 2.0 event', () => {
+    const rest = apiEvent({ target: 'portal' });
+    rest.headers = { ...rest.headers, 'X-Rejected-Token': 'fake-token-rest' };
+    const v2 = httpApiEvent({ target: 'portal' });
+    v2.headers = { ...v2.headers, 'x-rejected-token': 'fake-token-v2' };
+    expect([toTokenApiRequest(rest).rejectedToken, toTokenApiRequest(v2).rejectedToken, toTokenApiRequest(apiEvent()).rejectedToken]).toEqual(['fake-token-rest', 'fake-token-v2', undefined]);
+  });
+
   it('refuses a repeated minValidity from a 2.0 event as it does from a REST event', () => {
     const refusals = EVENT_SHAPES.map((shape) => {
       try {

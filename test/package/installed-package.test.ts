@@ -334,7 +334,7 @@ export const isProblem = (error: unknown): boolean => error instanceof TokenProb
 
     it('imports with plain node and exposes the documented API', async () => {
       const names = await node(nodeApp, "const m = await import('arcgis-token-vending/client'); process.stdout.write(Object.keys(m).sort().join(','));");
-      expect(names).toBe('TokenAnswerError,TokenClientConfigError,TokenClientError,TokenProblemError,TokenRequestError,createTokenClient,getToken');
+      expect(names).toBe('TokenAnswerError,TokenClientConfigError,TokenClientError,TokenProblemError,TokenRequestError,createTokenClient,getToken,isTokenRejection');
     });
 
     it('gets a token from the local server', async () => {

@@ -159,6 +159,9 @@ class ModelArcGis implements TokenIssuer {
   async loginSite(target: Target): Promise<string> {
     return target.url;
   }
+  async check(): Promise<'alive'> {
+    return 'alive';
+  }
   issue(request: IssueRequest): Promise<IssuedBoundToken> {
     const login: Login = { container: this.container, version: this.credentials.version, start: this.clock.now(), deadline: request.deadline!, startSeq: ++events };
     this.logins.push(login);
