@@ -81,6 +81,8 @@ DEFAULT_CACHE_MARGIN_SECONDS = 60.0
 _TARGET_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Regional and edge hosts (API_ID or API_ID-VPCE_ID) and VPC endpoint hosts name the Region after execute-api.
 _EXECUTE_API_HOST = re.compile(r".*\.execute-api\.([a-z0-9-]+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?")
+# A Lambda Function URL (the function-url front door): signed for service lambda, not execute-api.
+_FUNCTION_URL_HOST = re.compile(r"[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws")
 # A token or an API key goes into an HTTP header: printable ASCII without spaces, so that it can
 # neither split the header (CR, LF) nor make http.client raise an error that quotes the value.
 # 8192 is far above any ArcGIS token and below API Gateway's 10 KB limit on request headers.
@@ -803,14 +805,15 @@ class _SigV4(_Authorizer):
     at the first request (not at import or construction), and each request takes a frozen copy,
     so that role credentials refresh as botocore refreshes them."""
 
-    def __init__(self, region: str, credentials: Any, session: Any) -> None:
+    def __init__(self, region: str, credentials: Any, session: Any, service: str = "execute-api") -> None:
         self._region = region
+        self._service = service
         self._credentials = credentials
         self._session = session
         self._lock = threading.Lock()
 
     def describe(self) -> str:
-        return f"'sigv4', region={self._region!r}"
+        return f"'sigv4', region={self._region!r}, service={self._service!r}"
 
     def _resolve(self) -> Any:
         with self._lock:
@@ -838,7 +841,7 @@ class _SigV4(_Authorizer):
         except Exception as error:
             raise TokenClientConfigError(f"botocore could not refresh the AWS credentials: {error}") from error
         request = AWSRequest(method="GET", url=url, headers=dict(headers))
-        SigV4Auth(frozen, "execute-api", self._region).add_auth(request)
+        SigV4Auth(frozen, self._service, self._region).add_auth(request)
         return {name: value for name, value in request.headers.items()}
 
 
@@ -869,7 +872,8 @@ def _choose_authorizer(
     except ImportError:
         raise TokenClientConfigError("Signing requests needs botocore, which is not installed: pip install botocore (or boto3).") from None
     session = botocore.session.Session()
-    return _SigV4(_signing_region(parts, region, session), credentials, session)
+    service = "lambda" if _FUNCTION_URL_HOST.fullmatch(parts.hostname or "") else "execute-api"
+    return _SigV4(_signing_region(parts, region, session), credentials, session, service)
 
 
 def _signing_region(parts: urllib.parse.SplitResult, region: Optional[str], session: Any) -> str:
@@ -877,14 +881,14 @@ def _signing_region(parts: urllib.parse.SplitResult, region: Optional[str], sess
         if not isinstance(region, str) or not re.fullmatch(r"[a-z]{2}(?:-[a-z]+)+-\d+", region):
             raise TokenClientConfigError(f"region must be an AWS Region name such as eu-west-1, got {region!r}.")
         return region
-    host = _EXECUTE_API_HOST.fullmatch(parts.hostname or "")
+    host = _EXECUTE_API_HOST.fullmatch(parts.hostname or "") or _FUNCTION_URL_HOST.fullmatch(parts.hostname or "")
     if host is not None:
         return host.group(1)
     configured = os.environ.get("AWS_REGION") or session.get_config_variable("region")
     if configured:
         return str(configured)
     raise TokenClientConfigError(
-        f"No Region to sign for: {parts.hostname} is not an execute-api host; pass region= (or set AWS_REGION) to the Region the API is deployed in."
+        f"No Region to sign for: {parts.hostname} is neither an execute-api nor a lambda-url host; pass region= (or set AWS_REGION) to the Region the API is deployed in."
     )
 
 

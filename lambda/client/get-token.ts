@@ -40,6 +40,7 @@ function sharedClient(options: TokenClientOptions): TokenClient {
     options.apiKey === undefined ? null : createHash('sha256').update(options.apiKey).digest('hex'),
     options.timeoutMs ?? null,
     options.cacheMarginSeconds ?? null,
+    options.signingService ?? null,
   ]);
   let client = clients.get(key);
   if (client === undefined) {

@@ -1,6 +1,7 @@
-// SigV4 for API Gateway (service execute-api) with the AWS SDK's own pieces: the signer and the
-// SHA-256 the SDK clients use, and the SDK's default credential chain (environment, SSO, shared
-// config and credentials files, web identity, ECS and EC2 roles).
+// SigV4 for the service's front doors (service execute-api for a REST or HTTP API, lambda for a
+// Function URL) with the AWS SDK's own pieces: the signer and the SHA-256 the SDK clients use, and
+// the SDK's default credential chain (environment, SSO, shared config and credentials files, web
+// identity, ECS and EC2 roles).
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@smithy/core/checksum';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -11,8 +12,10 @@ export type AwsCredentials = AwsCredentialIdentity | AwsCredentialIdentityProvid
 /** Headers that sign a GET of `url`; fetch then sends the same host and query it signed. */
 export type RequestSigner = (url: URL) => Promise<Record<string, string>>;
 
-export function createRequestSigner(region: string, credentials: AwsCredentials = defaultProvider()): RequestSigner {
-  const signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 });
+export type SigningService = 'execute-api' | 'lambda';
+
+export function createRequestSigner(region: string, credentials: AwsCredentials = defaultProvider(), service: SigningService = 'execute-api'): RequestSigner {
+  const signer = new SignatureV4({ service, region, credentials, sha256: Sha256 });
   return async (url) => {
     const signed = await signer.sign({
       method: 'GET',

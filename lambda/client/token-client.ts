@@ -7,7 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { TokenAnswerError, TokenClientConfigError, TokenProblemError, TokenRequestError } from './errors.js';
 import { createRequestSigner, type AwsCredentials, type RequestSigner } from './request-signer.js';
 import { problemFromAnswer, tokenAnswerSchema, type TokenAnswer } from './token-answer.js';
-import { checkTokenRequest, regionFromApiUrl, tokenEndpoint, tokenUrl } from './token-endpoint.js';
+import { checkTokenRequest, regionFromApiUrl, signingServiceOf, tokenEndpoint, tokenUrl } from './token-endpoint.js';
 
 export interface TokenClientOptions {
   /** The stack's ApiUrl output (https://API_ID.execute-api.REGION.amazonaws.com/v1/token) or its stage URL (…/v1). */
@@ -18,6 +18,11 @@ export interface TokenClientOptions {
   credentials?: AwsCredentials;
   /** For a deployment with auth=apiKey: sent as x-api-key instead of signing the request. */
   apiKey?: string;
+  /**
+   * The SigV4 service: execute-api for the HTTP API or REST API front door, lambda for a Function
+   * URL. @default lambda for a *.lambda-url.REGION.on.aws host, else execute-api
+   */
+  signingService?: 'execute-api' | 'lambda';
   /** Deadline of one request, in ms. @default 30000 (API Gateway ends integrations after 29 s) */
   timeoutMs?: number;
   /** A cached answer is reused while its token stays valid for minValidity plus this many seconds. @default 60 */
@@ -87,7 +92,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   const endpoint = tokenEndpoint(options.apiUrl);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const marginMs = (options.cacheMarginSeconds ?? DEFAULT_CACHE_MARGIN_SECONDS) * 1000;
-  const authorize = options.apiKey !== undefined ? apiKeyHeaders(options.apiKey) : createRequestSigner(signingRegion(options, endpoint), options.credentials);
+  const authorize = options.apiKey !== undefined ? apiKeyHeaders(options.apiKey) : createRequestSigner(signingRegion(options, endpoint), options.credentials, options.signingService ?? signingServiceOf(endpoint));
   /** Keyed by target name ('' for the default target). */
   const answers = new Map<string, TokenAnswer>();
   const flights = new Map<string, Flight>();
@@ -166,7 +171,7 @@ function checkRejectedToken(token: string): void {
 function signingRegion(options: TokenClientOptions, endpoint: URL): string {
   const region = options.region ?? regionFromApiUrl(endpoint) ?? (process.env['AWS_REGION'] || process.env['AWS_DEFAULT_REGION'] || undefined);
   if (region === undefined) {
-    throw new TokenClientConfigError(`No Region to sign for: ${endpoint.host} is not an execute-api host; pass region (or set AWS_REGION).`);
+    throw new TokenClientConfigError(`No Region to sign for: ${endpoint.host} is neither an execute-api nor a lambda-url host; pass region (or set AWS_REGION).`);
   }
   return region;
 }

@@ -55,6 +55,14 @@ export function checkMinValidity(minValidity: number): number {
 }
 
 /** eu-west-1 from https://abc123.execute-api.eu-west-1.amazonaws.com/v1; undefined for other hosts (custom domains, localhost). */
+/** A Lambda Function URL: https://URL_ID.lambda-url.REGION.on.aws/ */
+const FUNCTION_URL_HOST = /^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$/;
+
 export function regionFromApiUrl(url: URL): string | undefined {
-  return EXECUTE_API_HOST.exec(url.hostname)?.[1];
+  return EXECUTE_API_HOST.exec(url.hostname)?.[1] ?? FUNCTION_URL_HOST.exec(url.hostname)?.[1];
+}
+
+/** A Function URL checks signatures for service lambda; API Gateway's for execute-api. */
+export function signingServiceOf(url: URL): 'execute-api' | 'lambda' {
+  return FUNCTION_URL_HOST.test(url.hostname) ? 'lambda' : 'execute-api';
 }

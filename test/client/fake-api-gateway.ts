@@ -53,17 +53,20 @@ export async function startFakeApiGateway(options: {
   respond: (request: GatewayRequest) => GatewayAnswer | Promise<GatewayAnswer>;
   mode?: 'iam' | 'apiKey';
   apiKey?: string;
+  /** The SigV4 service callers must sign for: execute-api (REST and HTTP APIs) or lambda (a Function URL). @default 'execute-api' */
+  service?: 'execute-api' | 'lambda';
 }): Promise<FakeApiGateway> {
   const requests: GatewayRequest[] = [];
   const refused: string[] = [];
   // applyChecksum off: the signature covers exactly the SignedHeaders the caller listed (botocore, for
   // one, does not send x-amz-content-sha256), as API Gateway checks it.
-  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: Sha256, applyChecksum: false });
+  const service = options.service ?? 'execute-api';
+  const signer = new SignatureV4({ service, region: options.region, credentials: options.credentials, sha256: Sha256, applyChecksum: false });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     req.resume();
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-    const refusal = options.mode === 'apiKey' ? checkApiKey(req, options.apiKey) : await checkSignature(req, url, signer, options);
+    const refusal = options.mode === 'apiKey' ? checkApiKey(req, options.apiKey) : await checkSignature(req, url, signer, { ...options, service });
     if (refusal !== undefined) {
       refused.push(refusal);
       return send(res, { status: 403, body: { message: refusal } });
@@ -110,7 +113,7 @@ function checkApiKey(req: IncomingMessage, apiKey: string | undefined): string |
 }
 
 /** API Gateway's messages for each way a signature fails; undefined when it is valid. */
-async function checkSignature(req: IncomingMessage, url: URL, signer: SignatureV4, options: { region: string; credentials: FakeCredentials }): Promise<string | undefined> {
+async function checkSignature(req: IncomingMessage, url: URL, signer: SignatureV4, options: { region: string; credentials: FakeCredentials; service: string }): Promise<string | undefined> {
   const authorization = req.headers.authorization;
   if (authorization === undefined) return 'Missing Authentication Token';
   const parts = AUTHORIZATION.exec(authorization);
@@ -119,7 +122,8 @@ async function checkSignature(req: IncomingMessage, url: URL, signer: SignatureV
   if (parts === null || date === null) return `Authorization header requires 'Credential', 'Signature', 'SignedHeaders' and 'X-Amz-Date'.`;
   const [, accessKeyId, day, region, service, signedHeaders] = parts as unknown as [string, string, string, string, string, string];
   if (accessKeyId !== options.credentials.accessKeyId) return 'The security token included in the request is invalid.';
-  if (region !== options.region || service !== 'execute-api' || day !== amzDate!.slice(0, 8)) return `Credential should be scoped to a valid region, not '${region}'.`;
+  if (service !== options.service) return `Credential should be scoped to correct service: '${options.service}'.`;
+  if (region !== options.region || day !== amzDate!.slice(0, 8)) return `Credential should be scoped to a valid region, not '${region}'.`;
   if (req.headers['x-amz-security-token'] !== options.credentials.sessionToken) return 'The security token included in the request is invalid.';
   const signingDate = new Date(Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]), Number(date[4]), Number(date[5]), Number(date[6])));
   if (Math.abs(Date.now() - signingDate.getTime()) > 5 * 60_000) return 'Signature expired';

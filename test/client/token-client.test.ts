@@ -319,7 +319,7 @@ describe('errors', () => {
   it.each<[string, () => Promise<unknown>, string]>([
     ['plain http to another host', () => createTokenClient({ apiUrl: 'http://api.example.com/v1/token', region: REGION }).getToken(), 'apiUrl must use https:// (plain http:// only to 127.0.0.1 or localhost), got http://api.example.com.'],
     ['a query string in apiUrl', () => createTokenClient({ apiUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1/token?minValidity=60' }).getToken(), 'apiUrl must not carry a query string, a fragment or user info: pass target and minValidity as options.'],
-    ['a host without a Region', () => createTokenClient({ apiUrl: 'https://tokens.example.com/v1/token' }).getToken(), 'No Region to sign for: tokens.example.com is not an execute-api host; pass region (or set AWS_REGION).'],
+    ['a host without a Region', () => createTokenClient({ apiUrl: 'https://tokens.example.com/v1/token' }).getToken(), 'No Region to sign for: tokens.example.com is neither an execute-api nor a lambda-url host; pass region (or set AWS_REGION).'],
     ['a target with a slash', () => createTokenClient({ apiUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1', credentials: SESSION }).getToken({ target: 'a/b' }), 'target "a/b" is not a target name: 1-64 letters, digits, "-" or "_".'],
     ['a fractional minValidity', () => getToken({ apiUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1', credentials: SESSION, minValidity: 1.5 }), 'minValidity must be a whole number of seconds (0 or more), got 1.5.'],
   ])('refuses %s before sending anything', async (_name, act, message) => {
@@ -341,4 +341,21 @@ it('describes the same answer as the service (types)', () => {
   expectTypeOf<TokenAnswer>().toExtend<ServiceTokenAnswer>();
   expectTypeOf<TokenAnswer['source']>().toEqualTypeOf<ServiceTokenAnswer['source']>();
   expectTypeOf<keyof TokenAnswer>().toEqualTypeOf<keyof ServiceTokenAnswer>();
+});
+
+describe('TokenClient: the Function URL front door', () => {
+  it('signs for service lambda when asked, and a Function URL that checks that service accepts it', async () => {
+    gateway = await startFakeApiGateway({ region: REGION, credentials: SESSION, service: 'lambda', respond: () => ({ status: 200, body: tokenAnswer() }) });
+    await expect(client({ signingService: 'lambda' }).getToken()).resolves.toMatchObject({ target: 'default' });
+    await expect(client().getToken()).rejects.toMatchObject({ name: 'TokenProblemError', problem: { status: 403 } });
+    expect(gateway.refused).toEqual(["Credential should be scoped to correct service: 'lambda'."]);
+  });
+
+  it('reads service lambda and the Region from a *.lambda-url.REGION.on.aws host', async () => {
+    const { regionFromApiUrl, signingServiceOf } = await import('../../lambda/client/token-endpoint.js');
+    const url = new URL('https://abcdefghijklmnopqrstuvwxyz123456.lambda-url.ap-southeast-2.on.aws/token');
+    expect([regionFromApiUrl(url), signingServiceOf(url)]).toEqual(['ap-southeast-2', 'lambda']);
+    const api = new URL('https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/token');
+    expect([regionFromApiUrl(api), signingServiceOf(api)]).toEqual(['eu-west-1', 'execute-api']);
+  });
 });

@@ -52,11 +52,11 @@ class ApiUrlTest(unittest.TestCase):
 class AuthorizationChoiceTest(unittest.TestCase):
     def test_signs_by_default_and_not_for_plain_http_on_loopback(self) -> None:
         with aws_env():
-            self.assertEqual(repr(TokenVendingClient(API + "/v1")), f"TokenVendingClient('{API}/v1/token', auth='sigv4', region='eu-west-1')")
+            self.assertEqual(repr(TokenVendingClient(API + "/v1")), f"TokenVendingClient('{API}/v1/token', auth='sigv4', region='eu-west-1', service='execute-api')")
             for url in ("http://127.0.0.1:3000", "http://127.0.0.2:3000", "http://localhost:3000", "http://[::1]:3000"):
                 with self.subTest(url=url):
                     self.assertEqual(repr(TokenVendingClient(url)), f"TokenVendingClient('{url}/token', auth='none')")
-            self.assertEqual(repr(TokenVendingClient("http://127.0.0.1:3000", sign=True, region="eu-west-1")), "TokenVendingClient('http://127.0.0.1:3000/token', auth='sigv4', region='eu-west-1')")
+            self.assertEqual(repr(TokenVendingClient("http://127.0.0.1:3000", sign=True, region="eu-west-1")), "TokenVendingClient('http://127.0.0.1:3000/token', auth='sigv4', region='eu-west-1', service='execute-api')")
             self.assertEqual(repr(TokenVendingClient("https://localhost:8443", sign=False)), "TokenVendingClient('https://localhost:8443/token', auth='none')")
 
     def test_an_api_key_replaces_the_signature_and_is_never_shown(self) -> None:
@@ -99,10 +99,16 @@ class RegionTest(unittest.TestCase):
         with aws_env(AWS_DEFAULT_REGION="ap-south-1"):
             self.assertIn("region='ap-south-1'", repr(TokenVendingClient("https://tokens.example.com/v1")))
 
+    def test_signs_a_function_url_for_service_lambda_in_the_region_its_host_names(self) -> None:
+        with aws_env(AWS_REGION="us-east-2"):
+            described = repr(TokenVendingClient("https://abcdefghijklmnopqrstuvwxyz123456.lambda-url.ap-southeast-2.on.aws/token"))
+            self.assertIn("region='ap-southeast-2', service='lambda'", described)
+            self.assertIn("service='execute-api'", repr(TokenVendingClient(API + "/v1")))
+
     def test_says_how_to_give_a_region_when_none_is_known(self) -> None:
         with aws_env(), self.assertRaises(TokenClientConfigError) as raised:
             TokenVendingClient("https://tokens.example.com/v1")
-        self.assertEqual(str(raised.exception), "No Region to sign for: tokens.example.com is not an execute-api host; pass region= (or set AWS_REGION) to the Region the API is deployed in.")
+        self.assertEqual(str(raised.exception), "No Region to sign for: tokens.example.com is neither an execute-api nor a lambda-url host; pass region= (or set AWS_REGION) to the Region the API is deployed in.")
 
 
 class RequestCheckTest(unittest.TestCase):
