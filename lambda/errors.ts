@@ -1,59 +1,43 @@
-// Every failure the service can answer with is one of these. Each carries its HTTP status and a
-// stable problem `type`, and its message names the cause and the fix but never a secret: messages
-// are built from configuration and ArcGIS answers, not from credentials or tokens.
-// api/problem.ts is the one place that turns them into answers.
-
-const PROBLEM_TYPE_BASE = 'urn:arcgis-token-vending:problem:';
+// Every failure the service can answer with is one of these: what went wrong, in terms of the
+// service and ArcGIS, with a message that names the cause and the fix but never a secret (messages
+// are built from configuration and ArcGIS answers, not from credentials or tokens). They know
+// nothing of HTTP: api/problem-types.ts is the one table that gives each its status, problem type,
+// title and headers, and api/problem.ts the one place that turns them into answers.
 
 export abstract class TokenVendingError extends Error {
-  abstract readonly status: number;
-  /** Short stable slug; the problem `type` is PROBLEM_TYPE_BASE + slug. */
-  abstract readonly slug: string;
-  abstract readonly title: string;
-
-  get type(): string {
-    return PROBLEM_TYPE_BASE + this.slug;
-  }
-
-  /** Extra members for the problem document (never secrets). */
+  /** What the problem document adds to the message (never secrets). */
   extensions(): Record<string, unknown> {
     return {};
   }
+}
 
-  /** Extra HTTP headers the answer needs (Allow on a 405, Retry-After on a 503). */
-  headers(): Record<string, string> {
-    return {};
+/** A refusal that ends by itself: the answer says when to try again. */
+export abstract class RetryLaterError extends TokenVendingError {
+  constructor(
+    message: string,
+    /** How long until a retry can succeed, counted from when the refusal was decided (the service's clock). */
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
   }
 }
 
 /** The service itself is set up wrongly: a missing or invalid setting. */
 export class ConfigurationError extends TokenVendingError {
   override readonly name = 'ConfigurationError';
-  readonly status = 500;
-  readonly slug = 'misconfiguration';
-  readonly title = 'The token service is misconfigured';
 }
 
 /** The credentials secret is missing, unreadable or not the expected JSON. */
 export class SecretError extends TokenVendingError {
   override readonly name = 'SecretError';
-  readonly status = 500;
-  readonly slug = 'credentials-secret';
-  readonly title = 'The ArcGIS credentials secret is unusable';
 }
 
 export class BadRequestError extends TokenVendingError {
   override readonly name = 'BadRequestError';
-  readonly status = 400;
-  readonly slug = 'bad-request';
-  readonly title = 'Bad request';
 }
 
 export class UnknownTargetError extends TokenVendingError {
   override readonly name = 'UnknownTargetError';
-  readonly status = 404;
-  readonly slug = 'unknown-target';
-  readonly title = 'No such target';
 }
 
 /**
@@ -62,20 +46,11 @@ export class UnknownTargetError extends TokenVendingError {
  */
 export class NotFoundError extends TokenVendingError {
   override readonly name = 'NotFoundError';
-  readonly status = 404;
-  readonly slug = 'not-found';
-  readonly title = 'Not found';
 }
 
 export class MethodNotAllowedError extends TokenVendingError {
   override readonly name = 'MethodNotAllowedError';
-  readonly status = 405;
-  readonly slug = 'method-not-allowed';
-  readonly title = 'Method not allowed';
 
-  override headers(): Record<string, string> {
-    return { allow: 'GET' };
-  }
 }
 
 export interface ArcGisErrorInfo {
@@ -90,9 +65,6 @@ export interface ArcGisErrorInfo {
 /** ArcGIS answered with an error: it understood the request and refused it. */
 export class ArcGisRefusedError extends TokenVendingError {
   override readonly name: string = 'ArcGisRefusedError';
-  readonly status = 502;
-  readonly slug: string = 'arcgis-refused';
-  readonly title: string = 'ArcGIS refused to issue a token';
 
   constructor(
     readonly arcgis: ArcGisErrorInfo,
@@ -113,16 +85,11 @@ export class ArcGisRefusedError extends TokenVendingError {
  */
 export class InvalidCredentialsError extends ArcGisRefusedError {
   override readonly name = 'InvalidCredentialsError';
-  override readonly slug = 'invalid-credentials';
-  override readonly title = 'ArcGIS rejected the credentials';
 }
 
 /** ArcGIS answered something that is not an ArcGIS JSON answer: an HTML page, garbage, a redirect. */
 export class ArcGisBadResponseError extends TokenVendingError {
   override readonly name = 'ArcGisBadResponseError';
-  readonly status = 502;
-  readonly slug = 'arcgis-bad-response';
-  readonly title = 'ArcGIS gave an answer that is not a token';
 
   constructor(
     message: string,
@@ -145,9 +112,6 @@ export interface DiscoveryAttempt {
 /** Neither rest/info nor any standard path led to a token endpoint. */
 export class TokenEndpointNotFoundError extends TokenVendingError {
   override readonly name = 'TokenEndpointNotFoundError';
-  readonly status = 502;
-  readonly slug = 'token-endpoint-not-found';
-  readonly title = 'No ArcGIS token endpoint found';
 
   constructor(
     configured: string,
@@ -165,9 +129,6 @@ export class TokenEndpointNotFoundError extends TokenVendingError {
 /** No answer from ArcGIS: DNS, connection, TLS or timeout. */
 export class ArcGisUnreachableError extends TokenVendingError {
   override readonly name = 'ArcGisUnreachableError';
-  readonly status = 504;
-  readonly slug = 'arcgis-unreachable';
-  readonly title = 'ArcGIS could not be reached';
   /**
    * The request may have reached ArcGIS before the answer was lost (a timeout or a reset after the
    * connection was made, not a DNS, refused-connection or certificate failure). Set by arcgis/http.ts.
@@ -183,17 +144,11 @@ export class ArcGisUnreachableError extends TokenVendingError {
 /** A fresh token would still not cover the validity the caller asked for (the server capped it). */
 export class TokenLifetimeError extends TokenVendingError {
   override readonly name = 'TokenLifetimeError';
-  readonly status = 502;
-  readonly slug = 'token-lifetime-too-short';
-  readonly title = 'ArcGIS issued a token that expires too soon';
 }
 
 /** Logins for this target are paused after ArcGIS rejected its credentials. */
-export class LoginPausedError extends TokenVendingError {
+export class LoginPausedError extends RetryLaterError {
   override readonly name = 'LoginPausedError';
-  readonly status = 503;
-  readonly slug = 'login-paused';
-  readonly title = 'Logins paused after rejected credentials';
 
   constructor(
     message: string,
@@ -202,27 +157,17 @@ export class LoginPausedError extends TokenVendingError {
     /** The service's clock when the pause was found: Retry-After counts from it, not from the machine's. */
     now: number,
   ) {
-    super(message);
-    this.retryAfterSeconds = retryAfterSeconds(retryAt - now);
+    super(message, retryAt - now);
   }
-
-  readonly retryAfterSeconds: number;
 
   override extensions(): Record<string, unknown> {
     return { retryAt: new Date(this.retryAt).toISOString(), arcgisCode: this.reason.code, arcgisMessage: this.reason.message };
   }
-
-  override headers(): Record<string, string> {
-    return { 'retry-after': String(this.retryAfterSeconds) };
-  }
 }
 
 /** ArcGIS (or a proxy in front of it) asked us to slow down: HTTP 429, or 503 with Retry-After. */
-export class ArcGisRateLimitedError extends TokenVendingError {
+export class ArcGisRateLimitedError extends RetryLaterError {
   override readonly name = 'ArcGisRateLimitedError';
-  readonly status = 503;
-  readonly slug = 'arcgis-rate-limited';
-  readonly title = 'ArcGIS is rate limiting token requests';
 
   constructor(
     message: string,
@@ -230,68 +175,33 @@ export class ArcGisRateLimitedError extends TokenVendingError {
     readonly url: string,
     readonly httpStatus: number,
     /** How long to wait, already kept within [1 s, 1 h] (arcgis/http.ts). */
-    readonly retryAfterMs: number,
+    retryAfterMs: number,
   ) {
-    super(message);
+    super(message, retryAfterMs);
   }
 
   override extensions(): Record<string, unknown> {
     return { httpStatus: this.httpStatus, retryAfterSeconds: retryAfterSeconds(this.retryAfterMs) };
   }
-
-  override headers(): Record<string, string> {
-    return { 'retry-after': String(retryAfterSeconds(this.retryAfterMs)) };
-  }
 }
 
 /** Another container holds the login lease and did not finish within this request's deadline. */
-export class LoginInProgressError extends TokenVendingError {
+export class LoginInProgressError extends RetryLaterError {
   override readonly name = 'LoginInProgressError';
-  readonly status = 503;
-  readonly slug = 'login-in-progress';
-  readonly title = 'A login to ArcGIS is in progress';
-
-  constructor(
-    message: string,
-    readonly retryAfterMs: number,
-  ) {
-    super(message);
-  }
-
-  override headers(): Record<string, string> {
-    return { 'retry-after': String(retryAfterSeconds(this.retryAfterMs)) };
-  }
 }
 
 /** A caller's minValidity asked for a new token sooner than the service allows such refreshes. */
-export class RefreshRateLimitedError extends TokenVendingError {
+export class RefreshRateLimitedError extends RetryLaterError {
   override readonly name = 'RefreshRateLimitedError';
-  readonly status = 429;
-  readonly slug = 'refresh-rate-limited';
-  readonly title = 'Refreshes asked for by minValidity are rate limited';
-
-  constructor(
-    message: string,
-    readonly retryAfterMs: number,
-  ) {
-    super(message);
-  }
-
-  override headers(): Record<string, string> {
-    return { 'retry-after': String(retryAfterSeconds(this.retryAfterMs)) };
-  }
 }
 
 /** A caller-ip target already serves as many distinct callers as it is allowed to. */
 export class TooManyCallersError extends TokenVendingError {
   override readonly name = 'TooManyCallersError';
-  readonly status = 429;
-  readonly slug = 'too-many-callers';
-  readonly title = 'Too many distinct callers for this target';
 }
 
 /** Whole seconds, at least 1: Retry-After of 0 invites an immediate retry. */
-function retryAfterSeconds(ms: number): number {
+export function retryAfterSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
@@ -321,9 +231,6 @@ export function describeError(error: unknown): string {
  */
 export class ForeignTokenOriginError extends TokenVendingError {
   override readonly name = 'ForeignTokenOriginError';
-  readonly status = 502;
-  readonly slug = 'foreign-token-origin';
-  readonly title = 'ArcGIS named a token service on an origin the configuration does not allow';
 
   constructor(
     message: string,

@@ -1,7 +1,9 @@
-// The one place where errors become answers: RFC 9457 problem documents. A TokenVendingError
-// carries its own status, type and safe message; anything else is a bug, answered with a generic
-// 500 whose detail points to the logs rather than echoing internal text.
+// The one place where errors become answers: RFC 9457 problem documents. A TokenVendingError gets
+// its status, type, title and headers from the one table (problem-types.ts) and its safe message;
+// anything else is a bug, answered with a generic 500 whose detail points to the logs rather than
+// echoing internal text.
 import { TokenVendingError, describeError } from '../errors.js';
+import { PROBLEM_TYPE_BASE, problemHeaders, problemTypeOf } from './problem-types.js';
 import type { Log } from '../core/ports.js';
 import { jsonResponse, type HttpResponse } from './http-response.js';
 
@@ -13,16 +15,17 @@ export interface ProblemContext {
 }
 
 export function problemResponse(error: unknown, log: Log, context: ProblemContext): HttpResponse {
-  if (error instanceof TokenVendingError) {
-    const fields = { target: context.target, status: error.status, problem: error.slug, error: describeError(error) };
-    if (error.status >= 500) log.error('request failed', fields);
+  const problem = problemTypeOf(error);
+  if (error instanceof TokenVendingError && problem !== undefined) {
+    const fields = { target: context.target, status: problem.status, problem: problem.slug, error: describeError(error) };
+    if (problem.status >= 500) log.error('request failed', fields);
     else log.info('request refused', fields);
     const response = jsonResponse(
-      error.status,
+      problem.status,
       {
-        type: error.type,
-        title: error.title,
-        status: error.status,
+        type: PROBLEM_TYPE_BASE + problem.slug,
+        title: problem.title,
+        status: problem.status,
         detail: error.message,
         instance: context.instance,
         ...(context.target !== undefined ? { target: context.target } : {}),
@@ -31,7 +34,7 @@ export function problemResponse(error: unknown, log: Log, context: ProblemContex
       },
       'application/problem+json',
     );
-    Object.assign(response.headers, error.headers());
+    Object.assign(response.headers, problemHeaders(error));
     return response;
   }
   log.error('unexpected error', { target: context.target, error: describeError(error) });

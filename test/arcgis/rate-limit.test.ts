@@ -1,6 +1,7 @@
 // ArcGIS, or a proxy or gateway in front of it, asking us to slow down: HTTP 429, or 503 with
 // Retry-After. Over real HTTP from the simulator; the answer's body is often the proxy's HTML page,
 // which must not be reported as "an HTML page instead of JSON".
+import { problemHeaders, problemTypeOf } from '../../lambda/api/problem-types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverTokenSite } from '../../lambda/arcgis/discovery.js';
 import { generateToken } from '../../lambda/arcgis/generate-token.js';
@@ -37,22 +38,22 @@ describe('HTTP 429 and 503 with Retry-After', () => {
     const error = await rateLimited(login());
     expect(error.message).toBe(`${sim.serverTokenUrl} answered HTTP 429: ArcGIS (or a proxy in front of it) is rate limiting token requests. Try again in 120 s (its Retry-After); retrying sooner only prolongs the limit.`);
     expect(error.message).not.toContain('HTML');
-    expect([error.status, error.slug, error.title, error.url, error.httpStatus, error.retryAfterMs]).toEqual([503, 'arcgis-rate-limited', 'ArcGIS is rate limiting token requests', sim.serverTokenUrl, 429, 120_000]);
+    expect([problemTypeOf(error), error.url, error.httpStatus, error.retryAfterMs]).toEqual([{ status: 503, slug: 'arcgis-rate-limited', title: 'ArcGIS is rate limiting token requests' }, sim.serverTokenUrl, 429, 120_000]);
     expect(error.extensions()).toEqual({ httpStatus: 429, retryAfterSeconds: 120 });
-    expect(error.headers()).toEqual({ 'retry-after': '120' });
+    expect(problemHeaders(error)).toEqual({ 'retry-after': '120' });
   });
 
   it('a 429 without Retry-After waits the default 60 s', async () => {
     sim.failNext({ kind: 'status', status: 429, body: '' });
     const error = await rateLimited(login());
-    expect([error.retryAfterMs, error.headers()]).toEqual([DEFAULT_RETRY_AFTER_MS, { 'retry-after': '60' }]);
+    expect([error.retryAfterMs, problemHeaders(error)]).toEqual([DEFAULT_RETRY_AFTER_MS, { 'retry-after': '60' }]);
     expect(error.message).toContain('Try again in 60 s (no Retry-After was sent; 60 s assumed)');
   });
 
   it('a 503 with an HTTP-date Retry-After counts from the answer\'s own Date header', async () => {
     sim.failNext({ kind: 'status', status: 503, body: PROXY_PAGE, contentType: 'text/html', headers: { Date: 'Wed, 21 Oct 2015 07:28:00 GMT', 'Retry-After': 'Wed, 21 Oct 2015 07:30:30 GMT' } });
     const error = await rateLimited(login());
-    expect([error.httpStatus, error.retryAfterMs, error.headers()]).toEqual([503, 150_000, { 'retry-after': '150' }]);
+    expect([error.httpStatus, error.retryAfterMs, problemHeaders(error)]).toEqual([503, 150_000, { 'retry-after': '150' }]);
   });
 
   it('a 503 without Retry-After is still a server error, not rate limiting', async () => {

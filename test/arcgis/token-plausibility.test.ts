@@ -1,6 +1,7 @@
 // A new token is accepted only if it is plausible: well-formed junk from ArcGIS (or from whatever
 // answers in its place) must never be cached and served, nor reach an HTTP header. Each case is
 // the simulator answering over real HTTP, through the issuer as the Lambda runs it.
+import { problemTypeOf } from '../../lambda/api/problem-types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
 import { MemoryLoginCoordinator } from '../../lambda/core/memory-login-coordinator.js';
@@ -88,7 +89,7 @@ describe('a token with CR/LF never reaches an HTTP header', () => {
     sim.failNext({ kind: 'json', body: { token: 'fake-tok\r\nX-Injected: 1', expires: Date.now() + HOUR, ssl: false } });
     const service = `${sim.serverUrl}/rest/services/Demo/FeatureServer/0`;
     const error = await refusal(issuer().issue({ target: target({ url: sim.serverTokenUrl, serviceUrl: service }), credentials: user, client: 'referer', referer: REFERER }));
-    expect(error.slug).toBe('arcgis-bad-response');
+    expect(problemTypeOf(error)?.slug).toBe('arcgis-bad-response');
     expect(error.message).not.toContain('fake-tok');
     expect(error.message).not.toContain('X-Injected');
     expect(sim.requests.map((r) => r.path)).toEqual(['/arcgis/tokens/generateToken']);

@@ -1,5 +1,6 @@
 // Property-based tests of the generateToken answer parser: whatever a server sends, the result is
 // an IssuedToken or one of the typed errors, with exact mappings for the documented shapes.
+import { problemTypeOf } from '../../lambda/api/problem-types.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HttpAnswer } from '../../lambda/arcgis/http.js';
@@ -332,7 +333,7 @@ describe('parseTokenAnswer (properties)', () => {
       fc.property(fc.oneof(withPhrase, code401), statusArb, nowArb, (error, status, now) => {
         const refused = thrown(answer(JSON.stringify({ error }), status), now);
         expect(refused.constructor).toBe(InvalidCredentialsError);
-        expect((refused as InvalidCredentialsError).slug).toBe('invalid-credentials');
+        expect(problemTypeOf(refused)?.slug).toBe('invalid-credentials');
         expect(refused.message).toContain('Logins for this target pause until the secret changes');
       }),
       RUNS,

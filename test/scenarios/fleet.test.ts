@@ -3,6 +3,7 @@
 // one DynamoDB and one ArcGIS simulator, and asserts exact counts at ArcGIS and in the stores.
 // Latencies are a tenth to a quarter of the reported ones; what matters is their ratio to the
 // request timeout and the login sequence's length, which is kept.
+import { problemHeaders } from '../../lambda/api/problem-types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ArcGisRateLimitedError, BadRequestError, LoginPausedError } from '../../lambda/errors.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
@@ -178,8 +179,8 @@ describe('ArcGIS rate limiting', () => {
     expect(fleet.sim.loginCount()).toBe(1);
     for (const error of errors) expect(error).toBeInstanceOf(ArcGisRateLimitedError);
     const last = errors[9] as ArcGisRateLimitedError;
-    expect(Number(last.headers()['retry-after'])).toBeGreaterThan(110);
-    expect(Number(last.headers()['retry-after'])).toBeLessThanOrEqual(120);
+    expect(Number(problemHeaders(last)['retry-after'])).toBeGreaterThan(110);
+    expect(Number(problemHeaders(last)['retry-after'])).toBeLessThanOrEqual(120);
     expect(last.message).not.toContain('HTML');
   });
 
