@@ -3,6 +3,7 @@
 import type { Log } from '../core/ports.js';
 import type { ServedToken, TokenService } from '../core/token-service.js';
 import { BadRequestError, MethodNotAllowedError } from '../errors.js';
+import type { TokenAnswer } from '../contract/token-answer.js';
 import { jsonResponse, type HttpResponse } from './http-response.js';
 import { problemResponse } from './problem.js';
 import { parseTokenQuery } from './token-query.js';
@@ -18,37 +19,6 @@ export interface TokenApiRequest {
   callerIp?: string | undefined;
   /** The X-Rejected-Token header: a token the caller says ArcGIS rejected. Never a query parameter (access logs record those). */
   rejectedToken?: string | undefined;
-}
-
-/** How a caller presents the token to ArcGIS. */
-export interface TokenUsage {
-  /** Esri's recommended way: this header with the value `Bearer TOKEN`. */
-  header: 'X-Esri-Authorization';
-  scheme: 'Bearer';
-  /** The alternative: a `token` query or form parameter. */
-  parameter: 'token';
-  /** For referer-bound tokens: the exact Referer header every request must carry. */
-  refererHeader?: string;
-  /** ArcGIS accepts this token over HTTPS only. */
-  httpsOnly: boolean;
-}
-
-/** The body of a successful answer. `referer` is present when the token is referer-bound. */
-export interface TokenAnswer {
-  token: string;
-  expires: number;
-  expiresAt: string;
-  ssl: boolean;
-  target: string;
-  /** How the token is bound: referer, ip, requestip; none for app tokens; unknown for manual tokens. */
-  client: string;
-  referer?: string;
-  ip?: string;
-  usage: TokenUsage;
-  source: ServedToken['source'];
-  /** True when a refresh failed and this older token, still valid for the caller, is served. */
-  stale: boolean;
-  staleReason?: string;
 }
 
 export type TokenApi = (request: TokenApiRequest) => Promise<HttpResponse>;

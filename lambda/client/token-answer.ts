@@ -1,34 +1,10 @@
 // The wire format of the token service, validated where it enters the client: a 200 answer is a
-// TokenAnswer, every other answer an RFC 9457 problem document (or, for refusals API Gateway makes
-// before the function runs, its own `{"message": …}` body).
+// TokenAnswer (the one contract in contract/token-answer.ts), every other answer an RFC 9457 problem
+// document (or, for refusals API Gateway makes before the function runs, its own `{"message": …}` body).
 // zod/mini without a locale: the client shows which fields are wrong, never zod's messages.
 import * as z from 'zod/mini';
 
-export const tokenAnswerSchema = z.object({
-  token: z.string().check(z.minLength(1)),
-  /** When ArcGIS says the token expires, in ms since epoch. */
-  expires: z.number().check(z.int(), z.positive()),
-  expiresAt: z.string(),
-  ssl: z.boolean(),
-  target: z.string(),
-  /** How the token is bound: referer, ip, requestip; none for app tokens; unknown for manual tokens. */
-  client: z.enum(['referer', 'ip', 'requestip', 'none', 'unknown']),
-  referer: z.optional(z.string()),
-  ip: z.optional(z.string()),
-  usage: z.object({
-    header: z.literal('X-Esri-Authorization'),
-    scheme: z.literal('Bearer'),
-    parameter: z.literal('token'),
-    refererHeader: z.optional(z.string()),
-    httpsOnly: z.boolean(),
-  }),
-  source: z.enum(['cache', 'generated', 'manual']),
-  /** True when the service's refresh failed and it served an older token that still covers minValidity. */
-  stale: z.boolean(),
-  staleReason: z.optional(z.string()),
-});
-
-export type TokenAnswer = z.infer<typeof tokenAnswerSchema>;
+export { tokenAnswerSchema, type TokenAnswer } from '../contract/token-answer.js';
 
 /** An RFC 9457 problem document; the service adds members such as `arcgisCode` or `retryAt`. */
 export interface ProblemDocument {

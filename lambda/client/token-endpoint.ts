@@ -1,9 +1,7 @@
 // Where a token is asked for: the stack's ApiUrl output (https://API_ID.execute-api.REGION.amazonaws.com/v1/token)
 // or the stage URL it starts with, plus /{target} and ?minValidity=.
+import { TARGET_NAME, TARGET_NAME_RULE } from '../contract/target-name.js';
 import { TokenClientConfigError } from './errors.js';
-
-/** The service's own rule for target names (lambda/config/schema.ts), checked before anything is sent. */
-const TARGET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Regional and edge hosts (API_ID or API_ID-VPCE_ID) and VPC endpoint hosts name the Region after execute-api. */
 const EXECUTE_API_HOST = /\.execute-api\.([a-z0-9-]+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -35,7 +33,7 @@ export function isHttpsOrLoopback(url: URL): boolean {
 
 /** Refuses a bad target name or minValidity before anything is sent. */
 export function checkTokenRequest(target: string | undefined, minValidity: number | undefined): void {
-  if (target !== undefined && !TARGET_NAME.test(target)) throw new TokenClientConfigError(`target "${target}" is not a target name: 1-64 letters, digits, "-" or "_".`);
+  if (target !== undefined && !TARGET_NAME.test(target)) throw new TokenClientConfigError(`target "${target}" is not a target name: ${TARGET_NAME_RULE}.`);
   if (minValidity !== undefined) checkMinValidity(minValidity);
 }
 

@@ -40,8 +40,7 @@ export const DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS = 300;
 export const DEFAULT_MAX_CALLERS = 100;
 export const DEFAULT_SCHEDULE_MINUTES = 15;
 
-/** Target names become URL path segments and SSM parameter path segments. */
-const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+import { TARGET_NAME, TARGET_NAME_RULE } from '../contract/target-name.js';
 
 /** ArcGIS compares the Referer header; a query string or fragment on it never matches a real request. */
 export function stripRefererSuffix(referer: string): string {
@@ -98,7 +97,7 @@ const originString = z.pipe(
 
 export const TargetSchema = z
   .strictObject({
-    name: z.string().check(z.regex(TARGET_NAME, 'use 1-64 letters, digits, "-" or "_", starting with a letter or digit')),
+    name: z.string().check(z.regex(TARGET_NAME, `use ${TARGET_NAME_RULE}`)),
     url: urlString,
     kind: z.optional(z.enum(SITE_KINDS, { message: `use one of ${SITE_KINDS.join(', ')}, or leave it out to discover it` })),
     client: z._default(z.enum(CLIENT_MODES, { message: `use one of ${CLIENT_MODES.join(', ')}` }), 'referer'),

@@ -204,7 +204,7 @@ describe('usage', () => {
     ['a minValidity that is not a number', ['--api', 'https://abc.execute-api.eu-west-1.amazonaws.com/v1/token', '--min-validity', 'soon'], 'smoke: --min-validity must be a whole number of seconds, got "soon".'],
     ['an http:// API', ['--api', 'http://api.example.com/v1/token'], 'smoke: apiUrl must use https:// (plain http:// only to 127.0.0.1 or localhost), got http://api.example.com.'],
     ['an http:// service', ['--api', 'https://abc.execute-api.eu-west-1.amazonaws.com/v1/token', '--service', 'http://gis.example.com/server/rest/services/Roads/FeatureServer/0'], 'smoke: --service must use https:// (http:// only to 127.0.0.1 or localhost), got http://gis.example.com.'],
-    ['a bad target name', ['--api', 'https://abc.execute-api.eu-west-1.amazonaws.com/v1/token', '--target', 'a/b'], 'smoke: target "a/b" is not a target name: 1-64 letters, digits, "-" or "_".'],
+    ['a bad target name', ['--api', 'https://abc.execute-api.eu-west-1.amazonaws.com/v1/token', '--target', 'a/b'], 'smoke: target "a/b" is not a target name: 1-64 letters, digits, "-" or "_", starting with a letter or digit.'],
     ['a host without a Region', ['--api', 'https://tokens.example.com/v1/token'], 'smoke: tokens.example.com does not name its Region: pass --region (or set AWS_REGION).'],
   ])('exits 2 on %s', async (_name, args, message) => {
     const { code, lines, stderr } = await smoke(args);

@@ -2,7 +2,7 @@
 // API Gateway does (recomputing it with the same fake secret key) and answers canned token
 // answers and problem documents.
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
-import type { TokenAnswer as ServiceTokenAnswer } from '../../lambda/api/token-api.js';
+import type { TokenAnswer as ServiceTokenAnswer } from '../../lambda/contract/token-answer.js';
 import {
   createTokenClient,
   getToken,
@@ -320,7 +320,7 @@ describe('errors', () => {
     ['plain http to another host', () => createTokenClient({ apiUrl: 'http://api.example.com/v1/token', region: REGION }).getToken(), 'apiUrl must use https:// (plain http:// only to 127.0.0.1 or localhost), got http://api.example.com.'],
     ['a query string in apiUrl', () => createTokenClient({ apiUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1/token?minValidity=60' }).getToken(), 'apiUrl must not carry a query string, a fragment or user info: pass target and minValidity as options.'],
     ['a host without a Region', () => createTokenClient({ apiUrl: 'https://tokens.example.com/v1/token' }).getToken(), 'No Region to sign for: tokens.example.com is neither an execute-api nor a lambda-url host; pass region (or set AWS_REGION).'],
-    ['a target with a slash', () => createTokenClient({ apiUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1', credentials: SESSION }).getToken({ target: 'a/b' }), 'target "a/b" is not a target name: 1-64 letters, digits, "-" or "_".'],
+    ['a target with a slash', () => createTokenClient({ apiUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1', credentials: SESSION }).getToken({ target: 'a/b' }), 'target "a/b" is not a target name: 1-64 letters, digits, "-" or "_", starting with a letter or digit.'],
     ['a fractional minValidity', () => getToken({ apiUrl: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1', credentials: SESSION, minValidity: 1.5 }), 'minValidity must be a whole number of seconds (0 or more), got 1.5.'],
   ])('refuses %s before sending anything', async (_name, act, message) => {
     const saved = [process.env['AWS_REGION'], process.env['AWS_DEFAULT_REGION']];

@@ -208,10 +208,13 @@ describe('the packed package, installed offline', () => {
     if (started !== undefined && started.child.exitCode === null) {
       const exited = new Promise((resolve) => started.child.once('exit', resolve));
       started.child.kill('SIGTERM');
+      // A loaded machine can take a while to wind the server down; it must not hold the suite.
+      const killed = setTimeout(() => started.child.kill('SIGKILL'), 10_000);
       await exited;
+      clearTimeout(killed);
     }
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   describe('contents', () => {
     it('ships the compiled entry points, their declarations and both prebuilt bundles, and no sources, tests or benches', () => {
