@@ -62,6 +62,11 @@ aws() {
   case "${1-} ${2-}" in
     "cloudformation describe-stacks") printf '%s\n' "$README_API_URL" ;;
     "secretsmanager put-secret-value") ;;
+    # The stand-in profile's credentials are the test's fake keys, already in the environment.
+    "configure export-credentials")
+      [ "$*" = "configure export-credentials --format env" ] || { _readme_unknown aws "$@"; return 97; }
+      printf 'export %s=%q\n' AWS_ACCESS_KEY_ID "$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY "$AWS_SECRET_ACCESS_KEY" AWS_SESSION_TOKEN "$AWS_SESSION_TOKEN"
+      ;;
     *) _readme_unknown aws "$@" ;;
   esac
 }
