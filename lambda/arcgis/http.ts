@@ -98,7 +98,9 @@ async function exchange(url: string, init: { method: string; body?: string; head
   const doFetch = options.fetch ?? fetch;
   const budget = requestBudgetMs(options);
   if (budget <= 0) {
-    throw new ArcGisUnreachableError(`${url} was not asked: the request's deadline had passed before it (deadlineMs). ArcGIS answered too slowly for discovery and login to fit; check the site's responsiveness, or raise deadlineMs (at most ${MAX_DEADLINE_MS}).`);
+    const notSent = new ArcGisUnreachableError(`${url} was not asked: the request's deadline had passed before it (deadlineMs). ArcGIS answered too slowly for discovery and login to fit; check the site's responsiveness, or raise deadlineMs (at most ${MAX_DEADLINE_MS}).`);
+    notSent.notSent = true;
+    throw notSent;
   }
   const signal = AbortSignal.timeout(budget);
   let response: Response;

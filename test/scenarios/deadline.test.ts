@@ -76,13 +76,23 @@ describe('the Lambda handler answers within the request deadline', () => {
     expect(silent.targets).toEqual(STALLED_PROBES);
   }, 40_000);
 
-  it(`answers the stalled site by a shorter deadline (${STALLED.deadlineMs} ms with requestTimeoutMs ${STALLED.requestTimeoutMs})`, async () => {
+  it(`answers the stalled site by a shorter deadline (${STALLED.deadlineMs} ms with requestTimeoutMs ${STALLED.requestTimeoutMs}), then at once while the failure is remembered`, async () => {
     const handler = await handlerFor({ targets: [stalledTarget()], ...STALLED });
     const { result: answer, ms } = await timed(() => call(handler));
     expect(answer.statusCode).toBe(504);
     expect(answer.json).toMatchObject({ type: UNREACHABLE });
     expect(ms).toBeGreaterThan(STALLED.deadlineMs - 300);
     expect(ms).toBeLessThan(STALLED.deadlineMs + MARGIN_MS);
+    expect(silent.targets).toEqual(STALLED_PROBES);
+
+    // The failed discovery is remembered: the next requests get the same problem at once, and no probe is sent.
+    for (let i = 0; i < 4; i++) {
+      const { result: again, ms: againMs } = await timed(() => call(handler));
+      expect(again.statusCode).toBe(504);
+      expect(again.json).toMatchObject({ type: UNREACHABLE });
+      expect(again.json.detail).toMatch(/ \(Remembered: finding the token endpoint of target "stalled" failed at \S+, and this container does not try again until \S+ \(30 s\), so requests are answered at once instead of each re-running the probes\.\)$/);
+      expect(againMs).toBeLessThan(300);
+    }
     expect(silent.targets).toEqual(STALLED_PROBES);
   });
 
