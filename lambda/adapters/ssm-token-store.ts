@@ -9,6 +9,7 @@ import { GetParameterCommand, ParameterType, PutParameterCommand, type SSMClient
 import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
 import { tokenParameterName } from './ssm-parameter-names.js';
+import { UnansweredCalls } from './unanswered-aws-calls.js';
 
 // The names are in their own module, free of the SDK, so the construct can grant exactly these
 // parameters without loading the SSM client at synth time.
@@ -21,32 +22,16 @@ export interface SsmTokenStoreOptions {
   now?: (() => number) | undefined;
 }
 
-/**
- * After an SSM call that got no answer on any of its attempts (the client's timeouts ended each,
- * see handlers/aws-client-settings.ts), the store is not asked again for this long. One request
- * reads or writes SSM up to four times (the cache, the store before and after a login, the write);
- * each unanswered call costs about 9 s of the request's 25 s, so a second one would push the
- * answer past API Gateway's 29 s. The token service does without the store meanwhile: it logs in
- * under the fleet-wide lease and serves the token from memory.
- */
-export const SSM_UNANSWERED_MEMORY_MS = 30_000;
-
-/** SSM is not asked: its last call got no answer, and SSM_UNANSWERED_MEMORY_MS has not passed. */
-export class SsmUnansweredError extends Error {
-  override readonly name = 'SsmUnansweredError';
-}
-
 export class SsmTokenStore implements TokenStore {
-  private readonly now: () => number;
-  /** The last call that got no answer, while it is remembered. */
-  private unanswered: { at: number; until: number; attempts: number | undefined } | undefined;
+  /** An SSM that left a call unanswered is not asked again for a while (see unanswered-aws-calls.ts). */
+  private readonly unanswered: UnansweredCalls;
 
   constructor(
     private readonly client: SSMClient,
     private readonly options: SsmTokenStoreOptions,
     private readonly log: Log,
   ) {
-    this.now = options.now ?? Date.now;
+    this.unanswered = new UnansweredCalls({ service: 'SSM', role: 'the token store', now: options.now });
   }
 
   async get(slotKey: string): Promise<TargetState | undefined> {
@@ -71,37 +56,15 @@ export class SsmTokenStore implements TokenStore {
       Overwrite: true,
       Description: 'ArcGIS token cached by arcgis-token-vending (written by the function; do not edit)',
     });
-    await this.guarded(() => this.client.send(command));
+    await this.unanswered.guard(() => this.client.send(command));
   }
 
   private async read(name: string): Promise<string | undefined> {
     try {
-      const output = await this.guarded(() => this.client.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
+      const output = await this.unanswered.guard(() => this.client.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
       return output.Parameter?.Value;
     } catch (error) {
       if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
-      throw error;
-    }
-  }
-
-  /** Makes the call unless SSM recently left one unanswered; remembers a call that goes unanswered. */
-  private async guarded<T>(call: () => Promise<T>): Promise<T> {
-    const t = this.now();
-    const known = this.unanswered;
-    if (known !== undefined && t < known.until) {
-      throw new SsmUnansweredError(
-        `SSM was not asked: a call at ${new Date(known.at).toISOString()} got no answer${known.attempts === undefined ? '' : ` in ${known.attempts} attempts`}, so this container does without the token store until ${new Date(known.until).toISOString()} rather than wait on it again. Check the function's network path to SSM (its VPC endpoint or NAT gateway, and their security groups).`,
-      );
-    }
-    try {
-      return await call();
-    } catch (error) {
-      // TimeoutError: the client's connectionTimeout or requestTimeout ended the last attempt, after its retries.
-      if (error instanceof Error && error.name === 'TimeoutError') {
-        const at = this.now();
-        const attempts = (error as Error & { $metadata?: { attempts?: number } }).$metadata?.attempts;
-        this.unanswered = { at, until: at + SSM_UNANSWERED_MEMORY_MS, attempts };
-      }
       throw error;
     }
   }

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { SSM_UNANSWERED_MEMORY_MS, SsmTokenStore, SsmUnansweredError, tokenParameterName } from '../../lambda/adapters/ssm-token-store.js';
+import { SsmTokenStore, tokenParameterName } from '../../lambda/adapters/ssm-token-store.js';
+import { AwsCallUnansweredError, UNANSWERED_MEMORY_MS } from '../../lambda/adapters/unanswered-aws-calls.js';
 import type { TargetState } from '../../lambda/core/cached-token.js';
 import { CapturingLog, FakeClock } from '../core/fakes.js';
 
@@ -90,18 +91,18 @@ describe('SsmTokenStore', () => {
         'SSM was not asked: a call at 2026-12-01T10:00:00.000Z got no answer in 3 attempts, so this container does without the token store until 2026-12-01T10:00:30.000Z rather than wait on it again. ' +
         "Check the function's network path to SSM (its VPC endpoint or NAT gateway, and their security groups).";
       const read = await store.get('other').catch((e: unknown) => e);
-      expect(read).toBeInstanceOf(SsmUnansweredError);
+      expect(read).toBeInstanceOf(AwsCallUnansweredError);
       expect((read as Error).message).toBe(message);
       await expect(store.put('main', record)).rejects.toThrow(message);
       expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 1);
       expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 0);
     });
 
-    it(`asks SSM again once ${SSM_UNANSWERED_MEMORY_MS / 1000} s have passed`, async () => {
+    it(`asks SSM again once ${UNANSWERED_MEMORY_MS / 1000} s have passed`, async () => {
       ssm.on(GetParameterCommand).rejectsOnce(unanswered()).resolves({ Parameter: { Value: JSON.stringify(record) } });
       await expect(store.get('main')).rejects.toThrow('requestTimeout');
-      clock.advance(SSM_UNANSWERED_MEMORY_MS - 1);
-      await expect(store.get('main')).rejects.toBeInstanceOf(SsmUnansweredError);
+      clock.advance(UNANSWERED_MEMORY_MS - 1);
+      await expect(store.get('main')).rejects.toBeInstanceOf(AwsCallUnansweredError);
       clock.advance(1);
       expect(await store.get('main')).toEqual(record);
       expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 2);

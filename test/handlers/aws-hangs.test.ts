@@ -90,9 +90,9 @@ describe('AWS calls that hang (real SDK clients against loopback stand-ins)', ()
     const warnings = output.lines().filter((line) => line.level === 'WARN');
     expect(warnings.map((line) => [line.message, String(line.error).split(':')[0]])).toEqual([
       ['token store read failed; continuing without it', 'TimeoutError'],
-      ['token store read failed; continuing without it', 'SsmUnansweredError'],
-      ['token store read failed; continuing without it', 'SsmUnansweredError'],
-      ['token store write failed; continuing without it', 'SsmUnansweredError'],
+      ['token store read failed; continuing without it', 'AwsCallUnansweredError'],
+      ['token store read failed; continuing without it', 'AwsCallUnansweredError'],
+      ['token store write failed; continuing without it', 'AwsCallUnansweredError'],
     ]);
   }, 45_000);
 
@@ -111,5 +111,24 @@ describe('AWS calls that hang (real SDK clients against loopback stand-ins)', ()
     expect(answer.ms).toBeLessThan(ONE_COORDINATOR_CALL_MS + 1_000);
     expect(output.lines().map((line) => line.message)).toContain('login coordinator unreachable; logging in without the fleet-wide lease (this container still makes at most one failed login per secret version)');
     expect(aws.fake.parameters.size).toBe(1);
+  }, 45_000);
+
+  it('serves a caller-ip caller on a cold container while DynamoDB hangs: the caller admission and the lease wait on it only once', async () => {
+    const handler = await aws.loadHandler({ ...config(), targets: [{ name: 'callers', url: sim.serverUrl, client: 'caller-ip', secretId: 'arcgis/portal' }] });
+    aws.dynamo.proxy.decide = () => ({ kind: 'hang' });
+    const output = captureOutput();
+    let answer;
+    try {
+      answer = await timedCall(handler, { target: 'callers', sourceIp: '198.51.100.7' });
+    } finally {
+      output.restore();
+    }
+    expect(answer).toMatchObject({ statusCode: 200, json: { source: 'generated', client: 'ip', ip: '198.51.100.7' } });
+    expect(answer.ms).toBeLessThan(ONE_COORDINATOR_CALL_MS + 1_000);
+    const warnings = output.lines().filter((line) => line.level === 'WARN').map((line) => [line.message, String(line.error).split(':')[0]]);
+    expect(warnings).toEqual([
+      ['token store caller admission failed; continuing without it', 'TimeoutError'],
+      ['login coordinator unreachable; logging in without the fleet-wide lease (this container still makes at most one failed login per secret version)', 'AwsCallUnansweredError'],
+    ]);
   }, 45_000);
 });
