@@ -9,6 +9,14 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { functionCode } from './function-code.js';
 
+/**
+ * The function's timeout: longer than the longest request deadline (MAX_DEADLINE_MS, 28 s, in
+ * lambda/config/schema.ts) plus the answer's own time, so a request cut by its deadline is still
+ * answered with the service's problem rather than ended by Lambda. API Gateway gives up after 29 s;
+ * the scheduled refresh runs its targets side by side, each within the same deadline.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = 30;
+
 export interface TokenFunctionOptions {
   readonly role: IRole;
   readonly logGroup: ILogGroup;
@@ -33,7 +41,7 @@ export function createTokenFunction(scope: Construct, options: TokenFunctionOpti
     architecture: Architecture.ARM_64,
     memorySize: options.memorySize,
     reservedConcurrentExecutions: options.reservedConcurrency,
-    timeout: Duration.seconds(30),
+    timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
     role: options.role,
     logGroup: options.logGroup,
     tracing: options.tracing ? Tracing.ACTIVE : Tracing.DISABLED,

@@ -139,6 +139,8 @@ export class ArcGisUnreachableError extends TokenVendingError {
    * it as a failed login, though no answer said so.
    */
   loginOutcomeUnknown = false;
+  /** The request was never sent: the sequence's deadline had passed before it. It says nothing about the site. */
+  notSent = false;
 }
 
 /** A fresh token would still not cover the validity the caller asked for (the server capped it). */

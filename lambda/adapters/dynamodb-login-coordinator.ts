@@ -28,6 +28,7 @@ import '../config/zod-locale.js';
 import { COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE } from '../config/environment.js';
 import type { AccountRecord, Backoff, CallerAdmission, LeaseAnswer, LeaseRequest, LoginCoordinator, LoginOutcome } from '../core/ports.js';
 import type { LoginFailure } from '../core/cached-token.js';
+import { UnansweredCalls } from './unanswered-aws-calls.js';
 
 const DAY_MS = 24 * 3_600_000;
 const ACCOUNT_RETENTION_MS = DAY_MS;
@@ -39,13 +40,19 @@ type Item = Record<string, AttributeValue>;
 
 export interface DynamoDbLoginCoordinatorOptions {
   tableName: string;
+  now?: (() => number) | undefined;
 }
 
 export class DynamoDbLoginCoordinator implements LoginCoordinator {
+  /** A DynamoDB that left a call unanswered is not asked again for a while (see unanswered-aws-calls.ts). */
+  private readonly unanswered: UnansweredCalls;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly options: DynamoDbLoginCoordinatorOptions,
-  ) {}
+  ) {
+    this.unanswered = new UnansweredCalls({ service: 'DynamoDB', role: 'the login coordinator (logins go unguarded, one at a time per account in this container)', now: options.now });
+  }
 
   async acquire(request: LeaseRequest, timeoutMs?: number): Promise<LeaseAnswer> {
     const signal = abortAfter(timeoutMs);
@@ -160,12 +167,14 @@ export class DynamoDbLoginCoordinator implements LoginCoordinator {
   }
 
   private async update(abortSignal: AbortSignal | undefined, input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<Item | undefined> {
-    const output = await this.client.send(new UpdateItemCommand({ TableName: this.options.tableName, ...input }), abortSignal === undefined ? {} : { abortSignal });
+    const command = new UpdateItemCommand({ TableName: this.options.tableName, ...input });
+    const output = await this.unanswered.guard(() => this.client.send(command, abortSignal === undefined ? {} : { abortSignal }));
     return output.Attributes;
   }
 
   private async getItem(abortSignal: AbortSignal | undefined, key: Item): Promise<Item | undefined> {
-    const output = await this.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true }), abortSignal === undefined ? {} : { abortSignal });
+    const command = new GetItemCommand({ TableName: this.options.tableName, Key: key, ConsistentRead: true });
+    const output = await this.unanswered.guard(() => this.client.send(command, abortSignal === undefined ? {} : { abortSignal }));
     return output.Item;
   }
 }

@@ -9,6 +9,7 @@ import { GetParameterCommand, ParameterType, PutParameterCommand, type SSMClient
 import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
 import { tokenParameterName } from './ssm-parameter-names.js';
+import { UnansweredCalls } from './unanswered-aws-calls.js';
 
 // The names are in their own module, free of the SDK, so the construct can grant exactly these
 // parameters without loading the SSM client at synth time.
@@ -18,14 +19,20 @@ export interface SsmTokenStoreOptions {
   prefix: string;
   /** A customer-managed KMS key for the SecureString; the AWS-managed aws/ssm key when absent. */
   kmsKeyId?: string | undefined;
+  now?: (() => number) | undefined;
 }
 
 export class SsmTokenStore implements TokenStore {
+  /** An SSM that left a call unanswered is not asked again for a while (see unanswered-aws-calls.ts). */
+  private readonly unanswered: UnansweredCalls;
+
   constructor(
     private readonly client: SSMClient,
     private readonly options: SsmTokenStoreOptions,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.unanswered = new UnansweredCalls({ service: 'SSM', role: 'the token store', now: options.now });
+  }
 
   async get(slotKey: string): Promise<TargetState | undefined> {
     const name = tokenParameterName(this.options.prefix, slotKey);
@@ -41,21 +48,20 @@ export class SsmTokenStore implements TokenStore {
   }
 
   async put(slotKey: string, state: TargetState): Promise<void> {
-    await this.client.send(
-      new PutParameterCommand({
-        Name: tokenParameterName(this.options.prefix, slotKey),
-        Value: JSON.stringify(state),
-        Type: ParameterType.SECURE_STRING,
-        ...(this.options.kmsKeyId !== undefined ? { KeyId: this.options.kmsKeyId } : {}),
-        Overwrite: true,
-        Description: 'ArcGIS token cached by arcgis-token-vending (written by the function; do not edit)',
-      }),
-    );
+    const command = new PutParameterCommand({
+      Name: tokenParameterName(this.options.prefix, slotKey),
+      Value: JSON.stringify(state),
+      Type: ParameterType.SECURE_STRING,
+      ...(this.options.kmsKeyId !== undefined ? { KeyId: this.options.kmsKeyId } : {}),
+      Overwrite: true,
+      Description: 'ArcGIS token cached by arcgis-token-vending (written by the function; do not edit)',
+    });
+    await this.unanswered.guard(() => this.client.send(command));
   }
 
   private async read(name: string): Promise<string | undefined> {
     try {
-      const output = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      const output = await this.unanswered.guard(() => this.client.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
       return output.Parameter?.Value;
     } catch (error) {
       if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;

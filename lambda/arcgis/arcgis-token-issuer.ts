@@ -3,7 +3,7 @@
 // federated server exchanges the portal token for a server token, optionally tries the result on
 // the target's serviceUrl, and reports how the token is bound.
 import type { Target } from '../config/schema.js';
-import { ConfigurationError } from '../errors.js';
+import { ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError, TokenVendingError } from '../errors.js';
 import { credentialIdentity, type IssueRequest, type IssuedBoundToken, type Log, type TokenBinding, type TokenIssuer } from '../core/ports.js';
 import { discoverTokenSite, parseSiteUrl, type TokenSite } from './discovery.js';
 import { exchangeForServerToken } from './exchange-token.js';
@@ -25,8 +25,24 @@ export interface ArcGisTokenIssuerOptions {
   log?: Log;
 }
 
+/**
+ * A failed discovery is remembered this long per container (an ArcGisRateLimitedError until its
+ * Retry-After instead). Without it every request re-ran every probe: up to five requests to a site
+ * that is down or misconfigured, and for a site that stalls the whole request deadline, each time.
+ * Half a minute keeps a fixed site (or a corrected DNS entry) from waiting long to be found again.
+ */
+export const DISCOVERY_FAILURE_MEMORY_MS = 30_000;
+
+interface RememberedFailure {
+  error: TokenVendingError;
+  at: number;
+  until: number;
+}
+
 export class ArcGisTokenIssuer implements TokenIssuer {
   private readonly sites = new Map<string, Promise<TokenSite>>();
+  /** Discoveries that failed, per site key, while they are remembered. */
+  private readonly failures = new Map<string, RememberedFailure>();
   /**
    * Portal tokens behind federated server tokens, per portal, account and binding. A server token
    * never outlives its portal token, so one is reused only while it has more than half its
@@ -40,19 +56,42 @@ export class ArcGisTokenIssuer implements TokenIssuer {
     this.now = options.now ?? Date.now;
   }
 
-  /** The target's token site, discovered once per container (a failed discovery is retried next time). */
+  /**
+   * The target's token site, discovered once per container. A failed discovery is remembered for
+   * DISCOVERY_FAILURE_MEMORY_MS (a rate limit until its Retry-After): meanwhile the same error is
+   * thrown again at once, its message saying so and until when.
+   */
   site(target: Target, deadline?: number): Promise<TokenSite> {
     // The credential policy is part of the key: two targets on one URL may allow different origins.
     const key = JSON.stringify([target.kind ?? null, target.url, target.portalUrl ?? null, target.allowedOrigins ?? []]);
+    const failed = this.failures.get(key);
+    if (failed !== undefined) {
+      const t = this.now();
+      if (t < failed.until) return Promise.reject(rememberedError(target, failed, t));
+      this.failures.delete(key);
+    }
     let site = this.sites.get(key);
     if (site === undefined) {
       site = discoverTokenSite(target.url, target.kind, { ...this.http(), now: this.now, deadline }, { portalUrl: target.portalUrl, allowedOrigins: target.allowedOrigins })
         .then((found) => this.checkHttps(target, found))
         .then((found) => this.logOrigins(target, found));
-      site.catch(() => this.sites.delete(key));
+      site.catch((error: unknown) => {
+        this.sites.delete(key);
+        this.remember(key, error);
+      });
       this.sites.set(key, site);
     }
     return site;
+  }
+
+  private remember(key: string, error: unknown): void {
+    // An unexpected error (a bug) is not hidden behind a memory; nor is a discovery the request's
+    // deadline ended before anything was sent, which says nothing about the site.
+    if (!(error instanceof TokenVendingError)) return;
+    if (error instanceof ArcGisUnreachableError && error.notSent) return;
+    const at = this.now();
+    const until = at + (error instanceof ArcGisRateLimitedError ? error.retryAfterMs : DISCOVERY_FAILURE_MEMORY_MS);
+    this.failures.set(key, { error, at, until });
   }
 
   /**
@@ -159,6 +198,25 @@ function checkUrl(site: TokenSite): string {
   if (site.kind === 'portal') return `${root}/sharing/rest/portals/self`;
   if (site.kind === 'admin') return `${root}/admin/`;
   return `${root}/rest/services`;
+}
+
+/**
+ * The remembered discovery failure, thrown again: the same class, status, problem type and fields,
+ * with a message that says it was remembered and until when. A copy, so that each request's error
+ * has its own message and stack, and a rate limit's Retry-After counts down.
+ */
+function rememberedError(target: Target, failed: RememberedFailure, now: number): TokenVendingError {
+  const { error, at, until } = failed;
+  const rateLimited = error instanceof ArcGisRateLimitedError;
+  const message =
+    `${error.message} (Remembered: finding the token endpoint of target "${target.name}" failed at ${new Date(at).toISOString()}, and this container does not try again until ${new Date(until).toISOString()}` +
+    `${rateLimited ? ', as the site\'s Retry-After asked' : ` (${DISCOVERY_FAILURE_MEMORY_MS / 1000} s)`}, so requests are answered at once instead of each re-running the probes.)`;
+  if (rateLimited) return new ArcGisRateLimitedError(message, error.url, error.httpStatus, until - now);
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as TokenVendingError;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(copy, 'stack', { value: `${copy.name}: ${message}\n${new Error().stack?.split('\n').slice(1).join('\n') ?? ''}`, writable: true, configurable: true, enumerable: false });
+  return copy;
 }
 
 function userBinding(request: IssueRequest): TokenBinding {

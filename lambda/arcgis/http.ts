@@ -3,6 +3,7 @@
 // on the body so a misrouted request that returns a huge page cannot exhaust the function's memory,
 // and rate limiting (429, or 503 with Retry-After) recognised before the body is read: such
 // answers are usually a proxy's HTML page, and what matters is when to try again.
+import { MAX_DEADLINE_MS } from '../config/schema.js';
 import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError } from '../errors.js';
 
 /** Real token answers are a few hundred bytes; error pages a few KB. */
@@ -97,7 +98,9 @@ async function exchange(url: string, init: { method: string; body?: string; head
   const doFetch = options.fetch ?? fetch;
   const budget = requestBudgetMs(options);
   if (budget <= 0) {
-    throw new ArcGisUnreachableError(`${url} was not asked: the request's deadline had passed before it (deadlineMs). ArcGIS answered too slowly for discovery and login to fit; check the site's responsiveness, or raise deadlineMs (at most 28000).`);
+    const notSent = new ArcGisUnreachableError(`${url} was not asked: the request's deadline had passed before it (deadlineMs). ArcGIS answered too slowly for discovery and login to fit; check the site's responsiveness, or raise deadlineMs (at most ${MAX_DEADLINE_MS}).`);
+    notSent.notSent = true;
+    throw notSent;
   }
   const signal = AbortSignal.timeout(budget);
   let response: Response;
@@ -110,7 +113,7 @@ async function exchange(url: string, init: { method: string; body?: string; head
       signal,
     });
   } catch (error) {
-    throw unreachable(url, error, budget);
+    throw unreachable(url, error, budget, budget < options.timeoutMs);
   }
 
   if (response.status >= 300 && response.status < 400) {
@@ -143,7 +146,7 @@ async function exchange(url: string, init: { method: string; body?: string; head
     body = await readCapped(response, url, MAX_RESPONSE_BYTES);
   } catch (error) {
     if (error instanceof ArcGisBadResponseError) throw error;
-    throw unreachable(url, error, budget);
+    throw unreachable(url, error, budget, budget < options.timeoutMs);
   }
   return { url, status: response.status, contentType: response.headers.get('content-type') ?? '', body, serverDate };
 }
@@ -212,15 +215,23 @@ const TLS_CODES = new Set([
 /** Failures after which the request may have been received: the connection was made and then lost. */
 const AFTER_CONNECT_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED']);
 
-function unreachable(url: string, error: unknown, timeoutMs: number): ArcGisUnreachableError {
-  const failure = describeUnreachable(url, error, timeoutMs);
+/** `cutByDeadline`: the request had less than requestTimeoutMs, what was left of the sequence's deadline. */
+function unreachable(url: string, error: unknown, timeoutMs: number, cutByDeadline: boolean): ArcGisUnreachableError {
+  const failure = describeUnreachable(url, error, timeoutMs, cutByDeadline);
   const code = errorCode(error);
   failure.requestMayHaveArrived = isTimeout(error) || (code !== undefined && AFTER_CONNECT_CODES.has(code));
   return failure;
 }
 
-function describeUnreachable(url: string, error: unknown, timeoutMs: number): ArcGisUnreachableError {
+function describeUnreachable(url: string, error: unknown, timeoutMs: number, cutByDeadline: boolean): ArcGisUnreachableError {
   const host = safeHost(url);
+  if (isTimeout(error) && cutByDeadline) {
+    // Raising requestTimeoutMs would not help here: the deadline, not the request's own timeout, ended it.
+    return new ArcGisUnreachableError(
+      `${url} did not answer within the ${timeoutMs} ms left before the request's deadline (deadlineMs): each step gets what the steps before it left. Check that ${host} is up and answers promptly: discovery, login, exchange and check together must fit in deadlineMs (at most ${MAX_DEADLINE_MS}).`,
+      { cause: error },
+    );
+  }
   if (isTimeout(error)) {
     return new ArcGisUnreachableError(`${url} did not answer within ${timeoutMs} ms. Check that ${host} is up and reachable from the function (VPC, firewall), or raise requestTimeoutMs.`, { cause: error });
   }

@@ -185,7 +185,7 @@ export const ServiceConfigSchema = z
     scheduleIntervalMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(1440)), DEFAULT_SCHEDULE_MINUTES),
     requestTimeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(60_000)), DEFAULT_REQUEST_TIMEOUT_MS),
     deadlineMs: z._default(
-      z.number().check(z.int(), z.gte(1_000), z.lte(MAX_DEADLINE_MS, `at most ${MAX_DEADLINE_MS} ms: API Gateway answers its own 504 after 29 s`)),
+      z.number().check(z.int(), z.gte(1_000), z.lte(MAX_DEADLINE_MS, `use at most ${MAX_DEADLINE_MS} ms: API Gateway gives up after 29 s and answers its own 504 instead of the service's problem`)),
       DEFAULT_DEADLINE_MS,
     ),
     minValidityRefreshIntervalSeconds: z._default(z.number().check(z.int(), z.gte(0), z.lte(86_400)), DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS),

@@ -12,6 +12,7 @@
 // time per account, and remembers a rejection itself: each container then makes at most one failed
 // login per secret version, and the function's reserved concurrency bounds the containers.
 import { randomUUID } from 'node:crypto';
+import { MAX_DEADLINE_MS } from '../config/schema.js';
 import {
   ArcGisRateLimitedError,
   ArcGisUnreachableError,
@@ -116,9 +117,11 @@ export class LoginGate {
     const loginDeadline = a.deadline - POST_LOGIN_MS;
     const waitUntil = a.deadline - ANSWER_RESERVE_MS;
     let lastRecord: AccountRecord = {};
+    /** Whether this request waited on another container's live lease (else the steps before the gate took the time). */
+    let waited = false;
     for (;;) {
       const t = now();
-      if (t >= waitUntil) throw this.inProgress(a, lastRecord, t);
+      if (t >= waitUntil) throw waited ? this.inProgress(a, lastRecord, t) : this.noTimeToLogIn(a, loginDeadline - t);
       let answer: LeaseAnswer;
       try {
         answer = await this.deps.coordinator.acquire(
@@ -139,7 +142,7 @@ export class LoginGate {
       if (answer.granted) {
         if (loginDeadline - now() < MIN_LOGIN_MS) {
           await this.release(a, holder, { kind: 'failed' });
-          throw this.inProgress(a, lastRecord, now());
+          throw waited ? this.inProgress(a, lastRecord, now()) : this.noTimeToLogIn(a, loginDeadline - now());
         }
         return this.holding(a, holder, loginDeadline, answer.record);
       }
@@ -157,6 +160,7 @@ export class LoginGate {
         );
       }
       // Another container is logging in: watch the store for its token, then ask again.
+      waited = true;
       for (let poll = 0; poll < POLLS_PER_ACQUIRE; poll++) {
         if (now() + LEASE_POLL_MS >= waitUntil) throw this.inProgress(a, lastRecord, now());
         await this.deps.sleep(LEASE_POLL_MS);
@@ -275,6 +279,14 @@ export class LoginGate {
         backoff.until - t,
       );
     }
+  }
+
+  /** Too little of the request's time is left to log in, and no other container was seen logging in. */
+  private noTimeToLogIn(a: LoginAttempt, leftMs: number): ArcGisUnreachableError {
+    return new ArcGisUnreachableError(
+      `Target "${a.target}" was not logged in to ArcGIS: only ${Math.max(0, Math.round(leftMs))} ms were left for the login before the request's deadline, and a login is not started with less than ${MIN_LOGIN_MS} ms (it must end ${POST_LOGIN_MS} ms before the deadline, to store the token). ` +
+        `The steps before it (finding the token endpoint, reading the token store and the secret, taking the login lease) took the rest. Check that the ArcGIS site answers promptly, or raise deadlineMs (at most ${MAX_DEADLINE_MS}).`,
+    );
   }
 
   private inProgress(a: LoginAttempt, record: AccountRecord, t: number): LoginInProgressError {

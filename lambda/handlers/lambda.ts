@@ -19,24 +19,16 @@ import { createPowertoolsLog } from './powertools-log.js';
 import { createPowertoolsMetrics } from './powertools-metrics.js';
 import { isScheduledEvent, type ScheduleSummary } from './schedule.js';
 import { wire, type Wiring } from './wiring.js';
+import { AWS_CALLS, COORDINATOR_CALLS } from './aws-client-settings.js';
 
 const log = createPowertoolsLog();
 const metrics = createPowertoolsMetrics();
-
-/**
- * Every AWS call has a deadline: a connection that hangs is dropped after 1 s and an answer that
- * stalls after 3 s, and the SDK's standard retries (backoff with jitter, throttling included) stop
- * after 3 attempts. Without these an SSM or Secrets Manager read that hangs holds the request past
- * API Gateway's 29 s. The login coordinator gets one more attempt: giving up on it means logging
- * in without the fleet-wide lease.
- */
-const AWS_CALLS = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 }, maxAttempts: 3, retryMode: 'standard' } as const;
 
 function wireFromEnvironment(): Wiring {
   const config = configFromEnvironment(process.env);
   return wire(config, {
     store: new SsmTokenStore(new SSMClient(AWS_CALLS), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
-    coordinator: new DynamoDbLoginCoordinator(new DynamoDBClient({ ...AWS_CALLS, maxAttempts: 4 }), { tableName: coordinationTableFromEnvironment(process.env) }),
+    coordinator: new DynamoDbLoginCoordinator(new DynamoDBClient(COORDINATOR_CALLS), { tableName: coordinationTableFromEnvironment(process.env) }),
     credentials: new SecretsManagerCredentialSource(new SecretsManagerClient(AWS_CALLS)),
     issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp, log }),
     log,

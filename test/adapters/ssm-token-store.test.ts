@@ -2,8 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SsmTokenStore, tokenParameterName } from '../../lambda/adapters/ssm-token-store.js';
+import { AwsCallUnansweredError, UNANSWERED_MEMORY_MS } from '../../lambda/adapters/unanswered-aws-calls.js';
 import type { TargetState } from '../../lambda/core/cached-token.js';
-import { CapturingLog } from '../core/fakes.js';
+import { CapturingLog, FakeClock } from '../core/fakes.js';
 
 const ssm = mockClient(SSMClient);
 const record: TargetState = {
@@ -70,5 +71,48 @@ describe('SsmTokenStore', () => {
     const withKey = new SsmTokenStore(new SSMClient({ region: 'eu-west-1' }), { prefix: '/atv', kmsKeyId: 'alias/arcgis-tokens' }, log);
     await withKey.put('main', record);
     expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/atv/main/token', Type: 'SecureString', KeyId: 'alias/arcgis-tokens' });
+  });
+
+  describe('a call that got no answer (the client timed out every attempt)', () => {
+    /** What the SDK throws when its connectionTimeout or requestTimeout ended the last attempt. */
+    const unanswered = () => Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 3000 ms requestTimeout.'), { name: 'TimeoutError', $metadata: { attempts: 3 } });
+    let clock: FakeClock;
+    beforeEach(() => {
+      clock = new FakeClock(Date.parse('2026-12-01T10:00:00.000Z'));
+      store = new SsmTokenStore(new SSMClient({ region: 'eu-west-1' }), { prefix: '/arcgis-token-vending', now: clock.now }, log);
+    });
+
+    it('is remembered: reads and writes fail at once, without asking SSM, naming the call and until when', async () => {
+      ssm.on(GetParameterCommand).rejects(unanswered());
+      ssm.on(PutParameterCommand).resolves({ Version: 1 });
+      await expect(store.get('main')).rejects.toThrow('a request has exceeded the configured 3000 ms requestTimeout.');
+      clock.advance(5_000);
+      const message =
+        'SSM was not asked: a call at 2026-12-01T10:00:00.000Z got no answer in 3 attempts, so this container does without the token store until 2026-12-01T10:00:30.000Z rather than wait on it again. ' +
+        "Check the function's network path to SSM (its VPC endpoint or NAT gateway, and their security groups).";
+      const read = await store.get('other').catch((e: unknown) => e);
+      expect(read).toBeInstanceOf(AwsCallUnansweredError);
+      expect((read as Error).message).toBe(message);
+      await expect(store.put('main', record)).rejects.toThrow(message);
+      expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 1);
+      expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 0);
+    });
+
+    it(`asks SSM again once ${UNANSWERED_MEMORY_MS / 1000} s have passed`, async () => {
+      ssm.on(GetParameterCommand).rejectsOnce(unanswered()).resolves({ Parameter: { Value: JSON.stringify(record) } });
+      await expect(store.get('main')).rejects.toThrow('requestTimeout');
+      clock.advance(UNANSWERED_MEMORY_MS - 1);
+      await expect(store.get('main')).rejects.toBeInstanceOf(AwsCallUnansweredError);
+      clock.advance(1);
+      expect(await store.get('main')).toEqual(record);
+      expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 2);
+    });
+
+    it('is not confused with an answer that refused the call: throttling or access denied are passed on and SSM is asked next time', async () => {
+      ssm.on(GetParameterCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { attempts: 3 } })).resolves({ Parameter: { Value: JSON.stringify(record) } });
+      await expect(store.get('main')).rejects.toThrow('Rate exceeded');
+      expect(await store.get('main')).toEqual(record);
+      expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 2);
+    });
   });
 });
