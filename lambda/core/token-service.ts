@@ -375,7 +375,8 @@ export class TokenService {
     try {
       admitted = await this.coordinator.admitCaller(admission, Math.max(1, deadline - this.now()));
     } catch (error) {
-      this.storeFault(target, 'caller admission', error);
+      this.metrics.count(METRIC.storeFaults, target.name);
+      this.deps.log.warn('login coordinator: caller admission failed; counting callers in this container only', { target: target.name, error: describeError(error) });
       admitted = await this.localAdmissions.admitCaller(admission);
     }
     if (!admitted) {

@@ -127,7 +127,7 @@ describe('AWS calls that hang (real SDK clients against loopback stand-ins)', ()
     expect(answer.ms).toBeLessThan(ONE_COORDINATOR_CALL_MS + 1_000);
     const warnings = output.lines().filter((line) => line.level === 'WARN').map((line) => [line.message, String(line.error).split(':')[0]]);
     expect(warnings).toEqual([
-      ['token store caller admission failed; continuing without it', 'TimeoutError'],
+      ['login coordinator: caller admission failed; counting callers in this container only', 'TimeoutError'],
       ['login coordinator unreachable; logging in without the fleet-wide lease (this container still makes at most one failed login per secret version)', 'AwsCallUnansweredError'],
     ]);
   }, 45_000);
