@@ -4,18 +4,17 @@ import type { TargetState } from '../core/cached-token.js';
 import type { TokenStore } from '../core/ports.js';
 
 export class MemoryTokenStore implements TokenStore {
-  readonly values = new Map<string, TargetState>();
-  reads = 0;
-  writes = 0;
+  // Truly private (#): the store offers the port and nothing else. Tests that count reads and
+  // writes or look at what is stored use CountingTokenStore (test/core/fakes.ts).
+  readonly #slots = new Map<string, TargetState>();
 
+  // Copies in and out, as SSM's serialisation does: a caller's later edits never reach the store.
   async get(slotKey: string): Promise<TargetState | undefined> {
-    this.reads++;
-    const value = this.values.get(slotKey);
+    const value = this.#slots.get(slotKey);
     return value === undefined ? undefined : structuredClone(value);
   }
 
   async put(slotKey: string, state: TargetState): Promise<void> {
-    this.writes++;
-    this.values.set(slotKey, structuredClone(state));
+    this.#slots.set(slotKey, structuredClone(state));
   }
 }

@@ -140,6 +140,6 @@ describe('the token service keeps the good token when a refresh answers junk', (
     const served = await service.getToken('main');
     expect(served).toMatchObject({ token: good.token, stale: true });
     expect(served.staleReason).toContain('It was not cached.');
-    expect(store.values.get('main')?.token?.token).toBe(good.token);
+    expect((await store.get('main'))?.token?.token).toBe(good.token);
   });
 });

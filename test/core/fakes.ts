@@ -31,27 +31,57 @@ export class CapturingLog implements Log {
   }
 }
 
-/** The in-memory store with injectable failures, as SSM throttling or access denial would cause. */
-export class FakeStore extends MemoryTokenStore {
+/**
+ * The shipped in-memory store, counting every read and write that reaches it, with a way to look
+ * at a slot without counting a read. The counters live here, in test code: the shipped store
+ * offers the port and nothing else.
+ */
+export class CountingTokenStore extends MemoryTokenStore {
+  reads = 0;
+  writes = 0;
+  readonly #written: string[] = [];
+
+  override async get(slotKey: string): Promise<TargetState | undefined> {
+    this.reads++;
+    return super.get(slotKey);
+  }
+  override async put(slotKey: string, state: TargetState): Promise<void> {
+    this.writes++;
+    await super.put(slotKey, state);
+    if (!this.#written.includes(slotKey)) this.#written.push(slotKey);
+  }
+  /** What the slot holds now, read past the counter. */
+  peek(slotKey: string): Promise<TargetState | undefined> {
+    return super.get(slotKey);
+  }
+  /** The token the slot holds now, read past the counter. */
+  async token(slotKey: string): Promise<CachedToken | undefined> {
+    return (await this.peek(slotKey))?.token;
+  }
+  /** Every slot written so far, in the order of its first write. */
+  slotsWritten(): string[] {
+    return [...this.#written];
+  }
+}
+
+/** The counting store with injectable failures, as SSM throttling or access denial would cause; a failed call still counts. */
+export class FakeStore extends CountingTokenStore {
   failReads: Error | undefined;
   failWrites: Error | undefined;
 
-  override async get(name: string): Promise<TargetState | undefined> {
+  override async get(slotKey: string): Promise<TargetState | undefined> {
     if (this.failReads) {
       this.reads++;
       throw this.failReads;
     }
-    return super.get(name);
+    return super.get(slotKey);
   }
-  override async put(name: string, state: TargetState): Promise<void> {
+  override async put(slotKey: string, state: TargetState): Promise<void> {
     if (this.failWrites) {
       this.writes++;
       throw this.failWrites;
     }
-    return super.put(name, state);
-  }
-  token(name: string): CachedToken | undefined {
-    return this.values.get(name)?.token;
+    return super.put(slotKey, state);
   }
 }
 

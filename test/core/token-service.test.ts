@@ -53,7 +53,7 @@ describe('TokenService.getToken', () => {
     const served = await service.getToken(undefined);
     expect(served).toMatchObject({ token: 'fake-token-1', expires: clock.time + HOUR, ssl: true, source: 'generated' });
     expect(served.target.name).toBe('main');
-    expect(store.values.get('main')).toEqual({
+    expect(await store.peek('main')).toEqual({
       version: 2,
       token: {
         token: 'fake-token-1',
@@ -145,11 +145,11 @@ describe('TokenService.getToken', () => {
 
   it('never overwrites the stored token when a refresh fails', async () => {
     await service.getToken('main');
-    const before = store.values.get('main');
+    const before = await store.peek('main');
     clock.advance(HOUR - 60_000);
     issuer.failures.push(new ArcGisUnreachableError('down'));
     await expect(service.getToken('main', 120)).rejects.toBeInstanceOf(ArcGisUnreachableError);
-    expect(store.values.get('main')).toEqual(before);
+    expect(await store.peek('main')).toEqual(before);
     expect(store.writes).toBe(1);
   });
 
@@ -203,7 +203,7 @@ describe('TokenService.refreshIfDue', () => {
 
   it('refreshes a target with no cached token', async () => {
     expect(await service.refreshIfDue('main', interval)).toBe('refreshed');
-    expect(store.token('main')?.token).toBe('fake-token-1');
+    expect((await store.token('main'))?.token).toBe('fake-token-1');
   });
 
   it('leaves a token that outlives the next run plus the margin', async () => {
@@ -217,7 +217,7 @@ describe('TokenService.refreshIfDue', () => {
     await service.getToken('main');
     clock.advance(HOUR - 360_000 - interval);
     expect(await service.refreshIfDue('main', interval)).toBe('refreshed');
-    expect(store.token('main')?.token).toBe('fake-token-2');
+    expect((await store.token('main'))?.token).toBe('fake-token-2');
   });
 });
 
@@ -257,11 +257,11 @@ describe('TokenService: stale but valid', () => {
 describe('TokenService: lockout protection across containers', () => {
   it('records the rejection with the login coordinator, for the account, and leaves the stored token untouched', async () => {
     await service.getToken('main');
-    const token = store.token('main');
+    const token = await store.token('main');
     clock.advance(HOUR - 120_000);
     issuer.failures.push(badCredentials());
     expect((await service.getToken('main')).stale).toBe(true);
-    expect(store.values.get('main')).toEqual({ version: 2, token });
+    expect(await store.peek('main')).toEqual({ version: 2, token });
     expect(await coordinator.read(accountKey('arcgis/main', 'https://gis.example.com/portal'))).toEqual({
       pause: { secretVersion: 'v1', at: clock.time, until: clock.time + LOGIN_PAUSE_MS, code: 400, message: 'Unable to generate token.', details: ['Invalid username or password.'], url: 'https://gis.example.com/portal/sharing/rest/generateToken' },
     });
@@ -284,7 +284,7 @@ describe('TokenService: lockout protection across containers', () => {
     credentials.version = 'v2';
     const other = newContainer();
     expect((await other.getToken('main')).source).toBe('generated');
-    expect(store.values.get('main')?.loginFailure).toBeUndefined();
+    expect((await store.peek('main'))?.loginFailure).toBeUndefined();
   });
 
   it('counts paused logins and ArcGIS errors by code', async () => {
@@ -324,7 +324,7 @@ describe('TokenService: AWS faults and credentials', () => {
     releaseSlow();
     const late = await slow;
     expect([late.token, fast.token]).toEqual(['fake-token-1', 'fake-token-2']);
-    expect(store.token('main')?.token).toBe('fake-token-2');
+    expect((await store.token('main'))?.token).toBe('fake-token-2');
   });
 
   it('with the coordinator unreachable, makes at most one failed login per secret version in a container', async () => {
@@ -403,14 +403,14 @@ describe('TokenService: bindings and cache keys', () => {
     expect([a.binding, b.binding]).toEqual([{ client: 'ip', ip: '198.51.100.7' }, { client: 'ip', ip: '203.0.113.9' }]);
     expect([a.token, b.token, a2.token, a2.source]).toEqual(['fake-token-1', 'fake-token-2', 'fake-token-1', 'cache']);
     expect(issuer.calls.map((c) => [c.client, c.ip])).toEqual([['ip', '198.51.100.7'], ['ip', '203.0.113.9']]);
-    expect([...store.values.keys()]).toEqual(['apps/ip-198.51.100.7', 'apps/ip-203.0.113.9']);
+    expect(store.slotsWritten()).toEqual(['apps/ip-198.51.100.7', 'apps/ip-203.0.113.9']);
   });
 
   it('keys IPv6 callers by their /64, with parameter-safe names, and binds the token to the address that asked', async () => {
     service = new TokenService({ config: callerConfig, store, coordinator, credentials, issuer, log, now: clock.now });
     const first = await service.getToken('apps', 0, { callerIp: '2001:db8::1' });
     const second = await service.getToken('apps', 0, { callerIp: '2001:0db8:0000:0000:ffff::2' });
-    expect([...store.values.keys()]).toEqual(['apps/ip-2001_db8_0_0___64']);
+    expect(store.slotsWritten()).toEqual(['apps/ip-2001_db8_0_0___64']);
     expect(first.binding).toEqual({ client: 'ip', ip: '2001:db8::1' });
     expect(second.token).toBe(first.token);
     expect(issuer.calls.map((c) => c.ip)).toEqual(['2001:db8::1']);
@@ -444,7 +444,7 @@ describe('TokenService: bindings and cache keys', () => {
     credentials.credentials = { kind: 'user', username: 'other-user', password: 'fake-other' };
     credentials.version = 'v2';
     expect(await newContainer().refreshIfDue('main', 15 * 60_000)).toBe('refreshed');
-    expect(store.token('main')?.token).toBe('fake-token-2');
+    expect((await store.token('main'))?.token).toBe('fake-token-2');
     const warm = newContainer();
     await warm.refreshIfDue('main', 15 * 60_000);
     expect(await warm.getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'cache' });
@@ -502,7 +502,7 @@ describe('TokenService: revoked tokens', () => {
     expect(issuer.checks).toEqual([first.token]);
     issuer.revoked.add(first.token);
     expect(await service.refreshIfDue('main', 15 * 60_000)).toBe('refreshed');
-    expect(store.token('main')?.token).toBe('fake-token-2');
+    expect((await store.token('main'))?.token).toBe('fake-token-2');
     expect(await newContainer().getToken('main')).toMatchObject({ token: 'fake-token-2', source: 'cache' });
   });
 });
