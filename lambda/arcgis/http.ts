@@ -5,6 +5,7 @@
 // answers are usually a proxy's HTML page, and what matters is when to try again.
 import { MAX_DEADLINE_MS } from '../config/schema.js';
 import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError } from '../errors.js';
+import { errorCode, isTimeout } from '../fetch-failure.js';
 
 /** Real token answers are a few hundred bytes; error pages a few KB. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -253,20 +254,6 @@ function describeUnreachable(url: string, error: unknown, timeoutMs: number, cut
   }
   const kind = error instanceof Error ? error.name : typeof error;
   return new ArcGisUnreachableError(`${url} could not be reached (the HTTP client failed with a ${kind}; its text is not shown, as it may quote what was sent). Check that ${host} is up and reachable from the function.`);
-}
-
-/** Whether fetch gave up because its time ran out (AbortSignal.timeout, or an abort). */
-export function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-}
-
-/** The system error code (ENOTFOUND, ECONNREFUSED, a TLS code…) on the error or its causes. */
-export function errorCode(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
 }
 
 function safeHost(url: string): string {

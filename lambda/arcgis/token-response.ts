@@ -11,6 +11,7 @@ import {
   InvalidCredentialsError,
   type ArcGisErrorInfo,
 } from '../errors.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import type { HttpAnswer } from './http.js';
 
 export interface IssuedToken {
@@ -164,17 +165,15 @@ export function looksLikeHtml(body: string, contentType: string): boolean {
 
 /** The answer's JSON, or a typed error saying what came instead (HTML page, garbage, empty body). */
 export function parseJson(answer: HttpAnswer): unknown {
-  try {
-    return JSON.parse(answer.body);
-  } catch {
-    // Not JSON: an HTTP 498/499 without a body is still ArcGIS speaking.
-    if (answer.status === 498 || answer.status === 499) {
-      throw refusal({ url: answer.url, code: answer.status, message: answer.status === 498 ? 'Invalid Token' : 'Token Required', details: [] });
-    }
-    const html = looksLikeHtml(answer.body, answer.contentType);
-    const what = html ? 'an HTML page' : answer.body.trim().length === 0 ? 'an empty body' : `a body that is not JSON (${Buffer.byteLength(answer.body)} bytes)`;
-    throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${nonJsonHint(answer.status, html)}`, answer.status);
+  const json = parseJsonOrUndefined(answer.body);
+  if (json !== undefined) return json;
+  // Not JSON: an HTTP 498/499 without a body is still ArcGIS speaking.
+  if (answer.status === 498 || answer.status === 499) {
+    throw refusal({ url: answer.url, code: answer.status, message: answer.status === 498 ? 'Invalid Token' : 'Token Required', details: [] });
   }
+  const html = looksLikeHtml(answer.body, answer.contentType);
+  const what = html ? 'an HTML page' : answer.body.trim().length === 0 ? 'an empty body' : `a body that is not JSON (${Buffer.byteLength(answer.body)} bytes)`;
+  throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${nonJsonHint(answer.status, html)}`, answer.status);
 }
 
 function nonJsonHint(status: number, html: boolean): string {

@@ -25,6 +25,7 @@ import { postForm, type FetchLike } from '../arcgis/http.js';
 import { appToken, MAX_APP_TOKEN_MINUTES } from '../arcgis/oauth-token.js';
 import type { IssuedToken } from '../arcgis/token-response.js';
 import { checkTokenOnService } from '../arcgis/validate-token.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import { recordingFetch, type RecordedExchange } from './recording-fetch.js';
 
 /** What doctor asks generateToken for: ArcGIS's documented maximum (15 days); the answer shows the site's cap. */
@@ -524,12 +525,7 @@ async function probeEndpoints(site: SiteSummary, url: string, http: { timeoutMs:
 }
 
 function isJson(body: string): boolean {
-  try {
-    JSON.parse(body);
-    return true;
-  } catch {
-    return false;
-  }
+  return parseJsonOrUndefined(body) !== undefined;
 }
 
 function modeLabel(mode: ModeResult): string {

@@ -10,6 +10,7 @@ import { errorInfo, looksLikeHtml } from '../arcgis/token-response.js';
 import { createTokenClient, TokenClientError, TokenProblemError, type AwsCredentials, type TokenAnswer } from '../client/index.js';
 import { checkTokenRequest, isHttpsOrLoopback, regionFromApiUrl, tokenEndpoint, tokenUrl } from '../client/token-endpoint.js';
 import { quoteArcGisError } from '../errors.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -236,12 +237,7 @@ async function checkOnService(service: URL, answer: TokenAnswer): Promise<Verdic
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
     return { ok: false, lines: [`failed     ${timedOut ? `no answer within ${SERVICE_TIMEOUT_MS} ms` : `no answer: ${cause}`}`] };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined;
-  }
+  const json = parseJsonOrUndefined(body);
   const info = json === undefined ? undefined : errorInfo(json, { url: `${service.origin}${service.pathname}`, status, contentType, body });
   const code = info?.code ?? (status === 498 || status === 499 ? status : undefined);
   if (code !== undefined) {
