@@ -125,6 +125,7 @@ async function exchange(url: string, init: { method: string; body?: string; head
         'A token endpoint that redirects is usually behind a web-tier login (SAML, ADFS, IWA) or an http→https/adaptor rewrite: ' +
         'point the target at the exact https:// generateToken URL, and use a built-in ArcGIS account (enterprise logins cannot use generateToken).',
       response.status,
+      'redirect',
     );
   }
 
@@ -190,6 +191,7 @@ function tooLarge(url: string, status: number, size: string): ArcGisBadResponseE
   return new ArcGisBadResponseError(
     `${url} answered HTTP ${status} with ${size}, far more than a token answer: the URL is probably not a token endpoint. Check the target's url.`,
     status,
+    'oversized',
   );
 }
 

@@ -63,5 +63,5 @@ async function requestAppToken(request: AppTokenRequest, options: HttpOptions & 
     }
     throw refusal(info);
   }
-  throw new ArcGisBadResponseError(`${request.oauthUrl} answered HTTP ${answer.status} with JSON that holds neither access_token nor an error. Check that it is the portal's /sharing/rest/oauth2/token.`, answer.status);
+  throw new ArcGisBadResponseError(`${request.oauthUrl} answered HTTP ${answer.status} with JSON that holds neither access_token nor an error. Check that it is the portal's /sharing/rest/oauth2/token.`, answer.status, 'unexpected-json');
 }

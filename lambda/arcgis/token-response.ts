@@ -90,6 +90,7 @@ export function parseTokenAnswer(answer: HttpAnswer, now: number): IssuedToken {
   throw new ArcGisBadResponseError(
     `${answer.url} answered HTTP ${answer.status} with JSON that holds neither a token nor an ArcGIS error${jsonKeys(json)}. Check that the target's url is a generateToken endpoint.`,
     answer.status,
+    'unexpected-json',
   );
 }
 
@@ -124,14 +125,14 @@ export function checkPlausibleToken(
   now: number,
   limits: { url: string; httpStatus: number; maxLifetimeMs: number; kind: 'tokens' | 'app tokens' },
 ): void {
-  const refuse = (what: string) => new ArcGisBadResponseError(`${limits.url} issued ${what}. It was not cached.`, limits.httpStatus);
+  const refuse = (what: string) => new ArcGisBadResponseError(`${limits.url} issued ${what}. It was not cached.`, limits.httpStatus, 'implausible-token');
   if (token.trim().length === 0) throw refuse('a blank token');
   if (/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(token)) throw refuse('a token containing white space or control characters (such as CR, LF or NUL), which no ArcGIS token has and no HTTP header may carry');
   if (/[<>]/.test(token)) throw refuse('a token holding markup (< or >), such as an HTML fragment, not a token');
   if (/[^\x21-\x7e]/.test(token)) throw refuse('a token with characters outside printable ASCII, which no ArcGIS token has');
   if (token.length > MAX_TOKEN_CHARS) throw refuse(`a token of ${token.length} characters, more than the ${MAX_TOKEN_CHARS} a token can have here (IIS refuses longer query strings)`);
   if (expires <= now) {
-    throw new ArcGisBadResponseError(`${limits.url} issued a token whose expires (${expires}) is not in the future (now ${now}). ArcGIS sends milliseconds since 1970 UTC: check the server's clock.`, limits.httpStatus);
+    throw new ArcGisBadResponseError(`${limits.url} issued a token whose expires (${expires}) is not in the future (now ${now}). ArcGIS sends milliseconds since 1970 UTC: check the server's clock.`, limits.httpStatus, 'implausible-token');
   }
   if (expires > now + limits.maxLifetimeMs + EXPIRES_CLOCK_ALLOWANCE_MS) {
     const days = limits.maxLifetimeMs / 86_400_000;
@@ -171,9 +172,9 @@ export function parseJson(answer: HttpAnswer): unknown {
   if (answer.status === 498 || answer.status === 499) {
     throw refusal({ url: answer.url, code: answer.status, message: answer.status === 498 ? 'Invalid Token' : 'Token Required', details: [] });
   }
-  const html = looksLikeHtml(answer.body, answer.contentType);
-  const what = html ? 'an HTML page' : answer.body.trim().length === 0 ? 'an empty body' : `a body that is not JSON (${Buffer.byteLength(answer.body)} bytes)`;
-  throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${nonJsonHint(answer.status, html)}`, answer.status);
+  const kind = looksLikeHtml(answer.body, answer.contentType) ? 'html' : answer.body.trim().length === 0 ? 'empty' : 'not-json';
+  const what = { html: 'an HTML page', empty: 'an empty body', 'not-json': `a body that is not JSON (${Buffer.byteLength(answer.body)} bytes)` }[kind];
+  throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${nonJsonHint(answer.status, kind === 'html')}`, answer.status, kind);
 }
 
 function nonJsonHint(status: number, html: boolean): string {

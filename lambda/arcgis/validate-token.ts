@@ -34,7 +34,7 @@ async function check(request: ValidationRequest, options: HttpOptions): Promise<
     json = parseJson({ ...answer, url: service });
   } catch (error) {
     if (error instanceof ArcGisBadResponseError) {
-      throw new ArcGisBadResponseError(`Checking the new token on serviceUrl failed: ${error.message}`, error.httpStatus);
+      throw new ArcGisBadResponseError(`Checking the new token on serviceUrl failed: ${error.message}`, error.httpStatus, error.kind);
     }
     throw error;
   }

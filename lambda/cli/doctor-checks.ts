@@ -389,7 +389,7 @@ function summarize(site: TokenSite): SiteSummary {
 function describeSite(site: TokenSite): string {
   switch (site.kind) {
     case 'portal':
-      if (/hosted by ArcGIS Online/.test(site.via)) return 'an ArcGIS Online hosted server (its tokens come from ArcGIS Online)';
+      if (site.found.hostedByArcGisOnline) return 'an ArcGIS Online hosted server (its tokens come from ArcGIS Online)';
       return isArcGisOnlineHost(new URL(site.tokenUrl).hostname) ? 'ArcGIS Online' : 'a portal (Portal for ArcGIS, ArcGIS Enterprise)';
     case 'server':
       return 'a standalone ArcGIS Server';
@@ -437,7 +437,7 @@ function discoveryFailure(url: string, error: unknown, requests: RecordedExchang
     };
   }
   if (error instanceof TokenEndpointNotFoundError) {
-    if (/isTokenBasedSecurity false/.test(error.message)) {
+    if (error.reason === 'no-token-security') {
       return {
         verdict: 'fail',
         summary: `${root} does not use ArcGIS tokens (rest/info: isTokenBasedSecurity false)`,
@@ -701,7 +701,7 @@ function serviceFailure(serviceUrl: string, error: unknown, site: SiteSummary, m
     const cause =
       error.httpStatus === 404
         ? 'Nothing is at this path: the service name or the web adaptor name in the URL is wrong.'
-        : error.httpStatus >= 300 && error.httpStatus < 400
+        : error.kind === 'redirect'
           ? 'The service redirects (a web-tier login or an http→https rewrite in front of it).'
           : error.message;
     return { verdict: 'fail', summary: `${serviceUrl} answered HTTP ${error.httpStatus} with no ArcGIS JSON`, cause, fix: 'Give --service as the URL of a service or layer of this site, as its REST directory shows it (…/rest/services/NAME/FeatureServer or …/MapServer/0).' };
