@@ -8,6 +8,7 @@ import { credentialIdentity, type IssueRequest, type IssuedBoundToken, type Log,
 import { discoverTokenSite, parseSiteUrl, type TokenSite } from './discovery.js';
 import { exchangeForServerToken } from './exchange-token.js';
 import { generateToken } from './generate-token.js';
+import { APP_CREDENTIALS_NEED_PORTAL, PLAIN_HTTP_TOKEN_SERVICE } from './hints.js';
 import type { FetchLike } from './http.js';
 import { appToken } from './oauth-token.js';
 import { originOf } from './origins.js';
@@ -122,9 +123,7 @@ export class ArcGisTokenIssuer implements TokenIssuer {
       );
     } else {
       if (site.oauthUrl === undefined) {
-        throw new ConfigurationError(
-          `Target "${target.name}" has app credentials (clientId/clientSecret), but ${site.tokenUrl} is a ${site.kind === 'admin' ? 'Server Administrator API' : 'standalone ArcGIS Server'}: app credentials need a portal or ArcGIS Online. Use a built-in user's username/password for this target.`,
-        );
+        throw new ConfigurationError(APP_CREDENTIALS_NEED_PORTAL.message(target.name, site.tokenUrl, site.kind));
       }
       base = await appToken({ oauthUrl: site.oauthUrl, clientId: credentials.clientId, clientSecret: credentials.clientSecret, expirationMinutes: target.expirationMinutes }, http);
     }
@@ -175,7 +174,7 @@ export class ArcGisTokenIssuer implements TokenIssuer {
         const parsed = URL.parse(url);
         if (parsed?.protocol !== 'https:') {
           throw new ConfigurationError(
-            `The site of target "${target.name}" names ${parsed?.href ?? 'a URL that is not https://'} as its token service: refusing to send credentials over plain http. Configure the site's token service for https, or give the https:// token endpoint as the target's url.`,
+            `The site of target "${target.name}" names ${parsed?.href ?? 'a URL that is not https://'} as its token service: refusing to send credentials over plain http. ${PLAIN_HTTP_TOKEN_SERVICE.message}`,
           );
         }
       }

@@ -11,6 +11,7 @@
 // Every probe here is made without credentials, so nothing is sent anywhere before that check.
 import type { SiteKind } from '../config/schema.js';
 import { ArcGisBadResponseError, ArcGisUnreachableError, ForeignTokenOriginError, TokenEndpointNotFoundError, type DiscoveryAttempt } from '../errors.js';
+import { FEDERATED_WITHOUT_INFO, FOREIGN_TOKEN_ORIGIN, NO_TOKEN_SECURITY, STANDALONE_NOT_FEDERATED } from './hints.js';
 import { getJson, postForm, type HttpAnswer, type HttpOptions } from './http.js';
 import { allowedOrigins, isArcGisOnlineHost, originOf, type AllowedOrigins, type CredentialPolicy } from './origins.js';
 import { tokenSite, type SiteFound, type TokenSite } from './token-site.js';
@@ -114,7 +115,7 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
       const owning = advertisedUrl(info.owningSystemUrl);
       const auth = (info.authInfo ?? undefined) as AuthInfo | undefined;
       if (auth?.isTokenBasedSecurity === false) {
-        throw new TokenEndpointNotFoundError(configured, attempts, 'no-token-security', 'The site says isTokenBasedSecurity false: it does not use ArcGIS tokens (it may use web-tier authentication), so there is nothing to vend.');
+        throw new TokenEndpointNotFoundError(configured, attempts, 'no-token-security', NO_TOKEN_SECURITY.message);
       }
       const tokenServices = advertisedUrl(auth?.tokenServicesUrl);
       if (tokenServices !== undefined) {
@@ -127,7 +128,7 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
           return requireAllowed(site, origins, policy, `${root}/rest/info says the server is federated with ${owning}`, attempts);
         }
         if (kind === 'federated') {
-          throw new TokenEndpointNotFoundError(configured, attempts, 'standalone-not-federated', `The target has kind federated, but ${root}/rest/info names no owning portal (owningSystemUrl): the server is standalone. Use kind server, or federate it with the portal.`);
+          throw new TokenEndpointNotFoundError(configured, attempts, 'standalone-not-federated', STANDALONE_NOT_FEDERATED.message(root));
         }
         if (owning !== undefined) {
           const hosted = portalSite(tokenUrl, { by: 'rest-info', url: `${root}/rest/info`, owner: owning, hostedByArcGisOnline: true });
@@ -140,7 +141,7 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
     }
   }
   if (kind === 'federated') {
-    throw new TokenEndpointNotFoundError(configured, attempts, 'federated-without-info', 'A federated target needs the server\'s rest/info to name its portal: check the server URL (its web adaptor, e.g. https://HOST/server).');
+    throw new TokenEndpointNotFoundError(configured, attempts, 'federated-without-info', FEDERATED_WITHOUT_INFO.message);
   }
 
   const portalInfo = await probeInfo(`${root}/sharing/rest/info?f=json`, http, log);
@@ -183,8 +184,7 @@ async function onAllowedOrigin(tokenUrl: string, origins: AllowedOrigins, infoUr
   const outcome = trail.attempts[trail.attempts.length - 1]!.outcome;
   throw new ForeignTokenOriginError(
     `${infoUrl} names ${tokenUrl} as its token service, on ${foreign}: the target's configuration does not allow credentials to go to that origin, and the same path on the configured origin (${local}) is not a token endpoint (${outcome}). ` +
-      `No credentials were sent. A site names another host when its public URL was never set (the server then names its internal machine): set the public URL on the site (web adaptor), or give the target's url as the token endpoint on ${origins.configured}. ` +
-      `If ${foreign} really is where this site's tokens come from, add "${foreign}" to the target's allowedOrigins.`,
+      FOREIGN_TOKEN_ORIGIN.notRelocatable(origins.configured, foreign),
     foreign,
     'allowedOrigins',
     trail.attempts,
@@ -197,12 +197,10 @@ function requireAllowed(site: TokenSite, origins: AllowedOrigins, policy: Creden
   if (refused === undefined) return site;
   const foreign = originOf(refused)!;
   const portal = portalRoot(site.tokenUrl);
-  const named = policy.portalUrl === undefined ? '' : ` The target's portalUrl is ${policy.portalUrl}, on ${origins.portal}: if the server's portal is ${portal}, correct portalUrl.`;
+  const named = policy.portalUrl === undefined ? '' : FOREIGN_TOKEN_ORIGIN.otherPortal(policy.portalUrl, origins.portal, portal);
   throw new ForeignTokenOriginError(
     `${said}, whose token service ${refused} is on ${foreign}: the target's configuration does not allow credentials to go to that origin. No credentials were sent.${named} ` +
-      (site.kind === 'federated'
-        ? `If ${portal} is the portal this server is federated with, set the target's kind to "federated" and its portalUrl to ${portal}, or add "${foreign}" to the target's allowedOrigins.`
-        : `If that is where this site's tokens come from, add "${foreign}" to the target's allowedOrigins.`),
+      (site.kind === 'federated' ? FOREIGN_TOKEN_ORIGIN.federated(portal, foreign) : FOREIGN_TOKEN_ORIGIN.allowed(foreign)),
     foreign,
     site.kind === 'federated' ? 'portalUrl' : 'allowedOrigins',
     attempts,

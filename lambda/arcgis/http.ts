@@ -6,6 +6,7 @@
 import { MAX_DEADLINE_MS } from '../config/schema.js';
 import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError } from '../errors.js';
 import { errorCode, isTimeout } from '../fetch-failure.js';
+import { TOKEN_ENDPOINT_REDIRECTS } from './hints.js';
 
 /** Real token answers are a few hundred bytes; error pages a few KB. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -121,9 +122,7 @@ async function exchange(url: string, init: { method: string; body?: string; head
     await response.body?.cancel();
     const location = response.headers.get('location');
     throw new ArcGisBadResponseError(
-      `${url} answered HTTP ${response.status} redirecting to ${describeLocation(location, url)} instead of issuing a token. ` +
-        'A token endpoint that redirects is usually behind a web-tier login (SAML, ADFS, IWA) or an http→https/adaptor rewrite: ' +
-        'point the target at the exact https:// generateToken URL, and use a built-in ArcGIS account (enterprise logins cannot use generateToken).',
+      `${url} answered HTTP ${response.status} redirecting to ${describeLocation(location, url)} instead of issuing a token. ${TOKEN_ENDPOINT_REDIRECTS.message}`,
       response.status,
       'redirect',
     );

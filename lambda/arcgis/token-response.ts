@@ -12,6 +12,15 @@ import {
   type ArcGisErrorInfo,
 } from '../errors.js';
 import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
+import {
+  CLIENT_UNDETERMINED,
+  INVALID_CREDENTIALS,
+  LOGIN_INVALID_TOKEN,
+  LOGIN_REFUSED,
+  LOGIN_TOKEN_REQUIRED,
+  MAY_NOT_GENERATE_TOKENS,
+  notJsonHint,
+} from './hints.js';
 import type { HttpAnswer } from './http.js';
 
 export interface IssuedToken {
@@ -174,19 +183,7 @@ export function parseJson(answer: HttpAnswer): unknown {
   }
   const kind = looksLikeHtml(answer.body, answer.contentType) ? 'html' : answer.body.trim().length === 0 ? 'empty' : 'not-json';
   const what = { html: 'an HTML page', empty: 'an empty body', 'not-json': `a body that is not JSON (${Buffer.byteLength(answer.body)} bytes)` }[kind];
-  throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${nonJsonHint(answer.status, kind === 'html')}`, answer.status, kind);
-}
-
-function nonJsonHint(status: number, html: boolean): string {
-  if (status === 404) {
-    return 'Nothing is at this path: the web adaptor name is site-specific (arcgis, server, portal or a custom one). Use the token endpoint the site names in https://HOST/ADAPTOR/rest/info?f=json (authInfo.tokenServicesUrl), e.g. …/sharing/rest/generateToken for a portal or …/tokens/generateToken for ArcGIS Server.';
-  }
-  if (status === 401 || status === 403) {
-    return 'The web server itself refused the request (web-tier authentication such as IWA or a firewall rule): generateToken needs anonymous access to the token endpoint and a built-in ArcGIS account.';
-  }
-  if (status >= 500) return 'The ArcGIS site reported a server error: check its health; the service will try again on the next request or schedule.';
-  if (html) return 'ArcGIS answers HTML when the request lacks f=json or the URL is not a token endpoint: check the target\'s url.';
-  return 'Check that the target\'s url is an ArcGIS generateToken endpoint.';
+  throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${notJsonHint(answer.status, kind === 'html')}`, answer.status, kind);
 }
 
 /** The ArcGIS error in an answer (standard or admin shape), if it holds one. */
@@ -211,30 +208,23 @@ function toCode(code: number | string | undefined, httpStatus: number): number {
   return httpStatus === 200 ? 500 : httpStatus;
 }
 
-const INVALID_CREDENTIALS = /invalid (credentials|username or password)/i;
+const INVALID_CREDENTIALS_TEXT = /invalid (credentials|username or password)/i;
 
 /** Chooses the typed error and the hint for an ArcGIS error answer. */
 export function refusal(info: ArcGisErrorInfo): ArcGisRefusedError {
   const text = [info.message, ...info.details].join(' ');
-  if (info.code === 401 || INVALID_CREDENTIALS.test(text)) {
-    return new InvalidCredentialsError(
-      info,
-      'The user name or password in the secret was rejected, or the account is unknown, locked, disabled or not allowed to generate tokens. ' +
-        'Put the right credentials of a built-in ArcGIS account in the secret (user names are case-sensitive); accounts that sign in with SAML, ADFS or IWA cannot use generateToken. ' +
-        'Logins for this target pause until the secret changes, so a wrong password cannot lock the account.',
-    );
-  }
+  if (info.code === 401 || INVALID_CREDENTIALS_TEXT.test(text)) return new InvalidCredentialsError(info, INVALID_CREDENTIALS.message);
   switch (info.code) {
     case 201:
-      return new ArcGisRefusedError(info, 'ArcGIS could not tell whom to bind the token to: client "ip" needs the ip setting and client "referer" needs the referer setting.');
+      return new ArcGisRefusedError(info, CLIENT_UNDETERMINED.message);
     case 403:
-      return new ArcGisRefusedError(info, 'The account may not perform this operation: give it a role that can generate tokens, or use another account.');
+      return new ArcGisRefusedError(info, MAY_NOT_GENERATE_TOKENS.message);
     case 498:
-      return new ArcGisRefusedError(info, 'ArcGIS called a token invalid: expired, bound to another referer or IP, or issued by another dispenser (a standalone server token sent to a portal, or a portal token sent to a federated server without exchange).');
+      return new ArcGisRefusedError(info, LOGIN_INVALID_TOKEN.message);
     case 499:
-      return new ArcGisRefusedError(info, 'ArcGIS wanted a token where none was sent: the URL is probably a secured resource rather than the token endpoint.');
+      return new ArcGisRefusedError(info, LOGIN_TOKEN_REQUIRED.message);
     default:
-      return new ArcGisRefusedError(info, 'Check the target\'s url, client and expiration against the site\'s token settings.');
+      return new ArcGisRefusedError(info, LOGIN_REFUSED.message);
   }
 }
 

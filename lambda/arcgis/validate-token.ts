@@ -2,6 +2,7 @@
 // token came from the wrong dispenser (a standalone server token on a portal's service, a portal
 // token on a federated server without exchange), and saying so here saves the user a day.
 import { ArcGisBadResponseError, ArcGisRefusedError } from '../errors.js';
+import { SERVICE_NOT_SHARED, SERVICE_REFUSED, TOKEN_NOT_SEEN, WRONG_DISPENSER } from './hints.js';
 import { getJson, type HttpOptions } from './http.js';
 import { withoutSecrets } from './redaction.js';
 import { errorInfo, parseJson } from './token-response.js';
@@ -40,10 +41,7 @@ async function check(request: ValidationRequest, options: HttpOptions): Promise<
   }
   const info = errorInfo(json, { ...answer, url: service });
   if (info === undefined) return;
-  const hints: Record<number, string> = {
-    498: `The service rejected a fresh token from ${request.tokenUrl}: it came from the wrong dispenser for this service. A server federated with a portal needs a portal token exchanged for a server token (leave the target's kind out to discover it, or set kind federated with the server's URL); a standalone server needs its own token endpoint, not the portal's.${request.referer !== undefined ? ` The check sent Referer: ${request.referer}.` : ''}`,
-    499: 'The service did not see the token: a proxy in front of it may strip the X-Esri-Authorization header.',
-    403: 'The account behind the token may not access this service: share the service with it or use another account.',
-  };
-  throw new ArcGisRefusedError(info, `${hints[info.code] ?? 'The service refused the new token.'} The token was not cached.`);
+  const hint =
+    info.code === 498 ? WRONG_DISPENSER.message(request.tokenUrl, request.referer) : info.code === 499 ? TOKEN_NOT_SEEN.message : info.code === 403 ? SERVICE_NOT_SHARED.message : SERVICE_REFUSED.message;
+  throw new ArcGisRefusedError(info, `${hint} The token was not cached.`);
 }

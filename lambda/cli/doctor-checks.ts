@@ -21,6 +21,33 @@ import {
 import { discoverTokenSite, isArcGisOnlineHost, parseSiteUrl, portalRoot, type TokenSite } from '../arcgis/discovery.js';
 import { exchangeForServerToken } from '../arcgis/exchange-token.js';
 import { generateToken } from '../arcgis/generate-token.js';
+import {
+  APP_CREDENTIALS_NEED_PORTAL,
+  CLIENT_UNDETERMINED,
+  DEFAULT_REFERER_USED,
+  DISCOVERED_ENDPOINT_SILENT,
+  ENDPOINT_NOT_FOUND,
+  EXCHANGE_TOKEN_REFUSED,
+  FOREIGN_TOKEN_ORIGIN,
+  HTTPS_REWRITE,
+  INVALID_APP_CREDENTIALS,
+  INVALID_CREDENTIALS,
+  LIFETIME_CAPPED,
+  LOGIN_REFUSED,
+  MAY_NOT_GENERATE_TOKENS,
+  NO_TOKEN_SECURITY,
+  NOT_FEDERATED,
+  PLAIN_HTTP_ALLOWED,
+  PLAIN_HTTP_TOKEN_SERVICE,
+  RATE_LIMITED,
+  SERVICE_NOT_ARCGIS,
+  SERVICE_NOT_SHARED,
+  SITE_UNREACHABLE,
+  SSL_FALSE,
+  TOKEN_NOT_SEEN,
+  WEB_TIER_LOGIN,
+  WRONG_DISPENSER,
+} from '../arcgis/hints.js';
 import { postForm, type FetchLike } from '../arcgis/http.js';
 import { appToken, MAX_APP_TOKEN_MINUTES } from '../arcgis/oauth-token.js';
 import type { IssuedToken } from '../arcgis/token-response.js';
@@ -189,8 +216,8 @@ export async function diagnose(options: DoctorOptions, deps: DoctorDeps, listene
       findings.push({
         verdict: 'fail',
         summary: `the site names ${insecure} (plain http) as its token service: doctor will not send the ${appCredentials ? 'client secret' : 'password'} there`,
-        cause: 'rest/info advertises an http:// token service, so the credentials would cross the network in clear.',
-        fix: "Configure the site's token service for https (its web adaptor or reverse proxy), or run doctor with the https:// token endpoint itself.",
+        cause: PLAIN_HTTP_TOKEN_SERVICE.cause,
+        fix: PLAIN_HTTP_TOKEN_SERVICE.fix,
       });
       return undefined;
     }
@@ -261,8 +288,8 @@ export async function diagnose(options: DoctorOptions, deps: DoctorDeps, listene
         findings.push({
           verdict: 'fail',
           summary: `app credentials need a portal or ArcGIS Online, and ${site.tokenUrl} is ${site.description}`,
-          cause: 'A standalone ArcGIS Server (or its Administrator API) has no OAuth endpoint: it only issues tokens to its own built-in users.',
-          fix: 'Run doctor with --username and a built-in user of this server, or point it at the portal this server is federated with.',
+          cause: APP_CREDENTIALS_NEED_PORTAL.cause,
+          fix: APP_CREDENTIALS_NEED_PORTAL.fix,
         });
         return undefined;
       }
@@ -303,8 +330,8 @@ export async function diagnose(options: DoctorOptions, deps: DoctorDeps, listene
       findings.push({
         verdict: 'warn',
         summary: `the site capped the lifetime at ${minutesText(longest)} (asked for ${minutesText(requestedMinutes)})`,
-        cause: "The site's maximum token lifetime is lower than what was asked; ArcGIS shortens such requests without saying so.",
-        fix: `Nothing to fix: the service always trusts the expiry ArcGIS returns. Keep expirationMinutes at ${longest} or less (the configuration below does).`,
+        cause: LIFETIME_CAPPED.cause,
+        fix: LIFETIME_CAPPED.fix(longest),
       });
     }
   });
@@ -377,8 +404,8 @@ function rateLimitFinding(error: ArcGisRateLimitedError, what: string): Finding 
   return {
     verdict: 'fail',
     summary: `${what}: ${error.url} answered HTTP ${error.httpStatus}: the site is rate limiting requests`,
-    cause: 'ArcGIS, or a proxy or gateway in front of it, is limiting how often requests may come (often after many requests in a short time).',
-    fix: `Wait ${seconds} s (the site's Retry-After) and run doctor again; retrying sooner prolongs the limit.`,
+    cause: RATE_LIMITED.cause,
+    fix: RATE_LIMITED.fix(seconds),
   };
 }
 
@@ -409,20 +436,20 @@ function discoveryFailure(url: string, error: unknown, requests: RecordedExchang
     return {
       verdict: 'fail',
       summary: `a web-tier login guards ${root}: ${how}`,
-      cause: 'Enterprise logins (SAML, ADFS, IWA) cannot use generateToken: only built-in ArcGIS accounts can, and only at a token endpoint that answers without a browser login.',
-      fix: `Use app credentials: register an application in the portal (its item's Settings → Credentials), have ${root}/sharing/rest/oauth2/token reachable without the web-tier login, and run doctor with --client-id. Or ask for a built-in account and anonymous access to ${root}/sharing/rest/generateToken.`,
+      cause: WEB_TIER_LOGIN.cause,
+      fix: WEB_TIER_LOGIN.fix(root),
     };
   }
   if (redirect !== undefined) {
     return {
       verdict: 'fail',
       summary: `${redirect.url} redirects to ${redirect.location}: the site wants https`,
-      cause: 'The web server rewrites http:// to https://, and a token request must not follow a redirect.',
-      fix: `Run doctor with ${url.replace(/^http:/i, 'https:')}.`,
+      cause: HTTPS_REWRITE.cause,
+      fix: HTTPS_REWRITE.fix(url),
     };
   }
   if (error instanceof ArcGisUnreachableError) {
-    return { verdict: 'fail', summary: `no answer from ${new URL(url).host}`, cause: error.message, fix: 'Check the URL, and that this machine reaches the site (VPN, proxy, firewall).' };
+    return { verdict: 'fail', summary: `no answer from ${new URL(url).host}`, cause: error.message, fix: SITE_UNREACHABLE.fix };
   }
   if (error instanceof ArcGisRateLimitedError) return rateLimitFinding(error, 'discovery');
   if (error instanceof ForeignTokenOriginError) {
@@ -431,9 +458,7 @@ function discoveryFailure(url: string, error: unknown, requests: RecordedExchang
       verdict: 'fail',
       summary: `the site names a token service on ${error.foreignOrigin}, an origin you did not name: doctor sends no credentials there`,
       cause: error.message,
-      fix: federated
-        ? `If that is the portal this server is federated with, run doctor again with --portal-url and the portal's URL (the configuration then gets kind federated and portalUrl), or with --allow-origin ${error.foreignOrigin}.`
-        : `If ${error.foreignOrigin} really issues this site's tokens, run doctor again with --allow-origin ${error.foreignOrigin} (the configuration then gets allowedOrigins); otherwise set the site's public URL so rest/info names ${new URL(url).origin}.`,
+      fix: federated ? FOREIGN_TOKEN_ORIGIN.doctor.federated(error.foreignOrigin) : FOREIGN_TOKEN_ORIGIN.doctor.allowed(error.foreignOrigin, new URL(url).origin),
     };
   }
   if (error instanceof TokenEndpointNotFoundError) {
@@ -441,16 +466,16 @@ function discoveryFailure(url: string, error: unknown, requests: RecordedExchang
       return {
         verdict: 'fail',
         summary: `${root} does not use ArcGIS tokens (rest/info: isTokenBasedSecurity false)`,
-        cause: 'The site is secured by its web server (web-tier authentication) or not at all, so there are no tokens to vend.',
-        fix: 'Ask the administrator whether the services need tokens at all; a site with token security says isTokenBasedSecurity true.',
+        cause: NO_TOKEN_SECURITY.cause,
+        fix: NO_TOKEN_SECURITY.fix,
       };
     }
     const all404 = requests.length > 0 && requests.every((r) => r.httpStatus === 404);
     return {
       verdict: 'fail',
       summary: `no token endpoint found from ${url}: ${requests.length} URL(s) tried${all404 ? ', every one answered 404' : ''}`,
-      cause: 'The web adaptor name is per site (arcgis, server, portal or a custom one), so paths that work elsewhere answer 404 here; or the URL is not an ArcGIS site.',
-      fix: 'Open a service or layer URL of this site (…/ADAPTOR/rest/services/…) or its portal home (…/ADAPTOR/home) in a browser and run doctor with that URL.',
+      cause: ENDPOINT_NOT_FOUND.cause,
+      fix: ENDPOINT_NOT_FOUND.fix,
     };
   }
   return { verdict: 'fail', summary: `discovery failed: ${describeError(error)}` };
@@ -507,8 +532,8 @@ async function probeEndpoints(site: SiteSummary, url: string, http: { timeoutMs:
     findings.push({
       verdict: 'fail',
       summary: `the token endpoint discovery found, ${site.tokenUrl}, does not answer with ArcGIS JSON`,
-      cause: 'The site names a token service that is not reachable at that address (a proxy or web adaptor in between, or a stale setting).',
-      fix: `Check ${site.tokenUrl} with the site administrator; if one of the endpoints listed above answers, run doctor with it.`,
+      cause: DISCOVERED_ENDPOINT_SILENT.cause,
+      fix: DISCOVERED_ENDPOINT_SILENT.fix(site.tokenUrl),
     });
   } else {
     const others = answering.filter((u) => u !== site.tokenUrl);
@@ -540,8 +565,8 @@ function modeWorks(mode: ModeResult, options: DoctorOptions): Finding {
         : {
             verdict: 'warn',
             summary: `client=referer works with doctor's default referer ${mode.referer}`,
-            cause: 'No --referer was given, so the token was bound to https://localhost.',
-            fix: 'Run doctor with --referer set to the URL your apps send as Referer (e.g. https://apps.example.com); the configuration below uses https://localhost until you do.',
+            cause: DEFAULT_REFERER_USED.cause(mode.referer ?? options.referer),
+            fix: DEFAULT_REFERER_USED.fix(mode.referer ?? options.referer),
           };
     case 'ip':
       return { verdict: 'ok', summary: `client=ip works (ip ${mode.ip}): such tokens work only from that address` };
@@ -562,37 +587,28 @@ function loginFailure(mode: ModeResult, error: unknown, site: SiteSummary): { ou
       finding: {
         verdict: 'fail',
         summary: `${label}: ArcGIS rejected the credentials (${quoteArcGisError(error.arcgis)})`,
-        cause:
-          'Wrong user name or password (user names are case-sensitive), or an unknown, locked or disabled account, or one not allowed to generate tokens. Accounts that sign in through SAML, ADFS or IWA (enterprise logins) cannot use generateToken at all.',
-        fix: `Check the user name and password of a built-in ArcGIS account (sign in with it at ${site.kind === 'server' || site.kind === 'admin' ? 'the server' : 'the portal'} to be sure). For an enterprise login, use app credentials instead (--client-id). Doctor stopped after this one failed login, so the account cannot be locked by it.`,
+        cause: INVALID_CREDENTIALS.cause,
+        fix: INVALID_CREDENTIALS.fix(site.kind),
       },
     };
   }
   if (error instanceof ArcGisRefusedError) {
     const info = error.arcgis;
     const said = quoteArcGisError(info);
-    if (info.code === 201) {
-      const byMode: Record<string, Pick<Finding, 'cause' | 'fix'>> = {
-        referer: { cause: `ArcGIS could not bind the token to the referer ${mode.referer}.`, fix: 'Give --referer as a plain https:// base URL (no path, query or fragment), or use client=ip with --ip.' },
-        ip: { cause: `ArcGIS could not bind the token to the ip ${mode.ip}: client=ip needs ip=ADDRESS, and the site refused it.`, fix: 'Check that --ip is the IPv4/IPv6 address of the machine that will use the tokens, or use client=referer.' },
-        requestip: {
-          cause: 'ArcGIS could not determine the address of the machine that asked (a proxy or load balancer in front of the site can hide it), so it cannot bind the token to it.',
-          fix: 'Use client=referer with --referer (recommended), or client=ip with --ip ADDRESS of the machine that will use the tokens.',
-        },
-      };
-      return { outcome: 'refused', code: 201, finding: { verdict: 'fail', summary: `${label}: ArcGIS could not determine the client id (${said})`, ...byMode[mode.client] } };
+    if (info.code === 201 && mode.client !== 'app') {
+      return { outcome: 'refused', code: 201, finding: { verdict: 'fail', summary: `${label}: ArcGIS could not determine the client id (${said})`, ...CLIENT_UNDETERMINED.doctor({ ...mode, client: mode.client }) } };
     }
     if (info.code === 403) {
       return {
         outcome: 'refused',
         code: 403,
-        finding: { verdict: 'fail', summary: `${label}: the account may not generate tokens (${said})`, cause: 'The account lacks the privilege to generate tokens.', fix: 'Give the account a role that can generate tokens, or use another built-in account.' },
+        finding: { verdict: 'fail', summary: `${label}: the account may not generate tokens (${said})`, cause: MAY_NOT_GENERATE_TOKENS.cause, fix: MAY_NOT_GENERATE_TOKENS.fix },
       };
     }
     return {
       outcome: 'refused',
       code: info.code,
-      finding: { verdict: 'fail', summary: `${label}: ArcGIS refused (${said})`, cause: error.message, fix: `Check the client mode against the site's token settings, or try another mode.` },
+      finding: { verdict: 'fail', summary: `${label}: ArcGIS refused (${said})`, cause: error.message, fix: LOGIN_REFUSED.fix },
     };
   }
   if (error instanceof ArcGisBadResponseError) {
@@ -613,8 +629,8 @@ function appFailure(error: unknown, oauthUrl: string): { outcome: ModeOutcome; c
       finding: {
         verdict: 'fail',
         summary: `ArcGIS rejected the app credentials (${quoteArcGisError(error.arcgis)})`,
-        cause: 'The client id or client secret is wrong, or the application was deleted or its secret reset.',
-        fix: "Copy both from the application item's Settings → Credentials in the portal, and run doctor again with --client-id and ARCGIS_CLIENT_SECRET.",
+        cause: INVALID_APP_CREDENTIALS.cause,
+        fix: INVALID_APP_CREDENTIALS.fix,
       },
     };
   }
@@ -638,8 +654,8 @@ function httpsFinding(site: SiteSummary, options: DoctorOptions, token: IssuedTo
     return {
       verdict: 'warn',
       summary: `plain http:// (allowed by --allow-insecure-http): ${plain.join(', ')}`,
-      cause: 'The password and the tokens cross the network in clear.',
-      fix: 'Acceptable for a local simulator only; a real site must be used over https://.',
+      cause: PLAIN_HTTP_ALLOWED.cause,
+      fix: PLAIN_HTTP_ALLOWED.fix,
     };
   }
   if (token === undefined) return { verdict: 'ok', summary: 'every URL is https:// (the ssl flag is unknown: no token was issued)' };
@@ -648,8 +664,8 @@ function httpsFinding(site: SiteSummary, options: DoctorOptions, token: IssuedTo
   return {
     verdict: 'warn',
     summary: 'ArcGIS marks the tokens ssl:false: the site also accepts them over plain http',
-    cause: 'The site allows HTTP as well as HTTPS, so a token sent over http:// by mistake travels in clear and still works.',
-    fix: 'Set the site to HTTPS only (ArcGIS Server: Security → Settings; Portal: Organization → Settings → Security → Allow access to the portal through HTTPS only).',
+    cause: SSL_FALSE.cause,
+    fix: SSL_FALSE.fix,
   };
 }
 
@@ -661,15 +677,15 @@ function exchangeFailure(serverUrl: string, error: unknown, mode: ModeResult): F
       return {
         verdict: 'fail',
         summary: `the portal refused its own fresh token in the exchange (${said})`,
-        cause: `The exchange sends the portal token back with its Referer (${mode.referer ?? 'none'}); the portal did not accept it.`,
-        fix: 'Check the portal\'s token settings, and try --referer with the exact URL your apps use.',
+        cause: EXCHANGE_TOKEN_REFUSED.cause(mode.referer),
+        fix: EXCHANGE_TOKEN_REFUSED.fix,
       };
     }
     return {
       verdict: 'fail',
       summary: `the portal would not issue a token for ${serverUrl} (${said})`,
-      cause: 'The server names this portal as its owner (owningSystemUrl) but is not federated with (registered with) it.',
-      fix: 'Federate the server with the portal (Portal → Organization → Settings → Servers), or, for a standalone server, use its own token endpoint with a user of the server.',
+      cause: NOT_FEDERATED.cause,
+      fix: NOT_FEDERATED.fix,
     };
   }
   if (error instanceof ArcGisRateLimitedError) return rateLimitFinding(error, `the exchange for ${serverUrl}`);
@@ -685,26 +701,21 @@ function serviceFailure(serviceUrl: string, error: unknown, site: SiteSummary, m
       return {
         verdict: 'fail',
         summary: `the service refused the token (${said}): wrong dispenser`,
-        cause: `A token issued seconds ago was called invalid, so it is not expired: it came from the wrong dispenser. The token came from ${site.tokenUrl} (${site.description}), whose tokens ${serviceUrl} does not accept: a portal token on a server that is standalone or federated (without exchange), or a standalone server's token on another site.${mode.referer !== undefined ? ` It was sent with Referer ${mode.referer}, as a referer-bound token needs.` : ''}`,
-        fix: `Run doctor with the site that hosts the service: npx arcgis-token-vending doctor ${serviceRoot} (discovery then finds whether it is standalone or federated).`,
+        cause: WRONG_DISPENSER.cause(site, serviceUrl, mode.referer),
+        fix: WRONG_DISPENSER.fix(serviceRoot),
       };
     }
     if (info.code === 499) {
-      return { verdict: 'fail', summary: `the service did not see the token (${said})`, cause: 'A proxy in front of the service may strip the X-Esri-Authorization header.', fix: 'Have the proxy pass X-Esri-Authorization through.' };
+      return { verdict: 'fail', summary: `the service did not see the token (${said})`, cause: TOKEN_NOT_SEEN.cause, fix: TOKEN_NOT_SEEN.fix };
     }
     if (info.code === 403) {
-      return { verdict: 'fail', summary: `the account may not use the service (${said})`, cause: 'The service is not shared with the account behind the token.', fix: 'Share the service with the account (or its group), or use another account.' };
+      return { verdict: 'fail', summary: `the account may not use the service (${said})`, cause: SERVICE_NOT_SHARED.cause, fix: SERVICE_NOT_SHARED.fix };
     }
     return { verdict: 'fail', summary: `the service refused the token (${said})`, cause: error.message };
   }
   if (error instanceof ArcGisBadResponseError) {
-    const cause =
-      error.httpStatus === 404
-        ? 'Nothing is at this path: the service name or the web adaptor name in the URL is wrong.'
-        : error.kind === 'redirect'
-          ? 'The service redirects (a web-tier login or an http→https rewrite in front of it).'
-          : error.message;
-    return { verdict: 'fail', summary: `${serviceUrl} answered HTTP ${error.httpStatus} with no ArcGIS JSON`, cause, fix: 'Give --service as the URL of a service or layer of this site, as its REST directory shows it (…/rest/services/NAME/FeatureServer or …/MapServer/0).' };
+    const cause = error.httpStatus === 404 ? SERVICE_NOT_ARCGIS.notFound : error.kind === 'redirect' ? SERVICE_NOT_ARCGIS.redirect : error.message;
+    return { verdict: 'fail', summary: `${serviceUrl} answered HTTP ${error.httpStatus} with no ArcGIS JSON`, cause, fix: SERVICE_NOT_ARCGIS.fix };
   }
   if (error instanceof ArcGisUnreachableError) {
     return { verdict: 'fail', summary: `no answer from ${serviceUrl}`, cause: error.message };
