@@ -128,8 +128,8 @@ export interface LoggedIn {
   readonly token: IssuedToken;
   /** The Referer the token is bound to (client referer), which the exchange and the check send. */
   readonly referer: string | undefined;
-  /** The rest of the sequence: the exchange for a federated server, then the check on serviceUrl. */
-  complete(): Promise<IssuedToken>;
+  /** The rest of the sequence: the exchange for a federated server, then the check on serviceUrl (told to `listener`, by default logIn's). */
+  complete(listener?: SignInListener): Promise<IssuedToken>;
 }
 
 /** The first half of the sequence: a token from the site's login endpoint, or a portal token kept from an earlier login. */
@@ -147,7 +147,7 @@ export async function logIn(request: SignInRequest, context: SignInContext, list
     token = await login(request, context, listener);
     kept?.keep(token, context.now());
   }
-  return { token, referer, complete: () => complete(request, token, referer, kept, context, listener) };
+  return { token, referer, complete: (then = listener) => complete(request, token, referer, kept, context, then) };
 }
 
 /** The whole sequence: log in, exchange for a federated server, check on serviceUrl. */

@@ -2,12 +2,12 @@
 // what came back (HTTP status, ArcGIS code and message) without changing them. What it records is
 // safe to print: form fields and headers pass through an allow-list (a password, client secret or
 // token becomes "(hidden)" or its length), and a token answer is reduced to its length and expiry.
-import type { FetchLike } from '../arcgis/http.js';
-import { MAX_RESPONSE_BYTES, readBodyUpTo } from '../arcgis/http.js';
-import { errorCode, isTimeout } from '../fetch-failure.js';
-import { redact } from '../arcgis/redaction.js';
-import { errorInfo, looksLikeHtml } from '../arcgis/token-response.js';
-import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
+import type { FetchLike } from '../../arcgis/http.js';
+import { MAX_RESPONSE_BYTES, readBodyUpTo } from '../../arcgis/http.js';
+import { errorCode, isTimeout } from '../../fetch-failure.js';
+import { redact } from '../../arcgis/redaction.js';
+import { errorInfo, looksLikeHtml } from '../../arcgis/token-response.js';
+import { parseJsonOrUndefined } from '../../parse-json-or-undefined.js';
 
 export interface RecordedExchange {
   method: string;
