@@ -102,6 +102,7 @@ export class ArcGisTokenIssuer implements TokenIssuer {
     const site = await this.site(target, request.deadline);
     // App tokens carry no binding; user tokens the client mode they were asked for.
     const binding: TokenBinding = credentials.kind === 'user' ? userBinding(request) : { client: 'none' };
+    // A kept portal token is one portal's, for one account and binding (sign-in.ts keeps them for federated sites only).
     const portalKey = JSON.stringify([site.tokenUrl, credentialIdentity(credentials), request.client, request.referer ?? null, request.ip ?? null, target.expirationMinutes]);
     const token = await signIn(
       {

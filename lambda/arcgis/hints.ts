@@ -4,9 +4,6 @@
 // terms of doctor's options; `smoke` is smoke's line about a token the deployed service handed out.
 // The protocol modules, doctor and smoke say what happened (URLs, codes, ArcGIS's own words) and take
 // the advice from here, so a hint changes in one place for every reader.
-//
-// Longer than 300 lines on purpose: it is a catalogue, one entry per situation, and split up it would
-// scatter again what it exists to gather.
 import type { ArcGisClientMode, ClientMode, SiteKind } from '../config/schema.js';
 
 /** Where a user of this kind of site signs in to check the account: its own users, or the portal's. */

@@ -55,9 +55,9 @@ export function userLoginCheck(run: DoctorRun, found: FoundSite, options: Doctor
     for (const mode of wanted) {
       if (stop !== undefined) continue;
       const loggedIn = await tryLogin(run, found, options, user, mode);
-      first ??= loggedIn === undefined ? undefined : { mode, loggedIn };
+      if (loggedIn !== undefined) first ??= { mode, loggedIn };
       // A rejected password is never tried again (lockout); an endpoint that answers no JSON will not start to.
-      if (loggedIn === undefined && mode.outcome !== 'refused') stop = { verdict: 'skip', summary: NOT_TRIED[mode.outcome] ?? 'not tried: the token endpoint gave no usable answer' };
+      else if (mode.outcome !== 'refused') stop = { verdict: 'skip', summary: NOT_TRIED[mode.outcome] ?? 'not tried: the token endpoint gave no usable answer' };
     }
     if (stop !== undefined) {
       const untried = wanted.filter((m) => m.outcome === 'not-tried').map(modeLabel);
