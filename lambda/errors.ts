@@ -87,6 +87,14 @@ export class InvalidCredentialsError extends ArcGisRefusedError {
   override readonly name = 'InvalidCredentialsError';
 }
 
+/**
+ * What came instead of a usable ArcGIS answer, for code to branch on (the message says it in words):
+ * a redirect (usually a web-tier login), a body over the size cap, an HTML page, an empty body, other
+ * text that is not JSON, JSON that holds neither a token nor an ArcGIS error, or a token that fails
+ * the plausibility rules (arcgis/token-response.ts).
+ */
+export type BadResponseKind = 'redirect' | 'oversized' | 'html' | 'empty' | 'not-json' | 'unexpected-json' | 'implausible-token';
+
 /** ArcGIS answered something that is not an ArcGIS JSON answer: an HTML page, garbage, a redirect. */
 export class ArcGisBadResponseError extends TokenVendingError {
   override readonly name = 'ArcGisBadResponseError';
@@ -94,6 +102,7 @@ export class ArcGisBadResponseError extends TokenVendingError {
   constructor(
     message: string,
     readonly httpStatus: number,
+    readonly kind: BadResponseKind = 'unexpected-json',
   ) {
     super(message);
   }
@@ -109,6 +118,13 @@ export interface DiscoveryAttempt {
   outcome: string;
 }
 
+/**
+ * Why discovery found no endpoint, for code to branch on: nothing answered like one; the site says
+ * isTokenBasedSecurity false (it vends no tokens); a target of kind federated whose server names no
+ * portal (standalone), or whose rest/info could not be read.
+ */
+export type EndpointNotFoundReason = 'nothing-found' | 'no-token-security' | 'standalone-not-federated' | 'federated-without-info';
+
 /** Neither rest/info nor any standard path led to a token endpoint. */
 export class TokenEndpointNotFoundError extends TokenVendingError {
   override readonly name = 'TokenEndpointNotFoundError';
@@ -116,6 +132,7 @@ export class TokenEndpointNotFoundError extends TokenVendingError {
   constructor(
     configured: string,
     readonly attempts: DiscoveryAttempt[],
+    readonly reason: EndpointNotFoundReason = 'nothing-found',
     hint = "Give the target's url as the exact token endpoint from https://HOST/ADAPTOR/rest/info?f=json (authInfo.tokenServicesUrl), or set its kind.",
   ) {
     super(`No token endpoint was found from ${configured}. Tried: ${attempts.map((a) => `${a.url} → ${a.outcome}`).join('; ')}. ${hint}`);

@@ -3,6 +3,7 @@
 import * as z from 'zod/mini';
 import '../config/zod-locale.js';
 import { SecretError } from '../errors.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import type { Credentials, ManualToken } from '../core/ports.js';
 
 const nonEmpty = z.string().check(z.minLength(1));
@@ -23,12 +24,8 @@ const SecretSchema = z.extend(ManualFields, {
 const SHAPES = '{"username","password"} for a built-in ArcGIS account, {"clientId","clientSecret"} for app credentials (OAuth), and/or {"manualToken","manualTokenExpires"} for an administrator-issued token';
 
 export function parseCredentialsJson(raw: string, where: string, fix: string): Credentials {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new SecretError(`The ${where} is not JSON. ${fix}`);
-  }
+  const parsed = parseJsonOrUndefined(raw);
+  if (parsed === undefined) throw new SecretError(`The ${where} is not JSON. ${fix}`);
   return parseCredentials(parsed, where, fix);
 }
 

@@ -28,6 +28,7 @@ import '../config/zod-locale.js';
 import { COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE } from '../config/environment.js';
 import type { AccountRecord, Backoff, CallerAdmission, LeaseAnswer, LeaseRequest, LoginCoordinator, LoginOutcome } from '../core/ports.js';
 import type { LoginFailure } from '../core/cached-token.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import { UnansweredCalls } from './unanswered-aws-calls.js';
 
 const DAY_MS = 24 * 3_600_000;
@@ -252,7 +253,7 @@ function toRecord(item: Item | undefined): AccountRecord {
   const pauseVersion = string('pauseVersion');
   const pauseAt = number('pauseAt');
   const pauseUntil = number('pauseUntil');
-  const info = PauseInfoSchema.safeParse(safeJson(string('pauseInfo')));
+  const info = PauseInfoSchema.safeParse(parseJsonOrUndefined(string('pauseInfo') ?? ''));
   if (pauseVersion !== undefined && pauseAt !== undefined && pauseUntil !== undefined) {
     // An unreadable pauseInfo still pauses: the reason is only for the message.
     const reason = info.success ? info.data : { code: 0, message: 'unknown (the record could not be read)', details: [], url: '' };
@@ -269,11 +270,3 @@ function toRecord(item: Item | undefined): AccountRecord {
   return record;
 }
 
-function safeJson(value: string | undefined): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-}

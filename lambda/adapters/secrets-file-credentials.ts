@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SecretError } from '../errors.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import type { CredentialSource, Credentials } from '../core/ports.js';
 import { parseCredentials } from './credentials-json.js';
 
@@ -31,13 +32,9 @@ export class SecretsFileCredentialSource implements CredentialSource {
     } catch (error) {
       throw new SecretError(`SECRETS_FILE ${this.path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
     }
-    let file: unknown;
-    try {
-      file = JSON.parse(text);
-    } catch {
-      // Never the parser's message: it quotes the text around the error, which holds passwords.
-      throw new SecretError(`SECRETS_FILE ${this.path} is not valid JSON.`);
-    }
+    const file = parseJsonOrUndefined(text);
+    // Never the parser's message: it quotes the text around the error, which holds passwords.
+    if (file === undefined) throw new SecretError(`SECRETS_FILE ${this.path} is not valid JSON.`);
     if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new SecretError(`SECRETS_FILE (${this.path}) must be ${SECRETS_FILE_SHAPE}.`);
     return file as Record<string, unknown>;
   }

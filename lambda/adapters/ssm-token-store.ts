@@ -8,6 +8,7 @@
 import { GetParameterCommand, ParameterType, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import { tokenParameterName } from './ssm-parameter-names.js';
 import { UnansweredCalls } from './unanswered-aws-calls.js';
 
@@ -38,7 +39,7 @@ export class SsmTokenStore implements TokenStore {
     const name = tokenParameterName(this.options.prefix, slotKey);
     const value = await this.read(name);
     if (value === undefined) return undefined;
-    const parsed = TargetStateSchema.safeParse(safeJson(value));
+    const parsed = TargetStateSchema.safeParse(parseJsonOrUndefined(value));
     if (!parsed.success) {
       // Someone edited the parameter, or an older release wrote it: a miss, fixed by the next write.
       this.log.warn('cached token parameter is not a valid token record; ignoring it', { parameter: name });
@@ -67,13 +68,5 @@ export class SsmTokenStore implements TokenStore {
       if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
       throw error;
     }
-  }
-}
-
-function safeJson(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return undefined;
   }
 }

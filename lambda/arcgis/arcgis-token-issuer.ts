@@ -1,19 +1,18 @@
 // The TokenIssuer the core uses. For a target it finds the token endpoint (discovery, cached per
-// container), logs in with a user's password (generateToken) or an app's credentials (OAuth), for a
-// federated server exchanges the portal token for a server token, optionally tries the result on
-// the target's serviceUrl, and reports how the token is bound.
+// container, a failure remembered for a while), refuses a site that would take credentials in clear,
+// and runs the sign-in sequence (sign-in.ts: login, the federated exchange with a portal token kept
+// for reuse, the check on the target's serviceUrl); then it reports how the token is bound.
 import type { Target } from '../config/schema.js';
 import { ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError, TokenVendingError } from '../errors.js';
 import { credentialIdentity, type IssueRequest, type IssuedBoundToken, type Log, type TokenBinding, type TokenIssuer } from '../core/ports.js';
-import { discoverTokenSite, parseSiteUrl, type TokenSite } from './discovery.js';
-import { exchangeForServerToken } from './exchange-token.js';
-import { generateToken } from './generate-token.js';
-import type { FetchLike } from './http.js';
-import { appToken } from './oauth-token.js';
-import { originOf } from './origins.js';
-import type { IssuedToken } from './token-response.js';
-import { checkTokenOnService } from './validate-token.js';
 import { checkTokenAlive, type TokenVerdict } from './check-token.js';
+import { parseSiteUrl } from './discovery.js';
+import { PLAIN_HTTP_TOKEN_SERVICE } from './hints.js';
+import type { FetchLike } from './http.js';
+import { originOf } from './origins.js';
+import { PortalTokenMemory } from './portal-token-memory.js';
+import { findSite, plainHttpCredentialUrl, signIn } from './sign-in.js';
+import type { TokenSite } from './token-site.js';
 
 export interface ArcGisTokenIssuerOptions {
   timeoutMs: number;
@@ -43,13 +42,8 @@ export class ArcGisTokenIssuer implements TokenIssuer {
   private readonly sites = new Map<string, Promise<TokenSite>>();
   /** Discoveries that failed, per site key, while they are remembered. */
   private readonly failures = new Map<string, RememberedFailure>();
-  /**
-   * Portal tokens behind federated server tokens, per portal, account and binding. A server token
-   * never outlives its portal token, so one is reused only while it has more than half its
-   * lifetime left; until then more exchanges (other targets on the same portal, retries) need no
-   * password login.
-   */
-  private readonly portalTokens = new Map<string, { token: IssuedToken; issuedAt: number }>();
+  /** Portal tokens behind federated server tokens, per portal, account and binding (portal-token-memory.ts). */
+  private readonly portalTokens = new PortalTokenMemory();
   private readonly now: () => number;
 
   constructor(private readonly options: ArcGisTokenIssuerOptions) {
@@ -72,7 +66,7 @@ export class ArcGisTokenIssuer implements TokenIssuer {
     }
     let site = this.sites.get(key);
     if (site === undefined) {
-      site = discoverTokenSite(target.url, target.kind, { ...this.http(), now: this.now, deadline }, { portalUrl: target.portalUrl, allowedOrigins: target.allowedOrigins })
+      site = findSite(target.url, target.kind, { portalUrl: target.portalUrl, allowedOrigins: target.allowedOrigins }, { ...this.http(), now: this.now, deadline })
         .then((found) => this.checkHttps(target, found))
         .then((found) => this.logOrigins(target, found));
       site.catch((error: unknown) => {
@@ -106,44 +100,24 @@ export class ArcGisTokenIssuer implements TokenIssuer {
   async issue(request: IssueRequest): Promise<IssuedBoundToken> {
     const { target, credentials } = request;
     const site = await this.site(target, request.deadline);
-    const http = { ...this.http(), now: this.now, deadline: request.deadline };
-
-    let base: IssuedToken;
     // App tokens carry no binding; user tokens the client mode they were asked for.
     const binding: TokenBinding = credentials.kind === 'user' ? userBinding(request) : { client: 'none' };
-    const portalKey = site.kind === 'federated' ? JSON.stringify([site.tokenUrl, credentialIdentity(credentials), request.client, request.referer ?? null, request.ip ?? null, target.expirationMinutes]) : undefined;
-    const reusable = portalKey === undefined ? undefined : this.portalTokens.get(portalKey);
-    if (reusable !== undefined && reusable.token.expires - this.now() > (reusable.token.expires - reusable.issuedAt) / 2) {
-      base = reusable.token;
-    } else if (credentials.kind === 'user') {
-      base = await generateToken(
-        { tokenUrl: site.tokenUrl, username: credentials.username, password: credentials.password, client: request.client, referer: request.referer, ip: request.ip, expirationMinutes: target.expirationMinutes },
-        http,
-      );
-    } else {
-      if (site.oauthUrl === undefined) {
-        throw new ConfigurationError(
-          `Target "${target.name}" has app credentials (clientId/clientSecret), but ${site.tokenUrl} is a ${site.kind === 'admin' ? 'Server Administrator API' : 'standalone ArcGIS Server'}: app credentials need a portal or ArcGIS Online. Use a built-in user's username/password for this target.`,
-        );
-      }
-      base = await appToken({ oauthUrl: site.oauthUrl, clientId: credentials.clientId, clientSecret: credentials.clientSecret, expirationMinutes: target.expirationMinutes }, http);
-    }
-
-    if (portalKey !== undefined && base !== reusable?.token) this.portalTokens.set(portalKey, { token: base, issuedAt: this.now() });
-    let token = base;
-    if (site.kind === 'federated' && site.serverUrl !== undefined) {
-      try {
-        token = await exchangeForServerToken({ portalTokenUrl: site.tokenUrl, portalToken: base, serverUrl: site.serverUrl, referer: binding.referer }, http);
-      } catch (error) {
-        // A refused exchange may mean a revoked portal token: the next attempt logs in afresh.
-        if (portalKey !== undefined) this.portalTokens.delete(portalKey);
-        throw error;
-      }
-    }
-
-    if (target.serviceUrl !== undefined) {
-      await checkTokenOnService({ serviceUrl: target.serviceUrl, token: token.token, tokenUrl: site.tokenUrl, referer: binding.referer }, http);
-    }
+    // A kept portal token is one portal's, for one account and binding (sign-in.ts keeps them for federated sites only).
+    const portalKey = JSON.stringify([site.tokenUrl, credentialIdentity(credentials), request.client, request.referer ?? null, request.ip ?? null, target.expirationMinutes]);
+    const token = await signIn(
+      {
+        target: target.name,
+        site,
+        credentials,
+        client: request.client,
+        referer: request.referer,
+        ip: request.ip,
+        expirationMinutes: target.expirationMinutes,
+        serviceUrl: target.serviceUrl,
+        portalTokens: this.portalTokens.slot(portalKey),
+      },
+      { ...this.http(), now: this.now, deadline: request.deadline },
+    );
     return { ...token, binding };
   }
 
@@ -164,21 +138,14 @@ export class ArcGisTokenIssuer implements TokenIssuer {
     return { timeoutMs: this.options.timeoutMs, fetch: this.options.fetch, now: this.now };
   }
 
-  /**
-   * A site may name an http:// token service in rest/info; the password must not follow it there.
-   * The scheme is parsed, not prefix-matched: fetch reads `HTTP://`, `Http://` and ` http://` as http.
-   */
+  /** A site may name an http:// token service in rest/info; the password must not follow it there. */
   private checkHttps(target: Target, site: TokenSite): TokenSite {
-    if (!this.options.allowInsecureHttp) {
-      for (const url of [site.tokenUrl, site.oauthUrl]) {
-        if (url === undefined) continue;
-        const parsed = URL.parse(url);
-        if (parsed?.protocol !== 'https:') {
-          throw new ConfigurationError(
-            `The site of target "${target.name}" names ${parsed?.href ?? 'a URL that is not https://'} as its token service: refusing to send credentials over plain http. Configure the site's token service for https, or give the https:// token endpoint as the target's url.`,
-          );
-        }
-      }
+    // Both endpoints: whichever credentials the target's secret holds later, neither may go in clear.
+    const plain = this.options.allowInsecureHttp ? undefined : plainHttpCredentialUrl(site, 'any');
+    if (plain !== undefined) {
+      throw new ConfigurationError(
+        `The site of target "${target.name}" names ${URL.parse(plain)?.href ?? 'a URL that is not https://'} as its token service: refusing to send credentials over plain http. ${PLAIN_HTTP_TOKEN_SERVICE.message}`,
+      );
     }
     return site;
   }

@@ -11,23 +11,14 @@
 // Every probe here is made without credentials, so nothing is sent anywhere before that check.
 import type { SiteKind } from '../config/schema.js';
 import { ArcGisBadResponseError, ArcGisUnreachableError, ForeignTokenOriginError, TokenEndpointNotFoundError, type DiscoveryAttempt } from '../errors.js';
+import { FEDERATED_WITHOUT_INFO, FOREIGN_TOKEN_ORIGIN, NO_TOKEN_SECURITY, STANDALONE_NOT_FEDERATED } from './hints.js';
 import { getJson, postForm, type HttpAnswer, type HttpOptions } from './http.js';
 import { allowedOrigins, isArcGisOnlineHost, originOf, type AllowedOrigins, type CredentialPolicy } from './origins.js';
+import { tokenSite, type SiteFound, type TokenSite } from './token-site.js';
 import { errorInfo, looksLikeHtml, parseJson } from './token-response.js';
 
 export { isArcGisOnlineHost } from './origins.js';
-
-export interface TokenSite {
-  kind: SiteKind;
-  /** Where to log in (generateToken). For a federated server: the portal's. */
-  tokenUrl: string;
-  /** The portal's OAuth token endpoint, for app credentials (portals and federated servers). */
-  oauthUrl?: string | undefined;
-  /** For a federated server: the server root named as serverUrl in the token exchange. */
-  serverUrl?: string | undefined;
-  /** How it was found, for logs and diagnostics. */
-  via: string;
-}
+export type { SiteFound, TokenSite } from './token-site.js';
 
 interface Parsed {
   /** Site root: scheme, host and the web adaptor path, without a trailing slash. */
@@ -107,14 +98,14 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
   const origins = allowedOrigins(configured, policy);
   const log: Trail = { attempts: [] };
   const { attempts } = log;
-  const portalSite = (tokenUrl: string, via: string): TokenSite => ({ kind: 'portal', tokenUrl, oauthUrl: `${portalRoot(tokenUrl)}/sharing/rest/oauth2/token`, via });
+  const portalSite = (tokenUrl: string, found: SiteFound): TokenSite => tokenSite({ kind: 'portal', tokenUrl, oauthUrl: `${portalRoot(tokenUrl)}/sharing/rest/oauth2/token`, found });
 
   // A configured token endpoint, and the admin path under the configured root, are on the configured origin.
   if (parsed.tokenUrl !== undefined && kind !== 'federated') {
     const resolved = kind ?? parsed.hint ?? 'server';
-    return resolved === 'portal' ? portalSite(parsed.tokenUrl, 'configured token endpoint') : { kind: resolved, tokenUrl: parsed.tokenUrl, via: 'configured token endpoint' };
+    return resolved === 'portal' ? portalSite(parsed.tokenUrl, { by: 'configured' }) : tokenSite({ kind: resolved, tokenUrl: parsed.tokenUrl, found: { by: 'configured' } });
   }
-  if (kind === 'admin') return { kind: 'admin', tokenUrl: `${root}/admin/generateToken`, via: 'kind admin: the Server Administrator API path' };
+  if (kind === 'admin') return tokenSite({ kind: 'admin', tokenUrl: `${root}/admin/generateToken`, found: { by: 'kind-admin' } });
 
   const wantsPortal = kind === 'portal' || (kind === undefined && parsed.hint === 'portal');
   if (!wantsPortal) {
@@ -124,7 +115,7 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
       const owning = advertisedUrl(info.owningSystemUrl);
       const auth = (info.authInfo ?? undefined) as AuthInfo | undefined;
       if (auth?.isTokenBasedSecurity === false) {
-        throw new TokenEndpointNotFoundError(configured, attempts, 'The site says isTokenBasedSecurity false: it does not use ArcGIS tokens (it may use web-tier authentication), so there is nothing to vend.');
+        throw new TokenEndpointNotFoundError(configured, attempts, 'no-token-security', NO_TOKEN_SECURITY.message);
       }
       const tokenServices = advertisedUrl(auth?.tokenServicesUrl);
       if (tokenServices !== undefined) {
@@ -133,29 +124,32 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
         if (owning !== undefined && !isArcGisOnlineHost(new URL(owning).hostname)) {
           // The OAuth endpoint sits beside the portal's generateToken that rest/info names (same scheme and host).
           const oauthUrl = PORTAL_TOKEN_PATH.test(tokenUrl) ? `${portalRoot(tokenUrl)}/sharing/rest/oauth2/token` : `${owning.replace(/\/+$/, '')}/sharing/rest/oauth2/token`;
-          const site: TokenSite = { kind: 'federated', tokenUrl, oauthUrl, serverUrl: root, via: `${root}/rest/info: federated with ${owning}` };
+          const site = tokenSite({ kind: 'federated', tokenUrl, oauthUrl, serverUrl: root, found: { by: 'rest-info', url: `${root}/rest/info`, owner: owning } });
           return requireAllowed(site, origins, policy, `${root}/rest/info says the server is federated with ${owning}`, attempts);
         }
         if (kind === 'federated') {
-          throw new TokenEndpointNotFoundError(configured, attempts, `The target has kind federated, but ${root}/rest/info names no owning portal (owningSystemUrl): the server is standalone. Use kind server, or federate it with the portal.`);
+          throw new TokenEndpointNotFoundError(configured, attempts, 'standalone-not-federated', STANDALONE_NOT_FEDERATED.message(root));
         }
-        if (owning !== undefined) return requireAllowed(portalSite(tokenUrl, `${root}/rest/info: hosted by ArcGIS Online`), origins, policy, `${root}/rest/info says the server is hosted by ArcGIS Online (${owning})`, attempts);
+        if (owning !== undefined) {
+          const hosted = portalSite(tokenUrl, { by: 'rest-info', url: `${root}/rest/info`, owner: owning, hostedByArcGisOnline: true });
+          return requireAllowed(hosted, origins, policy, `${root}/rest/info says the server is hosted by ArcGIS Online (${owning})`, attempts);
+        }
         const found = await onAllowedOrigin(tokenUrl, origins, `${root}/rest/info`, http, log);
-        return { kind: 'server', tokenUrl: found.url, via: found.via };
+        return tokenSite({ kind: 'server', tokenUrl: found.url, found: { by: 'rest-info', ...found.found } });
       }
       attempts[attempts.length - 1]!.outcome = auth?.tokenServicesUrl === undefined ? 'JSON without authInfo.tokenServicesUrl' : 'JSON whose authInfo.tokenServicesUrl is not an http(s) URL';
     }
   }
   if (kind === 'federated') {
-    throw new TokenEndpointNotFoundError(configured, attempts, 'A federated target needs the server\'s rest/info to name its portal: check the server URL (its web adaptor, e.g. https://HOST/server).');
+    throw new TokenEndpointNotFoundError(configured, attempts, 'federated-without-info', FEDERATED_WITHOUT_INFO.message);
   }
 
   const portalInfo = await probeInfo(`${root}/sharing/rest/info?f=json`, http, log);
   if (portalInfo !== undefined) {
     const advertised = advertisedUrl((portalInfo.authInfo as AuthInfo | undefined)?.tokenServicesUrl);
-    if (advertised === undefined) return portalSite(`${root}/sharing/rest/generateToken`, `${root}/sharing/rest/info`);
+    if (advertised === undefined) return portalSite(`${root}/sharing/rest/generateToken`, { by: 'portal-info', url: `${root}/sharing/rest/info` });
     const found = await onAllowedOrigin(generateTokenUrl(advertised), origins, `${root}/sharing/rest/info`, http, log);
-    return portalSite(found.url, found.via);
+    return portalSite(found.url, { by: 'portal-info', ...found.found });
   }
 
   const candidates = wantsPortal
@@ -165,12 +159,13 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
     // Probed without credentials: no account is involved, so nothing can be locked.
     const answer = await attempt(candidate, () => postForm(candidate, new URLSearchParams({ f: 'json' }), http), log);
     if (answer !== undefined) {
-      return /\/sharing\//i.test(candidate) ? portalSite(candidate, `candidate path ${candidate}`) : { kind: 'server', tokenUrl: candidate, via: `candidate path ${candidate}` };
+      const found: SiteFound = { by: 'candidate', url: candidate };
+      return /\/sharing\//i.test(candidate) ? portalSite(candidate, found) : tokenSite({ kind: 'server', tokenUrl: candidate, found });
     }
   }
 
   // When nothing answered at all, the first network error (DNS, TLS, timeout) says more than a list.
-  if (log.unreachable !== undefined && attempts.every((a) => a.outcome.startsWith('unreachable'))) throw log.unreachable;
+  if (log.unreachable !== undefined && !log.answered) throw log.unreachable;
   throw new TokenEndpointNotFoundError(configured, attempts);
 }
 
@@ -179,18 +174,17 @@ export async function discoverTokenSite(configured: string, kind: SiteKind | und
  * same path on the configured origin, if a probe without credentials finds a token endpoint there
  * (the usual fix for a site whose public URL was never set); otherwise a ForeignTokenOriginError.
  */
-async function onAllowedOrigin(tokenUrl: string, origins: AllowedOrigins, infoUrl: string, http: HttpOptions, trail: Trail): Promise<{ url: string; via: string }> {
-  if (origins.has(tokenUrl)) return { url: tokenUrl, via: infoUrl };
+async function onAllowedOrigin(tokenUrl: string, origins: AllowedOrigins, infoUrl: string, http: HttpOptions, trail: Trail): Promise<{ url: string; found: Pick<SiteFound, 'url' | 'relocatedFrom'> }> {
+  if (origins.has(tokenUrl)) return { url: tokenUrl, found: { url: infoUrl } };
   const foreign = originOf(tokenUrl)!;
   const { pathname } = new URL(tokenUrl);
   const local = `${origins.configured}${pathname}`;
   const answer = await attempt(local, () => postForm(local, new URLSearchParams({ f: 'json' }), http), trail);
-  if (answer !== undefined) return { url: local, via: `${infoUrl} (it names ${foreign}; the same path on the configured origin ${origins.configured} answers)` };
+  if (answer !== undefined) return { url: local, found: { url: infoUrl, relocatedFrom: foreign } };
   const outcome = trail.attempts[trail.attempts.length - 1]!.outcome;
   throw new ForeignTokenOriginError(
     `${infoUrl} names ${tokenUrl} as its token service, on ${foreign}: the target's configuration does not allow credentials to go to that origin, and the same path on the configured origin (${local}) is not a token endpoint (${outcome}). ` +
-      `No credentials were sent. A site names another host when its public URL was never set (the server then names its internal machine): set the public URL on the site (web adaptor), or give the target's url as the token endpoint on ${origins.configured}. ` +
-      `If ${foreign} really is where this site's tokens come from, add "${foreign}" to the target's allowedOrigins.`,
+      FOREIGN_TOKEN_ORIGIN.notRelocatable(origins.configured, foreign),
     foreign,
     'allowedOrigins',
     trail.attempts,
@@ -203,22 +197,21 @@ function requireAllowed(site: TokenSite, origins: AllowedOrigins, policy: Creden
   if (refused === undefined) return site;
   const foreign = originOf(refused)!;
   const portal = portalRoot(site.tokenUrl);
-  const named = policy.portalUrl === undefined ? '' : ` The target's portalUrl is ${policy.portalUrl}, on ${origins.portal}: if the server's portal is ${portal}, correct portalUrl.`;
+  const named = policy.portalUrl === undefined ? '' : FOREIGN_TOKEN_ORIGIN.otherPortal(policy.portalUrl, origins.portal, portal);
   throw new ForeignTokenOriginError(
     `${said}, whose token service ${refused} is on ${foreign}: the target's configuration does not allow credentials to go to that origin. No credentials were sent.${named} ` +
-      (site.kind === 'federated'
-        ? `If ${portal} is the portal this server is federated with, set the target's kind to "federated" and its portalUrl to ${portal}, or add "${foreign}" to the target's allowedOrigins.`
-        : `If that is where this site's tokens come from, add "${foreign}" to the target's allowedOrigins.`),
+      (site.kind === 'federated' ? FOREIGN_TOKEN_ORIGIN.federated(portal, foreign) : FOREIGN_TOKEN_ORIGIN.allowed(foreign)),
     foreign,
     site.kind === 'federated' ? 'portalUrl' : 'allowedOrigins',
     attempts,
   );
 }
 
-/** What one discovery tried, and the first network error it met. */
+/** What one discovery tried, the first network error it met, and whether anything answered at all. */
 interface Trail {
   attempts: DiscoveryAttempt[];
   unreachable?: ArcGisUnreachableError;
+  answered?: true;
 }
 
 async function probeInfo(url: string, http: HttpOptions, trail: Trail): Promise<Record<string, unknown> | undefined> {
@@ -244,11 +237,13 @@ async function attempt(url: string, send: () => Promise<HttpAnswer>, trail: Trai
       return undefined;
     }
     if (error instanceof ArcGisBadResponseError) {
-      entry.outcome = error.httpStatus >= 300 && error.httpStatus < 400 ? `HTTP ${error.httpStatus} redirect (a login page?)` : `HTTP ${error.httpStatus}, ${error.message.includes('bytes') ? 'oversized body' : 'bad answer'}`;
+      trail.answered = true;
+      entry.outcome = error.kind === 'redirect' ? `HTTP ${error.httpStatus} redirect (a login page?)` : `HTTP ${error.httpStatus}, ${error.kind === 'oversized' ? 'oversized body' : 'bad answer'}`;
       return undefined;
     }
     throw error;
   }
+  trail.answered = true;
   let json: unknown;
   try {
     json = parseJson(answer);

@@ -2,6 +2,7 @@
 // portal token (POST generateToken with token + serverUrl). The server token keeps the portal
 // token's referer and never outlives it.
 import { ArcGisRefusedError } from '../errors.js';
+import { EXCHANGE_TOKEN_REFUSED, NOT_FEDERATED } from './hints.js';
 import { postForm, type HttpOptions } from './http.js';
 import { withoutSecrets } from './redaction.js';
 import { parseTokenAnswer, type IssuedToken } from './token-response.js';
@@ -31,14 +32,9 @@ async function exchange(request: ExchangeRequest, options: HttpOptions & { now: 
     server = parseTokenAnswer(answer, options.now());
   } catch (error) {
     if (error instanceof ArcGisRefusedError && (error.arcgis.code === 498 || error.arcgis.code === 499)) {
-      throw new ArcGisRefusedError(error.arcgis, `The portal refused its own fresh token while exchanging it for a server token: check that the portal's token settings and the referer (${request.referer ?? 'none'}) match.`);
+      throw new ArcGisRefusedError(error.arcgis, EXCHANGE_TOKEN_REFUSED.message(request.referer));
     }
-    if (error instanceof ArcGisRefusedError) {
-      throw new ArcGisRefusedError(
-        error.arcgis,
-        `The portal would not issue a token for ${request.serverUrl}: that server is not federated with (registered with) this portal. Check Portal → Organization → Settings → Servers, or, for a standalone server, set the target's kind to server and use its own token endpoint.`,
-      );
-    }
+    if (error instanceof ArcGisRefusedError) throw new ArcGisRefusedError(error.arcgis, NOT_FEDERATED.message(request.serverUrl));
     throw error;
   }
   return { ...server, expires: Math.min(server.expires, request.portalToken.expires) };

@@ -5,6 +5,8 @@
 // answers are usually a proxy's HTML page, and what matters is when to try again.
 import { MAX_DEADLINE_MS } from '../config/schema.js';
 import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError } from '../errors.js';
+import { errorCode, isTimeout } from '../fetch-failure.js';
+import { TOKEN_ENDPOINT_REDIRECTS } from './hints.js';
 
 /** Real token answers are a few hundred bytes; error pages a few KB. */
 export const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -120,10 +122,9 @@ async function exchange(url: string, init: { method: string; body?: string; head
     await response.body?.cancel();
     const location = response.headers.get('location');
     throw new ArcGisBadResponseError(
-      `${url} answered HTTP ${response.status} redirecting to ${describeLocation(location, url)} instead of issuing a token. ` +
-        'A token endpoint that redirects is usually behind a web-tier login (SAML, ADFS, IWA) or an http→https/adaptor rewrite: ' +
-        'point the target at the exact https:// generateToken URL, and use a built-in ArcGIS account (enterprise logins cannot use generateToken).',
+      `${url} answered HTTP ${response.status} redirecting to ${describeLocation(location, url)} instead of issuing a token. ${TOKEN_ENDPOINT_REDIRECTS.message}`,
       response.status,
+      'redirect',
     );
   }
 
@@ -189,6 +190,7 @@ function tooLarge(url: string, status: number, size: string): ArcGisBadResponseE
   return new ArcGisBadResponseError(
     `${url} answered HTTP ${status} with ${size}, far more than a token answer: the URL is probably not a token endpoint. Check the target's url.`,
     status,
+    'oversized',
   );
 }
 
@@ -253,20 +255,6 @@ function describeUnreachable(url: string, error: unknown, timeoutMs: number, cut
   }
   const kind = error instanceof Error ? error.name : typeof error;
   return new ArcGisUnreachableError(`${url} could not be reached (the HTTP client failed with a ${kind}; its text is not shown, as it may quote what was sent). Check that ${host} is up and reachable from the function.`);
-}
-
-/** Whether fetch gave up because its time ran out (AbortSignal.timeout, or an abort). */
-export function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-}
-
-/** The system error code (ENOTFOUND, ECONNREFUSED, a TLS code…) on the error or its causes. */
-export function errorCode(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
 }
 
 function safeHost(url: string): string {

@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import '../config/zod-locale.js';
 import { ArcGisBadResponseError, ArcGisUnreachableError, InvalidCredentialsError } from '../errors.js';
+import { INVALID_APP_CREDENTIALS } from './hints.js';
 import { postForm, type HttpOptions } from './http.js';
 import { withoutSecrets } from './redaction.js';
 import { MAX_APP_TOKEN_LIFETIME_MS, checkPlausibleToken, errorInfo, parseJson, refusal, type IssuedToken } from './token-response.js';
@@ -56,12 +57,9 @@ async function requestAppToken(request: AppTokenRequest, options: HttpOptions & 
   if (info !== undefined) {
     const text = `${info.message} ${info.details.join(' ')} ${JSON.stringify(json)}`;
     if (/invalid_client|invalid client/i.test(text)) {
-      throw new InvalidCredentialsError(
-        info,
-        'The app\'s clientId or clientSecret was rejected: copy both from the app item\'s Credentials in the portal (Content → the app → Settings), or register a new application there, and put them in the secret.',
-      );
+      throw new InvalidCredentialsError(info, INVALID_APP_CREDENTIALS.message);
     }
     throw refusal(info);
   }
-  throw new ArcGisBadResponseError(`${request.oauthUrl} answered HTTP ${answer.status} with JSON that holds neither access_token nor an error. Check that it is the portal's /sharing/rest/oauth2/token.`, answer.status);
+  throw new ArcGisBadResponseError(`${request.oauthUrl} answered HTTP ${answer.status} with JSON that holds neither access_token nor an error. Check that it is the portal's /sharing/rest/oauth2/token.`, answer.status, 'unexpected-json');
 }

@@ -4,7 +4,7 @@
 // token being exchanged would then travel on in the error, the problem answer and the logs. So the
 // protocol functions take what they sent back out of any error they throw, in every encoding it may
 // come back in.
-import { ArcGisRefusedError } from '../errors.js';
+import { ArcGisRefusedError, type ArcGisErrorInfo } from '../errors.js';
 
 const HIDDEN = '(hidden)';
 
@@ -37,9 +37,13 @@ export function withoutSecrets<E>(error: E, secrets: readonly (string | undefine
   const known = secrets.filter((secret): secret is string => secret !== undefined && secret.length > 0);
   if (!(error instanceof Error) || known.length === 0) return error;
   error.message = redact(error.message, known);
-  if (error instanceof ArcGisRefusedError) {
-    error.arcgis.message = redact(error.arcgis.message, known);
-    error.arcgis.details = error.arcgis.details.map((detail) => redact(detail, known));
-  }
+  if (error instanceof ArcGisRefusedError) arcgisTextWithout(error.arcgis, known);
   return error;
+}
+
+/** ArcGIS's own text (message, details) with the secrets taken out, in place: it is quoted in messages and answers. */
+export function arcgisTextWithout(info: ArcGisErrorInfo, secrets: readonly string[]): ArcGisErrorInfo {
+  info.message = redact(info.message, secrets);
+  info.details = info.details.map((detail) => redact(detail, secrets));
+  return info;
 }

@@ -11,6 +11,16 @@ import {
   InvalidCredentialsError,
   type ArcGisErrorInfo,
 } from '../errors.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
+import {
+  CLIENT_UNDETERMINED,
+  INVALID_CREDENTIALS,
+  LOGIN_INVALID_TOKEN,
+  LOGIN_REFUSED,
+  LOGIN_TOKEN_REQUIRED,
+  MAY_NOT_GENERATE_TOKENS,
+  notJsonHint,
+} from './hints.js';
 import type { HttpAnswer } from './http.js';
 
 export interface IssuedToken {
@@ -89,6 +99,7 @@ export function parseTokenAnswer(answer: HttpAnswer, now: number): IssuedToken {
   throw new ArcGisBadResponseError(
     `${answer.url} answered HTTP ${answer.status} with JSON that holds neither a token nor an ArcGIS error${jsonKeys(json)}. Check that the target's url is a generateToken endpoint.`,
     answer.status,
+    'unexpected-json',
   );
 }
 
@@ -123,14 +134,14 @@ export function checkPlausibleToken(
   now: number,
   limits: { url: string; httpStatus: number; maxLifetimeMs: number; kind: 'tokens' | 'app tokens' },
 ): void {
-  const refuse = (what: string) => new ArcGisBadResponseError(`${limits.url} issued ${what}. It was not cached.`, limits.httpStatus);
+  const refuse = (what: string) => new ArcGisBadResponseError(`${limits.url} issued ${what}. It was not cached.`, limits.httpStatus, 'implausible-token');
   if (token.trim().length === 0) throw refuse('a blank token');
   if (/[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(token)) throw refuse('a token containing white space or control characters (such as CR, LF or NUL), which no ArcGIS token has and no HTTP header may carry');
   if (/[<>]/.test(token)) throw refuse('a token holding markup (< or >), such as an HTML fragment, not a token');
   if (/[^\x21-\x7e]/.test(token)) throw refuse('a token with characters outside printable ASCII, which no ArcGIS token has');
   if (token.length > MAX_TOKEN_CHARS) throw refuse(`a token of ${token.length} characters, more than the ${MAX_TOKEN_CHARS} a token can have here (IIS refuses longer query strings)`);
   if (expires <= now) {
-    throw new ArcGisBadResponseError(`${limits.url} issued a token whose expires (${expires}) is not in the future (now ${now}). ArcGIS sends milliseconds since 1970 UTC: check the server's clock.`, limits.httpStatus);
+    throw new ArcGisBadResponseError(`${limits.url} issued a token whose expires (${expires}) is not in the future (now ${now}). ArcGIS sends milliseconds since 1970 UTC: check the server's clock.`, limits.httpStatus, 'implausible-token');
   }
   if (expires > now + limits.maxLifetimeMs + EXPIRES_CLOCK_ALLOWANCE_MS) {
     const days = limits.maxLifetimeMs / 86_400_000;
@@ -164,29 +175,15 @@ export function looksLikeHtml(body: string, contentType: string): boolean {
 
 /** The answer's JSON, or a typed error saying what came instead (HTML page, garbage, empty body). */
 export function parseJson(answer: HttpAnswer): unknown {
-  try {
-    return JSON.parse(answer.body);
-  } catch {
-    // Not JSON: an HTTP 498/499 without a body is still ArcGIS speaking.
-    if (answer.status === 498 || answer.status === 499) {
-      throw refusal({ url: answer.url, code: answer.status, message: answer.status === 498 ? 'Invalid Token' : 'Token Required', details: [] });
-    }
-    const html = looksLikeHtml(answer.body, answer.contentType);
-    const what = html ? 'an HTML page' : answer.body.trim().length === 0 ? 'an empty body' : `a body that is not JSON (${Buffer.byteLength(answer.body)} bytes)`;
-    throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${nonJsonHint(answer.status, html)}`, answer.status);
+  const json = parseJsonOrUndefined(answer.body);
+  if (json !== undefined) return json;
+  // Not JSON: an HTTP 498/499 without a body is still ArcGIS speaking.
+  if (answer.status === 498 || answer.status === 499) {
+    throw refusal({ url: answer.url, code: answer.status, message: answer.status === 498 ? 'Invalid Token' : 'Token Required', details: [] });
   }
-}
-
-function nonJsonHint(status: number, html: boolean): string {
-  if (status === 404) {
-    return 'Nothing is at this path: the web adaptor name is site-specific (arcgis, server, portal or a custom one). Use the token endpoint the site names in https://HOST/ADAPTOR/rest/info?f=json (authInfo.tokenServicesUrl), e.g. …/sharing/rest/generateToken for a portal or …/tokens/generateToken for ArcGIS Server.';
-  }
-  if (status === 401 || status === 403) {
-    return 'The web server itself refused the request (web-tier authentication such as IWA or a firewall rule): generateToken needs anonymous access to the token endpoint and a built-in ArcGIS account.';
-  }
-  if (status >= 500) return 'The ArcGIS site reported a server error: check its health; the service will try again on the next request or schedule.';
-  if (html) return 'ArcGIS answers HTML when the request lacks f=json or the URL is not a token endpoint: check the target\'s url.';
-  return 'Check that the target\'s url is an ArcGIS generateToken endpoint.';
+  const kind = looksLikeHtml(answer.body, answer.contentType) ? 'html' : answer.body.trim().length === 0 ? 'empty' : 'not-json';
+  const what = { html: 'an HTML page', empty: 'an empty body', 'not-json': `a body that is not JSON (${Buffer.byteLength(answer.body)} bytes)` }[kind];
+  throw new ArcGisBadResponseError(`${answer.url} answered HTTP ${answer.status} with ${what} instead of JSON. ${notJsonHint(answer.status, kind === 'html')}`, answer.status, kind);
 }
 
 /** The ArcGIS error in an answer (standard or admin shape), if it holds one. */
@@ -211,30 +208,23 @@ function toCode(code: number | string | undefined, httpStatus: number): number {
   return httpStatus === 200 ? 500 : httpStatus;
 }
 
-const INVALID_CREDENTIALS = /invalid (credentials|username or password)/i;
+const INVALID_CREDENTIALS_TEXT = /invalid (credentials|username or password)/i;
 
 /** Chooses the typed error and the hint for an ArcGIS error answer. */
 export function refusal(info: ArcGisErrorInfo): ArcGisRefusedError {
   const text = [info.message, ...info.details].join(' ');
-  if (info.code === 401 || INVALID_CREDENTIALS.test(text)) {
-    return new InvalidCredentialsError(
-      info,
-      'The user name or password in the secret was rejected, or the account is unknown, locked, disabled or not allowed to generate tokens. ' +
-        'Put the right credentials of a built-in ArcGIS account in the secret (user names are case-sensitive); accounts that sign in with SAML, ADFS or IWA cannot use generateToken. ' +
-        'Logins for this target pause until the secret changes, so a wrong password cannot lock the account.',
-    );
-  }
+  if (info.code === 401 || INVALID_CREDENTIALS_TEXT.test(text)) return new InvalidCredentialsError(info, INVALID_CREDENTIALS.message);
   switch (info.code) {
     case 201:
-      return new ArcGisRefusedError(info, 'ArcGIS could not tell whom to bind the token to: client "ip" needs the ip setting and client "referer" needs the referer setting.');
+      return new ArcGisRefusedError(info, CLIENT_UNDETERMINED.message);
     case 403:
-      return new ArcGisRefusedError(info, 'The account may not perform this operation: give it a role that can generate tokens, or use another account.');
+      return new ArcGisRefusedError(info, MAY_NOT_GENERATE_TOKENS.message);
     case 498:
-      return new ArcGisRefusedError(info, 'ArcGIS called a token invalid: expired, bound to another referer or IP, or issued by another dispenser (a standalone server token sent to a portal, or a portal token sent to a federated server without exchange).');
+      return new ArcGisRefusedError(info, LOGIN_INVALID_TOKEN.message);
     case 499:
-      return new ArcGisRefusedError(info, 'ArcGIS wanted a token where none was sent: the URL is probably a secured resource rather than the token endpoint.');
+      return new ArcGisRefusedError(info, LOGIN_TOKEN_REQUIRED.message);
     default:
-      return new ArcGisRefusedError(info, 'Check the target\'s url, client and expiration against the site\'s token settings.');
+      return new ArcGisRefusedError(info, LOGIN_REFUSED.message);
   }
 }
 

@@ -1,17 +1,19 @@
 // `arcgis-token-vending doctor URL`: diagnoses a site's token setup in one command and prints the
 // configuration to deploy. This file is the CLI's edge: it reads the arguments and the secret
-// (environment or hidden prompt, never an argument), runs the checks (doctor-checks.ts) and prints
-// them as they go, or as one JSON document with --json. Exit codes: 0 a working configuration was
-// found, 1 none was, 2 bad usage.
+// (environment or hidden prompt, never an argument), runs the checks (doctor/diagnose.ts) and prints
+// them as they go (doctor/text-report.ts), or as one JSON document with --json
+// (doctor/json-report.ts). Exit codes: 0 a working configuration was found, 1 none was, 2 bad usage.
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REQUEST_TIMEOUT_MS, isHttpReferer, stripRefererSuffix } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { FetchLike } from '../arcgis/http.js';
-import { diagnose, type Check, type Diagnosis, type DoctorCredentials, type DoctorListener, type DoctorOptions, type Verdict } from './doctor-checks.js';
-import { deployAdvice, type DeployAdvice } from './doctor-config.js';
+import { deployAdvice } from './doctor/deploy-advice.js';
+import { diagnose } from './doctor/diagnose.js';
+import type { Diagnosis, DoctorCredentials, DoctorOptions } from './doctor/findings.js';
+import { jsonReport } from './doctor/json-report.js';
+import { SILENT, TextReport } from './doctor/text-report.js';
 import { readHidden, type PromptInput, type PromptOutput } from './prompt.js';
-import type { RecordedExchange } from './recording-fetch.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NOT_WORKING = 1;
@@ -247,94 +249,4 @@ async function readCredentials(args: ParsedArgs, io: DoctorIo): Promise<{ creden
   }
   const credentials: DoctorCredentials = user ? { kind: 'user', username: args.username!, password: secret } : { kind: 'app', clientId: args.clientId!, clientSecret: secret };
   return { credentials, source };
-}
-
-const SYMBOL: Record<Verdict, string> = { ok: '✓', warn: '!', fail: '✗', skip: '–' };
-
-const SILENT: DoctorListener = { checkStarted: () => {}, request: () => {}, checkDone: () => {} };
-
-/** The human report, printed as the checks run. */
-class TextReport implements DoctorListener {
-  constructor(private readonly out: PromptOutput) {}
-
-  header(options: DoctorOptions, secretSource: string): void {
-    const who = options.credentials.kind === 'user' ? `user "${options.credentials.username}" (password from ${secretSource}, never shown)` : `app "${options.credentials.clientId}" (client secret from ${secretSource}, never shown)`;
-    this.out.write(
-      [
-        'arcgis-token-vending doctor',
-        `  site:        ${options.url}`,
-        `  credentials: ${who}`,
-        `  referer:     ${options.referer}${options.refererGiven ? '' : ' (default: give --referer with the URL your apps send)'}`,
-        ...(options.ip !== undefined ? [`  ip:          ${options.ip}`] : []),
-        ...(options.serviceUrl !== undefined ? [`  service:     ${options.serviceUrl}`] : []),
-        ...(options.portalUrl !== undefined ? [`  portal:      ${options.portalUrl}`] : []),
-        ...((options.allowedOrigins ?? []).length > 0 ? [`  also to:     ${options.allowedOrigins!.join(', ')}`] : []),
-        '',
-      ].join('\n'),
-    );
-  }
-
-  checkStarted(step: number, title: string): void {
-    this.out.write(`\n${step}. ${title}\n`);
-  }
-
-  request(exchange: RecordedExchange): void {
-    const sent = Object.entries(exchange.sent).map(([name, value]) => `${name}=${value}`);
-    const headers = Object.entries(exchange.headers).map(([name, value]) => `[${name}: ${value}]`);
-    this.out.write(`  → ${exchange.method} ${exchange.url}${[...sent, ...headers].map((part) => ` ${part}`).join('')}\n    ← ${exchange.answer}\n`);
-  }
-
-  checkDone(check: Check): void {
-    this.out.write(check.findings.map(findingLines).join(''));
-  }
-
-  result(diagnosis: Diagnosis, advice: DeployAdvice | undefined): void {
-    if (advice === undefined || diagnosis.working === null) {
-      this.out.write('\nResult: ✗ no working configuration: fix the ✗ findings above, then run doctor again.\n');
-      return;
-    }
-    const w = diagnosis.working;
-    this.out.write(
-      [
-        '',
-        `Result: ✓ working configuration: ${w.appCredentials ? 'app credentials' : `client=${w.client}`}, ${w.site.description}`,
-        '',
-        'Target configuration (the service configuration\'s targets[] entry, lambda/config/schema.ts):',
-        JSON.stringify(advice.configuration, null, 2),
-        '',
-        'Deploy:',
-        `  ${advice.deployCommand}`,
-        '',
-        'Notes:',
-        ...advice.notes.map((note) => `  - ${note}`),
-        '',
-      ].join('\n'),
-    );
-  }
-}
-
-function findingLines(finding: { verdict: Verdict; summary: string; cause?: string; fix?: string }): string {
-  return [`  ${SYMBOL[finding.verdict]} ${finding.summary}\n`, finding.cause ? `    cause: ${finding.cause}\n` : '', finding.fix ? `    fix: ${finding.fix}\n` : ''].join('');
-}
-
-function jsonReport(options: DoctorOptions, diagnosis: Diagnosis, advice: DeployAdvice | undefined): Record<string, unknown> {
-  return {
-    ok: advice !== undefined,
-    url: options.url,
-    credentials: options.credentials.kind === 'user' ? { kind: 'user', username: options.credentials.username } : { kind: 'app', clientId: options.credentials.clientId },
-    referer: options.referer,
-    refererGiven: options.refererGiven,
-    ...(options.ip !== undefined ? { ip: options.ip } : {}),
-    ...(options.serviceUrl !== undefined ? { serviceUrl: options.serviceUrl } : {}),
-    ...(options.portalUrl !== undefined ? { portalUrl: options.portalUrl } : {}),
-    ...((options.allowedOrigins ?? []).length > 0 ? { allowedOrigins: options.allowedOrigins } : {}),
-    site: diagnosis.site,
-    checks: diagnosis.checks,
-    clientModes: diagnosis.clientModes,
-    requestedExpirationMinutes: diagnosis.requestedMinutes,
-    longestExpirationMinutes: diagnosis.longestExpirationMinutes,
-    configuration: advice?.configuration ?? null,
-    deployCommand: advice?.deployCommand ?? null,
-    notes: advice?.notes ?? [],
-  };
 }

@@ -6,10 +6,12 @@
 // Exit codes: 0 the endpoint answered a fresh token (and the service accepted it), 1 something
 // failed, 2 bad usage.
 import { parseArgs } from 'node:util';
-import { errorInfo, looksLikeHtml } from '../arcgis/token-response.js';
+import { SERVICE_NOT_ARCGIS, SERVICE_NOT_SHARED, SERVICE_REFUSED, TOKEN_NOT_SEEN, WRONG_DISPENSER } from '../arcgis/hints.js';
+import { presentToken, type PresentationAnswer } from '../arcgis/present-token.js';
 import { createTokenClient, TokenClientError, TokenProblemError, type AwsCredentials, type TokenAnswer } from '../client/index.js';
 import { checkTokenRequest, isHttpsOrLoopback, regionFromApiUrl, tokenEndpoint, tokenUrl } from '../client/token-endpoint.js';
-import { quoteArcGisError } from '../errors.js';
+import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisRefusedError, ArcGisUnreachableError, TokenVendingError, quoteArcGisError, type ArcGisErrorInfo } from '../errors.js';
+import { errorCode, isTimeout } from '../fetch-failure.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -217,59 +219,31 @@ interface Verdict {
   lines: string[];
 }
 
-/** GET SERVICE?f=json as an app would present the token; ArcGIS errors often come with HTTP 200. */
+/** Presents the token as an app would (the sign-in sequence's own check, arcgis/present-token.ts) and says what the service answered. */
 async function checkOnService(service: URL, answer: TokenAnswer): Promise<Verdict> {
-  const url = new URL(service);
-  url.searchParams.set('f', 'json');
-  const headers: Record<string, string> = { accept: 'application/json', 'x-esri-authorization': `Bearer ${answer.token}` };
-  if (answer.referer !== undefined) headers['referer'] = answer.referer;
-  let status: number;
-  let contentType: string;
-  let body: string;
+  let presented: PresentationAnswer;
   try {
-    const response = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(SERVICE_TIMEOUT_MS) });
-    status = response.status;
-    contentType = response.headers.get('content-type') ?? '';
-    body = await response.text();
+    presented = await presentToken({ url: service.href, token: answer.token, referer: answer.referer }, { timeoutMs: SERVICE_TIMEOUT_MS });
   } catch (error) {
-    const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
-    return { ok: false, lines: [`failed     ${timedOut ? `no answer within ${SERVICE_TIMEOUT_MS} ms` : `no answer: ${cause}`}`] };
+    // An HTTP 498 without a JSON body is a refusal all the same.
+    if (error instanceof ArcGisRefusedError) return refused(error.arcgis, answer);
+    return { ok: false, lines: [`failed     ${presentationFailure(error)}`] };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined;
-  }
-  const info = json === undefined ? undefined : errorInfo(json, { url: `${service.origin}${service.pathname}`, status, contentType, body });
-  const code = info?.code ?? (status === 498 || status === 499 ? status : undefined);
-  if (code !== undefined) {
-    const said = info !== undefined ? quoteArcGisError(info) : `error ${code} "HTTP ${status}"`;
-    return { ok: false, lines: [`failed     ArcGIS answered ${said}`, ...serviceHint(code, answer).map((line) => `why        ${line}`)] };
-  }
-  if (json === undefined || status !== 200) {
-    const what = looksLikeHtml(body, contentType) ? 'an HTML page' : 'a body that is not JSON';
-    return {
-      ok: false,
-      lines: [`failed     HTTP ${status} with ${json === undefined ? what : 'JSON'}: use the service's REST URL (…/rest/services/NAME/FeatureServer/0), not a page`],
-    };
-  }
+  if (presented.arcgis !== undefined) return refused(presented.arcgis, answer);
+  if (presented.httpStatus !== 200) return { ok: false, lines: [`failed     HTTP ${presented.httpStatus} with JSON: ${SERVICE_NOT_ARCGIS.smoke}`] };
   return { ok: true, lines: ['ok         HTTP 200 and an ArcGIS answer: the service accepted the token'] };
 }
 
-function serviceHint(code: number, answer: TokenAnswer): string[] {
-  if (code === 498) {
-    const hints = [
-      "the service rejected the token (Invalid Token). Most often it comes from the wrong dispenser for this service: a portal's token on a standalone ArcGIS Server, a standalone server's token on a portal's services, or a portal token on a federated server without exchange. Point the target at the site that owns the service (or set kind federated with the server's URL).",
-    ];
-    if (answer.client === 'referer') hints.push(`or the Referer does not match: the check sent Referer: ${answer.referer ?? '(none)'}, the answer's referer; apps must send exactly that, without a query string.`);
-    if (answer.client === 'ip' || answer.client === 'requestip') {
-      hints.push(`or the address does not match: the token is bound to ${answer.client === 'ip' ? answer.ip ?? 'an address' : "the function's egress address"}, and this check ran from this machine; run it from that address.`);
-    }
-    return hints;
-  }
-  if (code === 499) return ['the service did not see the token: a proxy in front of it may strip the X-Esri-Authorization header.'];
-  if (code === 403) return ['the account behind the token may not access this service: share the service with it, or use another account.'];
-  return ['the service refused the request; the ArcGIS message above says why.'];
+function refused(info: ArcGisErrorInfo, answer: TokenAnswer): Verdict {
+  const hints = info.code === 498 ? WRONG_DISPENSER.smoke(answer) : [info.code === 499 ? TOKEN_NOT_SEEN.smoke : info.code === 403 ? SERVICE_NOT_SHARED.smoke : SERVICE_REFUSED.smoke];
+  return { ok: false, lines: [`failed     ArcGIS answered ${quoteArcGisError(info)}`, ...hints.map((line) => `why        ${line}`)] };
+}
+
+/** What came instead of ArcGIS JSON. */
+function presentationFailure(error: unknown): string {
+  if (error instanceof ArcGisBadResponseError) return `HTTP ${error.httpStatus} with ${error.kind === 'html' ? 'an HTML page' : 'a body that is not JSON'}: ${SERVICE_NOT_ARCGIS.smoke}`;
+  if (error instanceof ArcGisUnreachableError) return isTimeout(error.cause) ? `no answer within ${SERVICE_TIMEOUT_MS} ms` : `no answer: ${errorCode(error) ?? 'fetch failed'}`;
+  if (error instanceof ArcGisRateLimitedError) return `HTTP ${error.httpStatus}: the service is rate limiting requests; try again in ${Math.ceil(error.retryAfterMs / 1000)} s`;
+  if (error instanceof TokenVendingError) return error.message;
+  throw error;
 }

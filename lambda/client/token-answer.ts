@@ -3,6 +3,7 @@
 // document (or, for refusals API Gateway makes before the function runs, its own `{"message": …}` body).
 // zod/mini without a locale: the client shows which fields are wrong, never zod's messages.
 import * as z from 'zod/mini';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 
 export { tokenAnswerSchema, type TokenAnswer } from '../contract/token-answer.js';
 
@@ -35,12 +36,7 @@ const MAX_DETAIL_CHARS = 500;
  * title, as RFC 9457 prescribes, and the message (or the start of the text) as its detail.
  */
 export function problemFromAnswer(status: number, statusText: string, bodyText: string): ProblemDocument {
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    body = undefined;
-  }
+  const body = parseJsonOrUndefined(bodyText);
   const problem = problemSchema.safeParse(body);
   if (problem.success) return problem.data as ProblemDocument;
   const title = statusText || `HTTP ${status}`;

@@ -4,6 +4,8 @@
 // again). Stale answers (the service's refresh failed) are handed out but not kept, so the next
 // call picks up the fresh token the service promises.
 import { STATUS_CODES } from 'node:http';
+import { errorCode, isTimeout } from '../fetch-failure.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import { TokenAnswerError, TokenClientConfigError, TokenProblemError, TokenRequestError } from './errors.js';
 import { createRequestSigner, type AwsCredentials, type RequestSigner } from './request-signer.js';
 import { problemFromAnswer, tokenAnswerSchema, type TokenAnswer } from './token-answer.js';
@@ -63,21 +65,13 @@ export function isTokenRejection(error: unknown): boolean {
   const statuses = [e['status'], e['statusCode'], (e['response'] as { status?: unknown } | undefined)?.status];
   if (statuses.some((status) => status === 498)) return true;
   for (const body of [e['body'], e['json'], e['details']]) {
-    const parsed = typeof body === 'string' ? safeJson(body) : body;
+    const parsed = typeof body === 'string' ? parseJsonOrUndefined(body) : body;
     if (typeof parsed === 'object' && parsed !== null) {
       const code = (parsed as { error?: { code?: unknown }; code?: unknown }).error?.code ?? (parsed as { code?: unknown }).code;
       if (code === 498 || code === '498') return true;
     }
   }
   return false;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -199,7 +193,7 @@ async function fetchAnswer(url: URL, authorize: RequestSigner, timeoutMs: number
     response = await fetch(url, { headers, signal, redirect: 'manual' });
     text = await response.text();
   } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') {
+    if (isTimeout(error)) {
       throw new TokenRequestError(shown, true, `GET ${shown} did not answer within ${timeoutMs} ms.`, { cause: error });
     }
     const reason = error instanceof Error ? causeCode(error) : String(error);
@@ -208,10 +202,8 @@ async function fetchAnswer(url: URL, authorize: RequestSigner, timeoutMs: number
   if (response.status !== 200) {
     throw new TokenProblemError(shown, problemFromAnswer(response.status, response.statusText || STATUS_CODES[response.status] || '', text));
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
+  const body = parseJsonOrUndefined(text);
+  if (body === undefined) {
     throw new TokenAnswerError(shown, `GET ${shown} answered 200 with ${response.headers.get('content-type') ?? 'no content type'} that is not JSON: is this the token service's URL?`);
   }
   const parsed = tokenAnswerSchema.safeParse(body);
@@ -226,11 +218,9 @@ async function fetchAnswer(url: URL, authorize: RequestSigner, timeoutMs: number
 /** undici reports "fetch failed" and hides the reason (ECONNREFUSED, ENOTFOUND, a TLS error) in its cause. */
 function causeCode(error: Error): string {
   const cause = error.cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === 'string' ? `${cause.message} (${code})` : cause.message;
-  }
-  return error.message;
+  if (!(cause instanceof Error)) return error.message;
+  const code = errorCode(cause);
+  return code === undefined ? cause.message : `${cause.message} (${code})`;
 }
 
 /** Answers are shared by every caller that the cache serves: nobody may change them. */

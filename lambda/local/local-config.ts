@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseServiceConfig, type ServiceConfig, type ServiceConfigInput } from '../config/schema.js';
 import { ConfigurationError } from '../errors.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import type { CredentialSource, Credentials } from '../core/ports.js';
 import { SecretsFileCredentialSource } from '../adapters/secrets-file-credentials.js';
 import { StaticCredentialSource } from '../adapters/static-credentials.js';
@@ -96,11 +97,9 @@ function readJson(path: string, variable: string): unknown {
   } catch (error) {
     throw new ConfigurationError(`${variable} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ConfigurationError(`${variable} ${path} is not valid JSON.`);
-  }
+  const json = parseJsonOrUndefined(text);
+  if (json === undefined) throw new ConfigurationError(`${variable} ${path} is not valid JSON.`);
+  return json;
 }
 
 function parsePort(value: string | undefined): number {

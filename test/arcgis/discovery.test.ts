@@ -43,6 +43,7 @@ describe('discoverTokenSite', () => {
     expect(await discoverTokenSite(`${sim.serverUrl}/rest/services/Demo/FeatureServer/0`, undefined, http)).toEqual({
       kind: 'server',
       tokenUrl: `${sim.serverUrl}/tokens/generateToken`,
+      found: { by: 'rest-info', url: `${sim.serverUrl}/rest/info` },
       via: `${sim.serverUrl}/rest/info`,
     });
   });
@@ -52,6 +53,7 @@ describe('discoverTokenSite', () => {
       kind: 'portal',
       tokenUrl: sim.portalTokenUrl,
       oauthUrl: `${sim.portalUrl}/sharing/rest/oauth2/token`,
+      found: { by: 'portal-info', url: `${sim.portalUrl}/sharing/rest/info` },
       via: `${sim.portalUrl}/sharing/rest/info`,
     });
   });
@@ -62,7 +64,7 @@ describe('discoverTokenSite', () => {
   });
 
   it('uses the admin path for kind admin without asking', async () => {
-    expect(await discoverTokenSite(sim.serverUrl, 'admin', http)).toEqual({ kind: 'admin', tokenUrl: `${sim.serverUrl}/admin/generateToken`, via: 'kind admin: the Server Administrator API path' });
+    expect(await discoverTokenSite(sim.serverUrl, 'admin', http)).toEqual({ kind: 'admin', tokenUrl: `${sim.serverUrl}/admin/generateToken`, found: { by: 'kind-admin' }, via: 'kind admin: the Server Administrator API path' });
   });
 
   it('lists every URL tried and what each answered when a guessed adaptor does not exist', async () => {

@@ -169,6 +169,41 @@ describe('doctor: custom web adaptor names', () => {
   });
 });
 
+describe('doctor: what rest/info says', () => {
+  it('names a site without token security as such, and logs in nowhere', async () => {
+    const sim = await simulator();
+    sim.failNextRequest({ kind: 'json', body: { currentVersion: 11.3, authInfo: { isTokenBasedSecurity: false } } });
+    const { report, code } = await doctorJson([sim.serverUrl, ...user]);
+
+    expect(code).toBe(1);
+    expect(findings(report, 'discovery')).toEqual([
+      {
+        verdict: 'fail',
+        summary: `${sim.serverUrl} does not use ArcGIS tokens (rest/info: isTokenBasedSecurity false)`,
+        cause: 'The site is secured by its web server (web-tier authentication) or not at all, so there are no tokens to vend.',
+        fix: 'Ask the administrator whether the services need tokens at all; a site with token security says isTokenBasedSecurity true.',
+      },
+    ]);
+    expect(sim.passwordLoginCount()).toBe(0);
+  });
+
+  it('describes a server hosted by ArcGIS Online, whose tokens come from www.arcgis.com', async () => {
+    const sim = await simulator();
+    sim.failNextRequest({ kind: 'json', body: { owningSystemUrl: 'http://www.arcgis.com', authInfo: { tokenServicesUrl: 'https://www.arcgis.com/sharing/rest/generateToken', isTokenBasedSecurity: true } } });
+    // www.arcgis.com is played by the simulator's portal: nothing leaves loopback.
+    const online: FetchLike = (input, init) => fetch(input.replace('https://www.arcgis.com/sharing/', `${sim.portalUrl}/sharing/`), init);
+    const { report } = await doctorJson([sim.serverUrl, ...user, '--referer', REFERER, '--allow-origin', 'https://www.arcgis.com'], { fetch: online });
+
+    expect(findings(report, 'discovery')).toEqual([
+      {
+        verdict: 'ok',
+        summary: `an ArcGIS Online hosted server (its tokens come from ArcGIS Online): token endpoint https://www.arcgis.com/sharing/rest/generateToken (found through ${sim.serverUrl}/rest/info: hosted by ArcGIS Online)`,
+      },
+    ]);
+    expect(report.site).toMatchObject({ kind: 'portal', description: 'an ArcGIS Online hosted server (its tokens come from ArcGIS Online)' });
+  });
+});
+
 describe('doctor: wrong credentials', () => {
   it('logs in once, skips the other client modes and leaves the account unlocked', async () => {
     const sim = await simulator({ lockAfterFailures: 2 });

@@ -138,6 +138,22 @@ describe('npm run smoke', () => {
     expect(code).toBe(1);
   });
 
+  it('says a --service that answers a web page is not a service\'s REST URL, and exits 1', async () => {
+    const page = `${sim.url}/nowhere/rest/services/Demo/FeatureServer/0`;
+    const { code, lines } = await smoke(['--api', gateway.apiUrl, '--region', REGION, '--target', 'maps', '--service', page]);
+    expect(lines.slice(-2)).toEqual(["  failed     HTTP 404 with an HTML page: use the service's REST URL (…/rest/services/NAME/FeatureServer/0), not a page", 'Smoke check FAILED.']);
+    expect(code).toBe(1);
+  });
+
+  it('names the system error when the service does not answer, and exits 1', async () => {
+    const gone = await startArcGisSimulator();
+    const closed = `${gone.serverUrl}/rest/services/Demo/FeatureServer/0`;
+    await gone.close();
+    const { code, lines } = await smoke(['--api', gateway.apiUrl, '--region', REGION, '--target', 'maps', '--service', closed]);
+    expect(lines.slice(-2)).toEqual(['  failed     no answer: ECONNREFUSED', 'Smoke check FAILED.']);
+    expect(code).toBe(1);
+  });
+
   it('prints the problem document when the service fails, and exits 1', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: FAKE.username, password: 'fake-wrong-password' }), VersionId: 'v-bad' });
     handler = await loadHandler(config());

@@ -2,10 +2,12 @@
 // what came back (HTTP status, ArcGIS code and message) without changing them. What it records is
 // safe to print: form fields and headers pass through an allow-list (a password, client secret or
 // token becomes "(hidden)" or its length), and a token answer is reduced to its length and expiry.
-import type { FetchLike } from '../arcgis/http.js';
-import { MAX_RESPONSE_BYTES, errorCode, isTimeout, readBodyUpTo } from '../arcgis/http.js';
-import { redact } from '../arcgis/redaction.js';
-import { errorInfo, looksLikeHtml } from '../arcgis/token-response.js';
+import type { FetchLike } from '../../arcgis/http.js';
+import { MAX_RESPONSE_BYTES, readBodyUpTo } from '../../arcgis/http.js';
+import { errorCode, isTimeout } from '../../fetch-failure.js';
+import { redact } from '../../arcgis/redaction.js';
+import { errorInfo, looksLikeHtml } from '../../arcgis/token-response.js';
+import { parseJsonOrUndefined } from '../../parse-json-or-undefined.js';
 
 export interface RecordedExchange {
   method: string;
@@ -112,10 +114,8 @@ async function describeResponse(response: Response, exchange: RecordedExchange):
   // Read a copy: the protocol function still gets the untouched answer.
   const body = await readBodyUpTo(response.clone(), MAX_RESPONSE_BYTES);
   if (body === undefined) return `a body of more than ${MAX_RESPONSE_BYTES} bytes`;
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
+  const json = parseJsonOrUndefined(body);
+  if (json === undefined) {
     if (looksLikeHtml(body, response.headers.get('content-type') ?? '')) {
       const title = /<title>([^<]{1,80})<\/title>/i.exec(body)?.[1]?.trim();
       return title ? `HTML page "${title}"` : 'HTML page';
