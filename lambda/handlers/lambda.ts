@@ -15,6 +15,7 @@ import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
 import { problemResponse } from '../api/problem.js';
 import { describeError } from '../errors.js';
 import { isHttpRequestEvent, toRequestContext } from './api-gateway.js';
+import { deferredCoordinator, deferredCredentials, deferredIssuer } from './deferred-adapters.js';
 import { createPowertoolsLog } from './powertools-log.js';
 import { createPowertoolsMetrics } from './powertools-metrics.js';
 import { isScheduledEvent, type ScheduleSummary } from './schedule.js';
@@ -32,13 +33,19 @@ const metrics = createPowertoolsMetrics();
  */
 const AWS_CALLS = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 }, maxAttempts: 3, retryMode: 'standard' } as const;
 
+/**
+ * The token store is built now: a cached request reads it. The coordinator, the credential source
+ * and the issuer are built on their first call (deferred-adapters.ts says why); their settings are
+ * still read here, so a missing table name is a configuration error at cold start, as before.
+ */
 function wireFromEnvironment(): Wiring {
   const config = configFromEnvironment(process.env);
+  const tableName = coordinationTableFromEnvironment(process.env);
   return wire(config, {
     store: new SsmTokenStore(new SSMClient(AWS_CALLS), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
-    coordinator: new DynamoDbLoginCoordinator(new DynamoDBClient({ ...AWS_CALLS, maxAttempts: 4 }), { tableName: coordinationTableFromEnvironment(process.env) }),
-    credentials: new SecretsManagerCredentialSource(new SecretsManagerClient(AWS_CALLS)),
-    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp, log }),
+    coordinator: deferredCoordinator(() => new DynamoDbLoginCoordinator(new DynamoDBClient({ ...AWS_CALLS, maxAttempts: 4 }), { tableName })),
+    credentials: deferredCredentials(() => new SecretsManagerCredentialSource(new SecretsManagerClient(AWS_CALLS))),
+    issuer: deferredIssuer(() => new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp, log })),
     log,
     metrics,
   });
