@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { LAMBDA_BUNDLE, LAMBDA_ENTRY, LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from '../infra/lambda-bundle.js';
 import { CONFIG_ENV, COORDINATION_TABLE_ENV } from '../lambda/config/environment.js';
 import { identityHash, targetFingerprint } from '../lambda/core/cached-token.js';
@@ -38,6 +38,7 @@ export const RUNG = {
   sdk: 'the SDK call, nothing else',
   deployed: 'deployed bundle',
   deployedSourceMaps: 'deployed bundle, sourceMaps on',
+  deployedWithoutLogin: 'deployed bundle, login code left out',
 } as const;
 
 /** One rung of the ladder: a fresh process loading a bundle and doing part of a cold request. */
@@ -92,6 +93,38 @@ export interface BuildOptions {
   minify?: boolean;
   /** Write FILE.map beside the bundle (for CPU profiles). Default false. */
   sourcemap?: boolean;
+  /** Bundle stand-ins for the modules only a login runs (see LOGIN_ONLY_MODULES). Default false. */
+  leaveOutLoginCode?: boolean;
+}
+
+/**
+ * The modules the deployed entry imports for logging in only, and the classes it takes from each:
+ * the DynamoDB coordinator, the Secrets Manager source and the ArcGIS issuer, with the two SDK
+ * clients. The entry builds them on their first call (lambda/handlers/deferred-adapters.ts), so a
+ * bundle whose copies of them throw when built still answers a cached request: the row measures
+ * what carrying the login code costs a cold cached request, the most that splitting it into a
+ * chunk of its own (which a one-file bundle cannot do) could give back.
+ */
+export const LOGIN_ONLY_MODULES: Readonly<Record<string, readonly string[]>> = {
+  '@aws-sdk/client-dynamodb': ['DynamoDBClient'],
+  '@aws-sdk/client-secrets-manager': ['SecretsManagerClient'],
+  '../adapters/dynamodb-login-coordinator.js': ['DynamoDbLoginCoordinator'],
+  '../adapters/secrets-manager-credentials.js': ['SecretsManagerCredentialSource'],
+  '../arcgis/arcgis-token-issuer.js': ['ArcGisTokenIssuer'],
+};
+
+/** Resolves the deployed entry's imports of LOGIN_ONLY_MODULES to classes that refuse to be built. */
+function leaveOutLoginCode(entry: string): Plugin {
+  return {
+    name: 'leave-out-login-code',
+    setup(b) {
+      b.onResolve({ filter: /./ }, (args) => (args.importer === entry && LOGIN_ONLY_MODULES[args.path] !== undefined ? { path: args.path, namespace: 'left-out' } : undefined));
+      b.onLoad({ filter: /./, namespace: 'left-out' }, (args) => ({
+        contents: LOGIN_ONLY_MODULES[args.path]!.map((name) => `export class ${name} { constructor() { throw new Error('${name} is left out of this bundle: a cached request must not build it'); } }`).join('\n'),
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 /** Bundles entry with the deployed bundle's esbuild settings into outfile. */
@@ -109,6 +142,7 @@ export async function buildBundle(entry: string, outfile: string, options: Build
     alias: LAMBDA_BUNDLE.alias,
     outfile,
     logLevel: 'error',
+    plugins: options.leaveOutLoginCode === true ? [leaveOutLoginCode(entry)] : [],
   });
   return outfile;
 }
@@ -254,6 +288,12 @@ export async function coldStart({ runs, runtimes, ca, log }: ColdStartOptions): 
     const deployed = [
       { name: RUNG.deployed, does: 'the function as cdk synth bundles it, with its runtime variables, answering one request from the SSM cache', path: synthed.bundle, env: functionEnv },
       { name: RUNG.deployedSourceMaps, does: 'the same with the sourceMaps option: the map shipped and NODE_OPTIONS=--enable-source-maps', path: mapped.bundle, env: { ...functionEnv, NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } },
+      {
+        name: RUNG.deployedWithoutLogin,
+        does: 'the deployed entry bundled by the bench without the modules only a login runs (DynamoDB and Secrets Manager clients, coordinator, ArcGIS issuer): what carrying them costs a cached request',
+        path: await buildDeployedEntry(join(dir, 'without-login.mjs'), { leaveOutLoginCode: true }),
+        env: functionEnv,
+      },
     ];
     for (const [i, d] of deployed.entries()) {
       const wrapper = writeHandlerWrapper(join(dir, `deployed-${i}-wrapper.mjs`), d.path, event);

@@ -85,6 +85,23 @@ export function coldStartVerdict(column: ColdStartColumn, targets: ColdStartTarg
   return `On ${column.runtime.label} (${column.runtime.version}): ${sentence('the deployed bundle against the SDK call with nothing else', t.vsSdk, sdk)} ${sentence(`Against the fastest peer (${t.vsPeer.peer})`, t.vsPeer, peer)}${floorNote}`;
 }
 
+/**
+ * What carrying the login code costs a cold cached request on one Node: the deployed bundle against
+ * the same entry bundled without it, and what would be left against the targets without it.
+ */
+export function loginCodeCost(column: ColdStartColumn, targets: ColdStartTargets): string {
+  const row = (name: string) => column.ladder.find((r) => r.name === name);
+  const deployed = row(RUNG.deployed);
+  const without = row(RUNG.deployedWithoutLogin);
+  const sdk = row(RUNG.sdk);
+  if (deployed === undefined || without === undefined || sdk === undefined) return '';
+  const peers = column.ladder.filter((r) => r.kind === 'peer');
+  const fastest = peers.reduce<(typeof peers)[number] | undefined>((a, b) => (a === undefined || b.medianMs < a.medianMs ? b : a), undefined);
+  const share = round1(((deployed.medianMs - without.medianMs) / deployed.medianMs) * 100);
+  const vsPeer = fastest === undefined ? '' : ` and ${round2(without.medianMs / fastest.medianMs)}× the fastest peer (target ≤ ${targets.vsPeerMax}×)`;
+  return `On ${column.runtime.label}, carrying the code only a login runs costs a cold cached request ${round1(deployed.medianMs - without.medianMs)} ms (${share} %; ${deployed.bundleKB} KB against ${without.bundleKB} KB bundled). Without it the cached path would take ${round2(without.medianMs / sdk.medianMs)}× the SDK call (target ≤ ${targets.vsSdkMax}×)${vsPeer}.`;
+}
+
 /** What the fleet storms show about the one-login promise (exactly one login a storm). */
 export function fleetVerdict(storms: readonly FleetSummary[]): string {
   const total = storms.reduce((a, s) => a + s.repetitions, 0);
@@ -149,6 +166,8 @@ ${rows.join('\n')}
 ${targetRows.join('\n')}
 
 ${cols.map((c) => coldStartVerdict(c, cold.targets)).join('\n\n')}
+
+${cols.map((c) => loginCodeCost(c, cold.targets)).filter((t) => t !== '').join(' ')}
 
 ### Where the deployed bundle's extra time goes (CPU profiles, ${profile.runtime})
 

@@ -3,11 +3,12 @@
 // a cold cached request reads SSM alone, a scheduled run that finds the token fresh reads the token
 // and the secret, and a login in a container of its own adds the token read under the lease, the
 // read-back before the write, the write, the secret and the lease's two conditional writes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDeployedEntry, CACHED_REQUEST_CALLS, functionConfigEnvironment, seedCachedToken } from '../../bench/cold-start.js';
+import { FAKE_LOGIN, SECRET_ID } from '../../bench/aws-wiring.js';
 import { callsPerEvent, loginCalls, scheduledRunCalls } from '../../bench/event-calls.js';
 import { startFakeAws } from '../../bench/fake-aws.js';
 import { fleetStorm, summarizeFleet } from '../../bench/fleet-storm.js';
@@ -40,6 +41,29 @@ describe('the deployed entry\'s AWS calls per event', () => {
       expect({ statusCode: result.statusCode, source: (JSON.parse(result.body) as { source: string }).source }).toEqual({ statusCode: 200, source: 'cache' });
       expect(aws.callsByAccessKey).toEqual({ AKIDCACHEDREQUEST: CACHED_REQUEST_CALLS });
       expect(CACHED_REQUEST_CALLS).toEqual({ GetParameter: 1 });
+    } finally {
+      await aws.close();
+    }
+  }, 30_000);
+
+  it('the bundle with the login code left out answers a cached request alike, and refuses to build what a login needs', async () => {
+    const without = await buildDeployedEntry(join(dir, 'without-login.mjs'), { leaveOutLoginCode: true });
+    expect(statSync(without).size).toBeLessThan(statSync(bundle).size - 60 * 1024);
+    expect(readFileSync(without, 'utf8')).not.toContain('com.amazonaws.dynamodb');
+    const aws = await startFakeAws({ tls: ca });
+    try {
+      const env = { ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: 'AKIDWITHOUTLOGIN' }), ...functionConfigEnvironment('https://gis.example.com/portal') };
+      const cached = writeHandlerWrapper(join(dir, 'without-cached.mjs'), without, httpApiEvent());
+      seedCachedToken(aws);
+      const result = parseWrapperResult((await runNode(process.execPath, [cached], env)).stdout);
+      expect({ statusCode: result.statusCode, source: (JSON.parse(result.body) as { source: string }).source }).toEqual({ statusCode: 200, source: 'cache' });
+      expect(aws.callsByAccessKey).toEqual({ AKIDWITHOUTLOGIN: CACHED_REQUEST_CALLS });
+      // An empty store needs a login: the stand-in for the Secrets Manager source refuses to be built.
+      aws.parameters.clear();
+      aws.secrets.set(SECRET_ID, JSON.stringify(FAKE_LOGIN));
+      const login = parseWrapperResult((await runNode(process.execPath, [cached], env)).stdout);
+      expect(login.statusCode).toBe(500);
+      expect(aws.calls.GetSecretValue).toBeUndefined();
     } finally {
       await aws.close();
     }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ColdStartColumn } from '../../bench/cold-start.js';
 import type { FleetSummary } from '../../bench/fleet-storm.js';
-import { coldStartTargets, coldStartVerdict, extraLogins, fleetCalls, fleetVerdict, ssmBurst, type ColdStartTargets } from '../../bench/report.js';
+import { coldStartTargets, coldStartVerdict, extraLogins, fleetCalls, fleetVerdict, loginCodeCost, ssmBurst, type ColdStartTargets } from '../../bench/report.js';
 
 const TARGETS: ColdStartTargets = { bundleKBMax: 500, vsSdkMax: 1.1, vsPeerMax: 1.05 };
 
@@ -176,5 +176,24 @@ describe('ssmBurst', () => {
       extraLoginCalls: [],
     });
     expect(ssmBurst([storm(1, 4, 400), storm(20, 4.5, 3000)])).toMatch(/^SSM's limit is met in bursts, not on average: in a storm of 20 cold containers \(section 5\) the fleet made 90 SSM calls \(GetParameter and PutParameter\) on average before its last answer at 3 s, ≈ 30 calls\/s, against the default 40 TPS/);
+  });
+});
+
+describe('loginCodeCost', () => {
+  const withLeftOut = (deployed: number, without: number) => {
+    const c = column({ bare: 40, sdk: 120, ssmPeer: 118, powertoolsPeer: 125, deployed });
+    c.ladder.push({ name: 'deployed bundle, login code left out', does: '', kind: 'deployed', bundleKB: 330, medianMs: without, ratio: without / 40, samplesMs: [without] });
+    c.ladder.find((r) => r.name === 'deployed bundle')!.bundleKB = 420;
+    return c;
+  };
+
+  it('says what the login code costs a cached request and where the cached path would be without it', () => {
+    expect(loginCodeCost(withLeftOut(150, 138), TARGETS)).toBe(
+      'On Node 24, carrying the code only a login runs costs a cold cached request 12 ms (8 %; 420 KB against 330 KB bundled). Without it the cached path would take 1.15× the SDK call (target ≤ 1.1×) and 1.17× the fastest peer (target ≤ 1.05×).',
+    );
+  });
+
+  it('says nothing when the run had no such row', () => {
+    expect(loginCodeCost(column({ bare: 40, sdk: 120, ssmPeer: 118, powertoolsPeer: 125, deployed: 150 }), TARGETS)).toBe('');
   });
 });
