@@ -193,6 +193,12 @@ describe('loginCodeCost', () => {
     );
   });
 
+  it('does not claim a negative cost when the row without the login code came out slower', () => {
+    expect(loginCodeCost(withLeftOut(150, 152), TARGETS)).toBe(
+      'On Node 24, carrying the code only a login runs cost a cold cached request nothing this run could tell from its noise (150 ms against 152 ms without it; 420 KB against 330 KB bundled). Without it the cached path would take 1.27× the SDK call (target ≤ 1.1×) and 1.29× the fastest peer (target ≤ 1.05×).',
+    );
+  });
+
   it('says nothing when the run had no such row', () => {
     expect(loginCodeCost(column({ bare: 40, sdk: 120, ssmPeer: 118, powertoolsPeer: 125, deployed: 150 }), TARGETS)).toBe('');
   });
