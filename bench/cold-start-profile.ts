@@ -1,4 +1,4 @@
-// Where the deployed bundle's cold start spends the time that the "both SDK calls, nothing else"
+// Where the deployed bundle's cold start spends the time that the "SDK call, nothing else"
 // rung does not: CPU profiles (node --cpu-prof) of both, on the function's Node, attributed to
 // the package or project file each sample's code came from (bench/cpu-profile.ts), averaged over
 // several runs. Two builds of each, with the deployed esbuild settings and a source map:
@@ -11,8 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { apiEvent } from '../test/handlers/events.js';
-import { SECRET_ID } from './aws-wiring.js';
+import { httpApiEvent } from '../test/handlers/events.js';
 import { buildDeployedEntry, buildProbe, functionConfigEnvironment, seedCachedToken, TOKEN_PARAMETER } from './cold-start.js';
 import { attributeProfile, extraCosts, meanAttribution, sourceGroup, type CostRow, type CpuProfile, type SourceResolver } from './cpu-profile.js';
 import { startFakeAws } from './fake-aws.js';
@@ -86,14 +85,14 @@ export async function profileColdStart(options: { runtime: NodeRuntime; ca: Priv
     seedCachedToken(aws);
     const env = lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath });
     const functionEnv = { ...env, ...functionConfigEnvironment('https://gis.example.com/portal') };
-    const sdkEnv = { ...env, BENCH_PARAMETER: TOKEN_PARAMETER, BENCH_SECRET_ID: SECRET_ID };
+    const sdkEnv = { ...env, BENCH_PARAMETER: TOKEN_PARAMETER };
     const profiled = async (variant: 'minified' | 'unminified') => {
       const out = join(dir, variant);
       mkdirSync(out, { recursive: true });
       const build = { minify: variant === 'minified', sourcemap: true };
       const deployed = await buildDeployedEntry(join(out, 'deployed.mjs'), build);
-      const sdk = await buildProbe('sdk-clients', out, build);
-      const wrapper = writeHandlerWrapper(join(out, 'deployed-wrapper.mjs'), deployed, apiEvent());
+      const sdk = await buildProbe('sdk-call', out, build);
+      const wrapper = writeHandlerWrapper(join(out, 'deployed-wrapper.mjs'), deployed, httpApiEvent());
       const prof = (name: string) => ['--cpu-prof', `--cpu-prof-dir=${join(out, name)}`, `--cpu-prof-interval=${INTERVAL_US}`];
       for (let i = 0; i < runs; i++) {
         const r = parseWrapperResult((await runNode(runtime.path, [...prof('deployed'), wrapper], functionEnv)).stdout);

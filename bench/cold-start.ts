@@ -6,17 +6,21 @@
 // second), a ladder of smaller bundles built with the deployed esbuild settings
 // (infra/lambda-bundle.ts), each doing more of what a cold cached request does, and the peers a user
 // would write instead of this service. The targets are ratios within one Node: the deployed bundle
-// against the "both SDK calls, nothing else" rung, and against the fastest peer.
+// against the "SDK call, nothing else" rung, and against the fastest peer. Every row that calls
+// AWS signs with its own access key, and each run's calls are checked: a cold cached request of the
+// deployed bundle makes exactly one GetParameter, the same call as that rung and the peers, so the
+// ratios compare the same work.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { LAMBDA_BUNDLE, LAMBDA_ENTRY, LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from '../infra/lambda-bundle.js';
-import { CONFIG_ENV } from '../lambda/config/environment.js';
+import { CONFIG_ENV, COORDINATION_TABLE_ENV } from '../lambda/config/environment.js';
 import { identityHash, targetFingerprint } from '../lambda/core/cached-token.js';
 import { credentialIdentity } from '../lambda/core/ports.js';
-import { apiEvent } from '../test/handlers/events.js';
+import { httpApiEvent } from '../test/handlers/events.js';
+import { COORDINATION_TABLE } from '../test/stand-ins/dynamodb.js';
 import { benchConfig, FAKE_LOGIN, SECRET_ID } from './aws-wiring.js';
 import { startFakeAws, type FakeAws } from './fake-aws.js';
 import { lambdaEnvironment, parseWrapperResult, runNode, writeHandlerWrapper } from './lambda-process.js';
@@ -31,9 +35,10 @@ export const TOKEN_PARAMETER = '/arcgis-token-vending/default/token';
 /** Names of the rungs the targets and the verdicts read. */
 export const RUNG = {
   bare: 'node -e 0',
-  sdk: 'both SDK calls, nothing else',
+  sdk: 'the SDK call, nothing else',
   deployed: 'deployed bundle',
   deployedSourceMaps: 'deployed bundle, sourceMaps on',
+  deployedWithoutLogin: 'deployed bundle, login code left out',
 } as const;
 
 /** One rung of the ladder: a fresh process loading a bundle and doing part of a cold request. */
@@ -52,8 +57,8 @@ export interface ColdStartRung {
 /** Probes: scripts that run at import (sources in bench/cold-start-probes/), cheapest first. */
 export const PROBES = [
   { file: 'empty-module', name: 'empty ES module', does: 'loads a module that only answers: the cost of the ESM loader and stdout' },
-  { file: 'signed-requests', name: 'signed requests, no SDK client', does: 'GetParameter + GetSecretValue signed with @smithy/signature-v4 and sent with node:https; no validation, no logging' },
-  { file: 'sdk-clients', name: RUNG.sdk, does: 'the same two calls through SSMClient and SecretsManagerClient, as bundled, and nothing else' },
+  { file: 'signed-request', name: 'signed request, no SDK client', does: 'GetParameter signed with @smithy/signature-v4 and sent with node:https; no validation, no logging' },
+  { file: 'sdk-call', name: RUNG.sdk, does: 'the same GetParameter through SSMClient, as bundled, and nothing else: the one call a cold cached request makes' },
 ] as const;
 
 /** Peers: Lambda handlers a user would write instead, run by the same wrapper as the deployed bundle. */
@@ -78,6 +83,8 @@ export interface ColdStartResult {
   bundleBytes: number;
   bundleKB: number;
   runs: number;
+  /** The AWS calls every run of the deployed bundle made (checked on each run): a cold cached request's. */
+  cachedRequestCalls: Record<string, number>;
   columns: ColdStartColumn[];
 }
 
@@ -86,6 +93,38 @@ export interface BuildOptions {
   minify?: boolean;
   /** Write FILE.map beside the bundle (for CPU profiles). Default false. */
   sourcemap?: boolean;
+  /** Bundle stand-ins for the modules only a login runs (see LOGIN_ONLY_MODULES). Default false. */
+  leaveOutLoginCode?: boolean;
+}
+
+/**
+ * The modules the deployed entry imports for logging in only, and the classes it takes from each:
+ * the DynamoDB coordinator, the Secrets Manager source and the ArcGIS issuer, with the two SDK
+ * clients. The entry builds them on their first call (lambda/handlers/deferred-adapters.ts), so a
+ * bundle whose copies of them throw when built still answers a cached request: the row measures
+ * what carrying the login code costs a cold cached request, the most that splitting it into a
+ * chunk of its own (which a one-file bundle cannot do) could give back.
+ */
+export const LOGIN_ONLY_MODULES: Readonly<Record<string, readonly string[]>> = {
+  '@aws-sdk/client-dynamodb': ['DynamoDBClient'],
+  '@aws-sdk/client-secrets-manager': ['SecretsManagerClient'],
+  '../adapters/dynamodb-login-coordinator.js': ['DynamoDbLoginCoordinator'],
+  '../adapters/secrets-manager-credentials.js': ['SecretsManagerCredentialSource'],
+  '../arcgis/arcgis-token-issuer.js': ['ArcGisTokenIssuer'],
+};
+
+/** Resolves the deployed entry's imports of LOGIN_ONLY_MODULES to classes that refuse to be built. */
+function leaveOutLoginCode(entry: string): Plugin {
+  return {
+    name: 'leave-out-login-code',
+    setup(b) {
+      b.onResolve({ filter: /./ }, (args) => (args.importer === entry && LOGIN_ONLY_MODULES[args.path] !== undefined ? { path: args.path, namespace: 'left-out' } : undefined));
+      b.onLoad({ filter: /./, namespace: 'left-out' }, (args) => ({
+        contents: LOGIN_ONLY_MODULES[args.path]!.map((name) => `export class ${name} { constructor() { throw new Error('${name} is left out of this bundle: a cached request must not build it'); } }`).join('\n'),
+        loader: 'js',
+      }));
+    },
+  };
 }
 
 /** Bundles entry with the deployed bundle's esbuild settings into outfile. */
@@ -103,6 +142,7 @@ export async function buildBundle(entry: string, outfile: string, options: Build
     alias: LAMBDA_BUNDLE.alias,
     outfile,
     logLevel: 'error',
+    plugins: options.leaveOutLoginCode === true ? [leaveOutLoginCode(entry)] : [],
   });
   return outfile;
 }
@@ -132,6 +172,9 @@ export function synthBundle(name: string, context: string[] = []): { bundle: str
   return { bundle: bundles.sort((a, b) => statSync(b).size - statSync(a).size)[0]!, templatePath: join(out, template) };
 }
 
+/** The AWS calls a cold cached request makes, as the deployed bundle and every row compared with it make them. */
+export const CACHED_REQUEST_CALLS: Readonly<Record<string, number>> = { GetParameter: 1 };
+
 /** A cached token in "SSM", stored as a previous container would have stored it; returns the value. */
 export function seedCachedToken(aws: FakeAws): string {
   const target = benchConfig('https://gis.example.com/portal').targets[0]!;
@@ -147,7 +190,11 @@ export function seedCachedToken(aws: FakeAws): string {
 /** The function's configuration variable for one target at url (as the construct sets it). */
 export function functionConfigEnvironment(url: string, extra: Record<string, unknown> = {}): Record<string, string> {
   const target = benchConfig(url).targets[0]!;
-  return { ...LAMBDA_RUNTIME_ENVIRONMENT, [CONFIG_ENV]: JSON.stringify({ targets: [{ name: 'default', url: target.url, referer: target.referer, secretId: SECRET_ID }], ...extra }) };
+  return {
+    ...LAMBDA_RUNTIME_ENVIRONMENT,
+    [CONFIG_ENV]: JSON.stringify({ targets: [{ name: 'default', url: target.url, referer: target.referer, secretId: SECRET_ID }], ...extra }),
+    [COORDINATION_TABLE_ENV]: COORDINATION_TABLE,
+  };
 }
 
 interface Row {
@@ -157,6 +204,8 @@ interface Row {
   bundleKB: number | null;
   args: string[];
   env: Record<string, string>;
+  /** The access key the row signs with (its calls are counted apart); none for rows that call nothing. */
+  accessKeyId: string | undefined;
   /** Checks a run's stdout: the row did what it claims, or the run is not counted. */
   check(stdout: string): void;
   /** Per Node: every run's wall time. */
@@ -168,6 +217,25 @@ export interface ColdStartOptions {
   runtimes: NodeRuntime[];
   ca: PrivateCa;
   log: (message: string) => void;
+}
+
+/** What one run added to a key's counts. */
+function callsSince(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([op, n]): [string, number] => [op, n - (before[op] ?? 0)])
+      .filter(([, n]) => n > 0)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}
+
+/** The calls as one line, e.g. "1 GetParameter" ("no AWS call" when empty). */
+export function describeCalls(calls: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(calls)
+    .filter(([, n]) => n !== 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([op, n]) => `${n} ${op}`);
+  return parts.length === 0 ? 'no AWS call' : parts.join(' + ');
 }
 
 /** The measurement, and the synthesized template of the deployed stack (the cost model reads its access log format). */
@@ -184,9 +252,13 @@ export async function coldStart({ runs, runtimes, ca, log }: ColdStartOptions): 
     // Processes that call AWS trust the private CA; the two that make no TLS call get no
     // NODE_EXTRA_CA_CERTS, which Node 20 reads (with its root store) at start-up, not at first use.
     const bareEnv = lambdaEnvironment({ endpoints: aws.endpoints });
-    const awsEnv = lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath });
-    const functionEnv = { ...awsEnv, ...functionConfigEnvironment('https://gis.example.com/portal') };
-    const event = apiEvent();
+    let keys = 0;
+    const awsRow = () => {
+      const accessKeyId = `AKIDCOLDROW${String(keys++).padStart(2, '0')}`;
+      return { accessKeyId, env: lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId }) };
+    };
+    // The construct's default front door (an HTTP API) sends payload format 2.0.
+    const event = httpApiEvent();
     const ok = (row: string) => (stdout: string) => {
       if (stdout !== '{"ok":true}') throw new Error(`${row} did not complete its calls: ${stdout}`);
     };
@@ -199,30 +271,50 @@ export async function coldStart({ runs, runtimes, ca, log }: ColdStartOptions): 
       const r = parseWrapperResult(stdout);
       if (r.statusCode !== 200 || r.body !== cachedValue) throw new Error(`${row} answered ${r.statusCode} ${r.body.slice(0, 300)}, not the parameter's value`);
     };
-    const rows: Row[] = [{ name: RUNG.bare, does: 'starts Node and exits: the baseline', kind: 'baseline', bundleKB: null, args: ['-e', '0'], env: bareEnv, check: () => undefined, ms: new Map() }];
+    const rows: Row[] = [{ name: RUNG.bare, does: 'starts Node and exits: the baseline', kind: 'baseline', bundleKB: null, args: ['-e', '0'], env: bareEnv, accessKeyId: undefined, check: () => undefined, ms: new Map() }];
     for (const probe of PROBES) {
       const path = await buildProbe(probe.file, dir);
-      const env = probe.file === 'empty-module' ? bareEnv : { ...awsEnv, BENCH_PARAMETER: TOKEN_PARAMETER, BENCH_SECRET_ID: SECRET_ID };
-      rows.push({ name: probe.name, does: probe.does, kind: 'probe', bundleKB: kb(path), args: [path], env, check: ok(probe.name), ms: new Map() });
+      const signer = probe.file === 'empty-module' ? { accessKeyId: undefined, env: bareEnv } : awsRow();
+      const env = signer.accessKeyId === undefined ? signer.env : { ...signer.env, BENCH_PARAMETER: TOKEN_PARAMETER };
+      rows.push({ name: probe.name, does: probe.does, kind: 'probe', bundleKB: kb(path), args: [path], env, accessKeyId: signer.accessKeyId, check: ok(probe.name), ms: new Map() });
     }
     for (const peer of PEERS) {
       const path = await buildProbe(peer.file, dir);
       const wrapper = writeHandlerWrapper(join(dir, `${peer.file}-wrapper.mjs`), path, event);
-      rows.push({ name: peer.name, does: peer.does, kind: 'peer', bundleKB: kb(path), args: [wrapper], env: { ...awsEnv, BENCH_PARAMETER: TOKEN_PARAMETER }, check: answersValue(peer.name), ms: new Map() });
+      const signer = awsRow();
+      rows.push({ name: peer.name, does: peer.does, kind: 'peer', bundleKB: kb(path), args: [wrapper], env: { ...signer.env, BENCH_PARAMETER: TOKEN_PARAMETER }, accessKeyId: signer.accessKeyId, check: answersValue(peer.name), ms: new Map() });
     }
+    const functionEnv = functionConfigEnvironment('https://gis.example.com/portal');
     const deployed = [
       { name: RUNG.deployed, does: 'the function as cdk synth bundles it, with its runtime variables, answering one request from the SSM cache', path: synthed.bundle, env: functionEnv },
       { name: RUNG.deployedSourceMaps, does: 'the same with the sourceMaps option: the map shipped and NODE_OPTIONS=--enable-source-maps', path: mapped.bundle, env: { ...functionEnv, NODE_OPTIONS: SOURCE_MAPS_NODE_OPTIONS } },
+      {
+        name: RUNG.deployedWithoutLogin,
+        does: 'the deployed entry bundled by the bench without the modules only a login runs (DynamoDB and Secrets Manager clients, coordinator, ArcGIS issuer): what carrying them costs a cached request',
+        path: await buildDeployedEntry(join(dir, 'without-login.mjs'), { leaveOutLoginCode: true }),
+        env: functionEnv,
+      },
     ];
     for (const [i, d] of deployed.entries()) {
       const wrapper = writeHandlerWrapper(join(dir, `deployed-${i}-wrapper.mjs`), d.path, event);
-      rows.push({ name: d.name, does: d.does, kind: 'deployed', bundleKB: kb(d.path), args: [wrapper], env: d.env, check: answersCache(d.name), ms: new Map() });
+      const signer = awsRow();
+      rows.push({ name: d.name, does: d.does, kind: 'deployed', bundleKB: kb(d.path), args: [wrapper], env: { ...signer.env, ...d.env }, accessKeyId: signer.accessKeyId, check: answersCache(d.name), ms: new Map() });
     }
     const deployedRow = rows.find((r) => r.name === RUNG.deployed)!;
     const phases = new Map(runtimes.map((rt) => [rt.path, { bootMs: [] as number[], importMs: [] as number[], requestMs: [] as number[], logBytes: [] as number[], answerBytes: [] as number[] }]));
 
+    /** One run of a row, checked: its answer, and exactly the AWS calls a cold cached request makes (none for the two that call nothing). */
+    const run = async (rt: NodeRuntime, row: Row) => {
+      const before = row.accessKeyId === undefined ? {} : { ...(aws.callsByAccessKey[row.accessKeyId] ?? {}) };
+      const done = await runNode(rt.path, row.args, row.env);
+      row.check(done.stdout);
+      const made = row.accessKeyId === undefined ? {} : callsSince(before, aws.callsByAccessKey[row.accessKeyId] ?? {});
+      const expected = row.accessKeyId === undefined ? {} : CACHED_REQUEST_CALLS;
+      if (describeCalls(made) !== describeCalls(expected)) throw new Error(`${row.name} made ${describeCalls(made)} on ${rt.label}, not ${describeCalls(expected)}: it is not comparable with the other rows`);
+      return done;
+    };
     // Warm the file cache for every process measured (and check each works on each Node).
-    for (const rt of runtimes) for (const row of rows) row.check((await runNode(rt.path, row.args, row.env)).stdout);
+    for (const rt of runtimes) for (const row of rows) await run(rt, row);
     // Interleaved, so a slower moment of the machine touches every row alike; the order rotates
     // each round so no row always follows the same neighbour.
     const order = runtimes.flatMap((rt) => rows.map((row) => ({ rt, row })));
@@ -230,11 +322,10 @@ export async function coldStart({ runs, runtimes, ca, log }: ColdStartOptions): 
       if (i % 5 === 0) log(`  cold start: round ${i + 1}/${runs}`);
       const shift = (i * 3) % order.length;
       for (const { rt, row } of [...order.slice(shift), ...order.slice(0, shift)]) {
-        const run = await runNode(rt.path, row.args, row.env);
-        row.check(run.stdout);
-        row.ms.set(rt.path, [...(row.ms.get(rt.path) ?? []), run.ms]);
+        const done = await run(rt, row);
+        row.ms.set(rt.path, [...(row.ms.get(rt.path) ?? []), done.ms]);
         if (row === deployedRow) {
-          const r = parseWrapperResult(run.stdout);
+          const r = parseWrapperResult(done.stdout);
           const p = phases.get(rt.path)!;
           p.bootMs.push(r.bootMs);
           p.importMs.push(r.importMs);
@@ -259,7 +350,14 @@ export async function coldStart({ runs, runtimes, ca, log }: ColdStartOptions): 
       };
     });
     const bytes = statSync(synthed.bundle).size;
-    const result = { transport: `${aws.transport} (loopback stand-in, throwaway private CA via NODE_EXTRA_CA_CERTS)`, bundleBytes: bytes, bundleKB: round(bytes / 1024, 1), runs, columns };
+    const result: ColdStartResult = {
+      transport: `${aws.transport} (loopback stand-in, throwaway private CA via NODE_EXTRA_CA_CERTS)`,
+      bundleBytes: bytes,
+      bundleKB: round(bytes / 1024, 1),
+      runs,
+      cachedRequestCalls: { ...CACHED_REQUEST_CALLS },
+      columns,
+    };
     return { result, templatePath: synthed.templatePath };
   } finally {
     await aws.close();

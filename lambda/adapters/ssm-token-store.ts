@@ -6,7 +6,7 @@
 // a lease built on create-only PutParameter plus takeover admitted two holders (see
 // test/scenarios/ssm-lease-race.test.ts). Standard tier (4 KB, free) fits a token record easily.
 import { GetParameterCommand, ParameterType, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { TargetStateSchema, type TargetState } from '../core/cached-token.js';
+import { parseTargetState, type TargetState } from '../core/cached-token.js';
 import type { Log, TokenStore } from '../core/ports.js';
 import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import { tokenParameterName } from './ssm-parameter-names.js';
@@ -39,13 +39,12 @@ export class SsmTokenStore implements TokenStore {
     const name = tokenParameterName(this.options.prefix, slotKey);
     const value = await this.read(name);
     if (value === undefined) return undefined;
-    const parsed = TargetStateSchema.safeParse(parseJsonOrUndefined(value));
-    if (!parsed.success) {
+    const parsed = parseTargetState(parseJsonOrUndefined(value));
+    if (parsed === undefined) {
       // Someone edited the parameter, or an older release wrote it: a miss, fixed by the next write.
       this.log.warn('cached token parameter is not a valid token record; ignoring it', { parameter: name });
-      return undefined;
     }
-    return parsed.data;
+    return parsed;
   }
 
   async put(slotKey: string, state: TargetState): Promise<void> {

@@ -4,23 +4,30 @@ import * as z from 'zod/mini';
 import { BadRequestError } from '../errors.js';
 import { MAX_EXPIRATION_MINUTES } from '../config/schema.js';
 import '../config/zod-locale.js';
+import { lazySchema } from '../config/lazy-schema.js';
 
 const MAX_MIN_VALIDITY_SECONDS = MAX_EXPIRATION_MINUTES * 60;
 const AT_MOST = `minValidity is at most ${MAX_MIN_VALIDITY_SECONDS} seconds (15 days)`;
 
 /** The query gives each parameter as an array of its values; minValidity must come once. */
-const once = z.pipe(z.array(z.string()).check(z.length(1, 'give minValidity once')), z.transform((values) => values[0]!));
-
-const seconds = z.pipe(
-  // Any number of digits: leading zeros are fine, and a too large number is called too large
-  // (Number() of more than ~309 digits is Infinity, which z.number() refuses with the same message).
-  z.pipe(z.string().check(z.regex(/^\d+$/, 'minValidity must be a whole number of seconds, e.g. minValidity=600')), z.transform((digits) => Number(digits))),
-  z.number({ error: AT_MOST }).check(z.lte(MAX_MIN_VALIDITY_SECONDS, AT_MOST)),
+const once = lazySchema(() =>
+  z.pipe(z.array(z.string()).check(z.length(1, 'give minValidity once')), z.transform((values) => values[0]!)),
 );
 
-const TokenQuerySchema = z.strictObject({
-  minValidity: z.optional(z.pipe(once, seconds)),
-});
+const seconds = lazySchema(() =>
+  z.pipe(
+    // Any number of digits: leading zeros are fine, and a too large number is called too large
+    // (Number() of more than ~309 digits is Infinity, which z.number() refuses with the same message).
+    z.pipe(z.string().check(z.regex(/^\d+$/, 'minValidity must be a whole number of seconds, e.g. minValidity=600')), z.transform((digits) => Number(digits))),
+    z.number({ error: AT_MOST }).check(z.lte(MAX_MIN_VALIDITY_SECONDS, AT_MOST)),
+  ),
+);
+
+const TokenQuerySchema = lazySchema(() =>
+  z.strictObject({
+    minValidity: z.optional(z.pipe(once, seconds)),
+  }),
+);
 
 export interface TokenQuery {
   minValiditySeconds: number;

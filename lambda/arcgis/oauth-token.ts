@@ -4,6 +4,7 @@
 // { token, expires } here, inside the adapter.
 import * as z from 'zod/mini';
 import '../config/zod-locale.js';
+import { lazySchema } from '../config/lazy-schema.js';
 import { ArcGisBadResponseError, ArcGisUnreachableError, InvalidCredentialsError } from '../errors.js';
 import { INVALID_APP_CREDENTIALS } from './hints.js';
 import { postForm, type HttpOptions } from './http.js';
@@ -13,10 +14,12 @@ import { MAX_APP_TOKEN_LIFETIME_MS, checkPlausibleToken, errorInfo, parseJson, r
 /** ArcGIS caps app tokens at 14 days. */
 export const MAX_APP_TOKEN_MINUTES = 20_160;
 
-const AppTokenAnswer = z.object({
-  access_token: z.string().check(z.minLength(1)),
-  expires_in: z.number().check(z.int(), z.positive()),
-});
+const AppTokenAnswer = lazySchema(() =>
+  z.object({
+    access_token: z.string().check(z.minLength(1)),
+    expires_in: z.number().check(z.int(), z.positive()),
+  }),
+);
 
 export interface AppTokenRequest {
   oauthUrl: string;

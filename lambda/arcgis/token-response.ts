@@ -5,6 +5,7 @@
 // IssuedToken or a typed error whose message says what to change.
 import * as z from 'zod/mini';
 import '../config/zod-locale.js';
+import { lazySchema } from '../config/lazy-schema.js';
 import {
   ArcGisBadResponseError,
   ArcGisRefusedError,
@@ -33,20 +34,26 @@ export interface IssuedToken {
 
 // Only digit strings that Number() reads exactly: a longer one would be silently rounded, whereas
 // the numeric form above it is refused (zod's int() accepts safe integers only).
-const numericString = z.pipe(
-  z.pipe(z.string().check(z.regex(/^\d{1,16}$/)), z.transform((digits) => Number(digits))),
-  z.number().check(z.int()),
+const numericString = lazySchema(() =>
+  z.pipe(
+    z.pipe(z.string().check(z.regex(/^\d{1,16}$/)), z.transform((digits) => Number(digits))),
+    z.number().check(z.int()),
+  ),
 );
 
-const TokenAnswer = z.object({
-  token: z.string().check(z.minLength(1)),
-  expires: z.union([z.number().check(z.int(), z.positive()), numericString]),
-  ssl: z.optional(z.boolean()),
-});
+const TokenAnswer = lazySchema(() =>
+  z.object({
+    token: z.string().check(z.minLength(1)),
+    expires: z.union([z.number().check(z.int(), z.positive()), numericString]),
+    ssl: z.optional(z.boolean()),
+  }),
+);
 
-const Details = z.pipe(
-  z.optional(z.union([z.string(), z.array(z.unknown()), z.null()])),
-  z.transform((value) => (value == null ? [] : Array.isArray(value) ? value.map(text) : [value]).filter((d) => d.length > 0)),
+const Details = lazySchema(() =>
+  z.pipe(
+    z.optional(z.union([z.string(), z.array(z.unknown()), z.null()])),
+    z.transform((value) => (value == null ? [] : Array.isArray(value) ? value.map(text) : [value]).filter((d) => d.length > 0)),
+  ),
 );
 
 /**
@@ -63,19 +70,23 @@ function text(value: unknown): string {
   }
 }
 
-const ErrorAnswer = z.object({
-  error: z.object({
-    code: z.optional(z.union([z.number(), z.string()])),
-    message: z.optional(z.string()),
-    details: Details,
+const ErrorAnswer = lazySchema(() =>
+  z.object({
+    error: z.object({
+      code: z.optional(z.union([z.number(), z.string()])),
+      message: z.optional(z.string()),
+      details: Details,
+    }),
   }),
-});
+);
 
-const AdminErrorAnswer = z.object({
-  status: z.literal('error'),
-  messages: z.optional(z.array(z.unknown())),
-  code: z.optional(z.union([z.number(), z.string()])),
-});
+const AdminErrorAnswer = lazySchema(() =>
+  z.object({
+    status: z.literal('error'),
+    messages: z.optional(z.array(z.unknown())),
+    code: z.optional(z.union([z.number(), z.string()])),
+  }),
+);
 
 /**
  * Parses a generateToken answer (a password login or a federated exchange). `now` lets the caller

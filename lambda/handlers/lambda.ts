@@ -15,6 +15,7 @@ import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
 import { problemResponse } from '../api/problem.js';
 import { describeError } from '../errors.js';
 import { isHttpRequestEvent, toRequestContext } from './api-gateway.js';
+import { deferredCoordinator, deferredCredentials, deferredIssuer } from './deferred-adapters.js';
 import { createPowertoolsLog } from './powertools-log.js';
 import { createPowertoolsMetrics } from './powertools-metrics.js';
 import { isScheduledEvent, type ScheduleSummary } from './schedule.js';
@@ -24,13 +25,19 @@ import { AWS_CALLS, COORDINATOR_CALLS } from './aws-client-settings.js';
 const log = createPowertoolsLog();
 const metrics = createPowertoolsMetrics();
 
+/**
+ * The token store is built now: a cached request reads it. The coordinator, the credential source
+ * and the issuer are built on their first call (deferred-adapters.ts says why); their settings are
+ * still read here, so a missing table name is a configuration error at cold start, as before.
+ */
 function wireFromEnvironment(): Wiring {
   const config = configFromEnvironment(process.env);
+  const tableName = coordinationTableFromEnvironment(process.env);
   return wire(config, {
     store: new SsmTokenStore(new SSMClient(AWS_CALLS), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
-    coordinator: new DynamoDbLoginCoordinator(new DynamoDBClient(COORDINATOR_CALLS), { tableName: coordinationTableFromEnvironment(process.env) }),
-    credentials: new SecretsManagerCredentialSource(new SecretsManagerClient(AWS_CALLS)),
-    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp, log }),
+    coordinator: deferredCoordinator(() => new DynamoDbLoginCoordinator(new DynamoDBClient(COORDINATOR_CALLS), { tableName })),
+    credentials: deferredCredentials(() => new SecretsManagerCredentialSource(new SecretsManagerClient(AWS_CALLS))),
+    issuer: deferredIssuer(() => new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp, log })),
     log,
     metrics,
   });

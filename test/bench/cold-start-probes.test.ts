@@ -6,14 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PEERS, PROBES, buildProbe } from '../../bench/cold-start.js';
+import { CACHED_REQUEST_CALLS, PEERS, PROBES, buildProbe } from '../../bench/cold-start.js';
 import { startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
 import { lambdaEnvironment, parseWrapperResult, runNode, writeHandlerWrapper } from '../../bench/lambda-process.js';
 import { createPrivateCa, type PrivateCa } from '../../bench/private-ca.js';
 import { apiEvent } from '../handlers/events.js';
 
 const PARAMETER = '/arcgis-token-vending/default/token';
-const SECRET_ID = 'arcgis-token-vending/default';
 const VALUE = '{"version":2}';
 
 describe('cold-start probes and peers', () => {
@@ -22,7 +21,7 @@ describe('cold-start probes and peers', () => {
   let dir: string;
   const probes = new Map<string, string>();
   const peers = new Map<string, string>();
-  const env = (key: string): Record<string, string> => ({ ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: key }), BENCH_PARAMETER: PARAMETER, BENCH_SECRET_ID: SECRET_ID });
+  const env = (key: string): Record<string, string> => ({ ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: key }), BENCH_PARAMETER: PARAMETER });
   const scope = (key: string, service: string) =>
     new RegExp(`^AWS4-HMAC-SHA256 Credential=${key}/\\d{8}/eu-west-1/${service}/aws4_request, SignedHeaders=[a-z0-9;-]*\\bhost\\b[a-z0-9;-]*, Signature=[0-9a-f]{64}$`);
 
@@ -39,7 +38,7 @@ describe('cold-start probes and peers', () => {
   });
 
   it('lists the ladder cheapest first, then the two peers a user would write instead', () => {
-    expect(PROBES.map((p) => p.file)).toEqual(['empty-module', 'signed-requests', 'sdk-clients']);
+    expect(PROBES.map((p) => p.file)).toEqual(['empty-module', 'signed-request', 'sdk-call']);
     expect(PEERS.map((p) => p.file)).toEqual(['peer-ssm-client', 'peer-powertools']);
   });
 
@@ -48,21 +47,18 @@ describe('cold-start probes and peers', () => {
     expect(aws.endpoints).toEqual([
       { env: 'AWS_ENDPOINT_URL_SSM', url: aws.url },
       { env: 'AWS_ENDPOINT_URL_SECRETS_MANAGER', url: aws.url },
+      { env: 'AWS_ENDPOINT_URL_DYNAMODB', url: aws.url },
     ]);
   });
 
-  it('each probe answers after making exactly the calls its row names, signed for each service', async () => {
+  it('each probe answers after making exactly the one call of a cold cached request, signed for SSM', async () => {
     aws.parameters.set(PARAMETER, VALUE);
-    aws.secrets.set(SECRET_ID, '{"username":"fake-user","password":"fake-password"}');
     for (const [file, path] of probes) {
       const key = `AKIDPROBE${file.replace(/-/g, '').toUpperCase().slice(0, 8)}`;
       const run = await runNode(process.execPath, [path], env(key));
       expect({ file, stdout: run.stdout }).toEqual({ file, stdout: '{"ok":true}' });
-      expect({ file, made: aws.callsByAccessKey[key] }).toEqual({ file, made: file === 'empty-module' ? undefined : { GetParameter: 1, GetSecretValue: 1 } });
-      if (file !== 'empty-module') {
-        expect(aws.authorizations.GetParameter).toMatch(scope(key, 'ssm'));
-        expect(aws.authorizations.GetSecretValue).toMatch(scope(key, 'secretsmanager'));
-      }
+      expect({ file, made: aws.callsByAccessKey[key] }).toEqual({ file, made: file === 'empty-module' ? undefined : CACHED_REQUEST_CALLS });
+      if (file !== 'empty-module') expect(aws.authorizations.GetParameter).toMatch(scope(key, 'ssm'));
     }
   });
 
@@ -79,11 +75,10 @@ describe('cold-start probes and peers', () => {
 
   it('the rows that call AWS fail when a call fails, so a broken row cannot be timed', async () => {
     aws.parameters.set(PARAMETER, VALUE);
-    aws.secrets.delete(SECRET_ID);
-    for (const file of ['signed-requests', 'sdk-clients']) {
+    aws.parameters.delete(PARAMETER);
+    for (const file of ['signed-request', 'sdk-call']) {
       await expect(runNode(process.execPath, [probes.get(file)!], env('AKIDFAILING'))).rejects.toThrow(/exited 1/);
     }
-    aws.parameters.delete(PARAMETER);
     for (const [file, wrapper] of peers) {
       await expect(runNode(process.execPath, [wrapper], env('AKIDFAILING')), file).rejects.toThrow(/ParameterNotFound/);
     }

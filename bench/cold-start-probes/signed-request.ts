@@ -1,8 +1,8 @@
-// Rung 2 of the cold-start ladder: the least any SSM-backed answer can do. The two calls a cold
-// cached request makes (GetParameter for the token, GetSecretValue for the owner check), SigV4-signed
-// with the SDK's own signer and sent with node:https, with no SDK client, no validation, no logging.
-// Only node:https, as the SDK's HTTP handler imports it for https:// endpoints (the only kind Lambda
-// uses): on Node >= 22 an ES-module import of node:http loads undici, which neither pays.
+// Rung 2 of the cold-start ladder: the least any SSM-backed answer can do. The one call a cold
+// cached request makes (GetParameter for the token), SigV4-signed with the SDK's own signer and
+// sent with node:https, with no SDK client, no validation, no logging. Only node:https, as the
+// SDK's HTTP handler imports it for https:// endpoints (the only kind Lambda uses): on Node >= 22
+// an ES-module import of node:http loads undici, which neither pays.
 import { request } from 'node:https';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -35,8 +35,5 @@ async function call(service: string, endpoint: string, target: string, input: ob
   });
 }
 
-const [parameter, secret] = await Promise.all([
-  call('ssm', env.AWS_ENDPOINT_URL_SSM ?? '', 'AmazonSSM.GetParameter', { Name: env.BENCH_PARAMETER, WithDecryption: true }),
-  call('secretsmanager', env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? '', 'secretsmanager.GetSecretValue', { SecretId: env.BENCH_SECRET_ID }),
-]);
-process.stdout.write(JSON.stringify({ ok: parameter.Parameter !== undefined && typeof secret.SecretString === 'string' }));
+const parameter = await call('ssm', env.AWS_ENDPOINT_URL_SSM ?? '', 'AmazonSSM.GetParameter', { Name: env.BENCH_PARAMETER, WithDecryption: true });
+process.stdout.write(JSON.stringify({ ok: parameter.Parameter !== undefined }));

@@ -1,0 +1,85 @@
+// The AWS calls the cost model prices, made by the deployed entry itself (bundled with the deployed
+// esbuild settings, run in fresh Node processes against the https stand-ins, as the bench runs it):
+// a cold cached request reads SSM alone, a scheduled run that finds the token fresh reads the token
+// and the secret, and a login in a container of its own adds the token read under the lease, the
+// read-back before the write, the write, the secret and the lease's two conditional writes.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDeployedEntry, CACHED_REQUEST_CALLS, functionConfigEnvironment, seedCachedToken } from '../../bench/cold-start.js';
+import { FAKE_LOGIN, SECRET_ID } from '../../bench/aws-wiring.js';
+import { callsPerEvent, loginCalls, scheduledRunCalls } from '../../bench/event-calls.js';
+import { startFakeAws } from '../../bench/fake-aws.js';
+import { fleetStorm, summarizeFleet } from '../../bench/fleet-storm.js';
+import { lambdaEnvironment, parseWrapperResult, runNode, writeHandlerWrapper } from '../../bench/lambda-process.js';
+import type { NodeRuntime } from '../../bench/node-runtimes.js';
+import { createPrivateCa, type PrivateCa } from '../../bench/private-ca.js';
+import { httpApiEvent } from '../handlers/events.js';
+
+const runtime: NodeRuntime = { label: 'this Node', path: process.execPath, version: process.version };
+
+describe('the deployed entry\'s AWS calls per event', () => {
+  let dir: string;
+  let ca: PrivateCa;
+  let bundle: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'atv-deployed-calls-'));
+    ca = createPrivateCa(join(dir, 'ca'));
+    bundle = await buildDeployedEntry(join(dir, 'index.mjs'));
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a cold cached request makes one GetParameter and nothing else: no secret read, no DynamoDB call', async () => {
+    const aws = await startFakeAws({ tls: ca });
+    try {
+      seedCachedToken(aws);
+      const wrapper = writeHandlerWrapper(join(dir, 'cached-wrapper.mjs'), bundle, httpApiEvent());
+      const env = { ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: 'AKIDCACHEDREQUEST' }), ...functionConfigEnvironment('https://gis.example.com/portal') };
+      const result = parseWrapperResult((await runNode(process.execPath, [wrapper], env)).stdout);
+      expect({ statusCode: result.statusCode, source: (JSON.parse(result.body) as { source: string }).source }).toEqual({ statusCode: 200, source: 'cache' });
+      expect(aws.callsByAccessKey).toEqual({ AKIDCACHEDREQUEST: CACHED_REQUEST_CALLS });
+      expect(CACHED_REQUEST_CALLS).toEqual({ GetParameter: 1 });
+    } finally {
+      await aws.close();
+    }
+  }, 30_000);
+
+  it('the bundle with the login code left out answers a cached request alike, and refuses to build what a login needs', async () => {
+    const without = await buildDeployedEntry(join(dir, 'without-login.mjs'), { leaveOutLoginCode: true });
+    expect(statSync(without).size).toBeLessThan(statSync(bundle).size - 60 * 1024);
+    expect(readFileSync(without, 'utf8')).not.toContain('com.amazonaws.dynamodb');
+    const aws = await startFakeAws({ tls: ca });
+    try {
+      const env = { ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: 'AKIDWITHOUTLOGIN' }), ...functionConfigEnvironment('https://gis.example.com/portal') };
+      const cached = writeHandlerWrapper(join(dir, 'without-cached.mjs'), without, httpApiEvent());
+      seedCachedToken(aws);
+      const result = parseWrapperResult((await runNode(process.execPath, [cached], env)).stdout);
+      expect({ statusCode: result.statusCode, source: (JSON.parse(result.body) as { source: string }).source }).toEqual({ statusCode: 200, source: 'cache' });
+      expect(aws.callsByAccessKey).toEqual({ AKIDWITHOUTLOGIN: CACHED_REQUEST_CALLS });
+      // An empty store needs a login: the stand-in for the Secrets Manager source refuses to be built.
+      aws.parameters.clear();
+      aws.secrets.set(SECRET_ID, JSON.stringify(FAKE_LOGIN));
+      const login = parseWrapperResult((await runNode(process.execPath, [cached], env)).stdout);
+      expect(login.statusCode).toBe(500);
+      expect(aws.calls.GetSecretValue).toBeUndefined();
+    } finally {
+      await aws.close();
+    }
+  }, 30_000);
+
+  it('a scheduled run that finds the token fresh reads the token and the secret (the owner check)', async () => {
+    const calls = await scheduledRunCalls({ runtime, bundle, ca, dir });
+    expect(calls).toEqual({ GetParameter: 1, GetSecretValue: 1 });
+    expect(callsPerEvent(calls)).toEqual({ ssmReads: 1, ssmWrites: 0, secretReads: 1, dynamoWrites: 0, dynamoReads: 0 });
+  }, 30_000);
+
+  it('a login in a storm of one container adds 2 SSM reads, 1 SSM write, 1 secret read and 2 DynamoDB writes to its cold read', async () => {
+    const storm = await fleetStorm(1, { runtime, bundle, ca, dir });
+    expect({ logins: storm.logins, statusCode: storm.containers[0]!.statusCode, source: storm.containers[0]!.source }).toEqual({ logins: 1, statusCode: 200, source: 'generated' });
+    expect(storm.containers[0]!.calls).toEqual({ GetParameter: 3, GetSecretValue: 1, PutParameter: 1, UpdateItem: 2 });
+    const login = loginCalls([summarizeFleet(1, [storm])], CACHED_REQUEST_CALLS);
+    expect(callsPerEvent(login)).toEqual({ ssmReads: 2, ssmWrites: 1, secretReads: 1, dynamoWrites: 2, dynamoReads: 0 });
+  }, 30_000);
+});
