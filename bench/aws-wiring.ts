@@ -3,12 +3,11 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SsmTokenStore } from '../lambda/adapters/ssm-token-store.js';
-import { MemoryLoginCoordinator } from '../lambda/core/memory-login-coordinator.js';
+import { MemoryLoginCoordinator } from '../lambda/service/memory-login-coordinator.js';
 import { SecretsManagerCredentialSource } from '../lambda/adapters/secrets-manager-credentials.js';
-import { ArcGisTokenIssuer } from '../lambda/arcgis/arcgis-token-issuer.js';
-import { parseServiceConfig, type ServiceConfig } from '../lambda/config/schema.js';
-import type { Log, Metrics } from '../lambda/core/ports.js';
-import { wire } from '../lambda/handlers/wiring.js';
+import { parseServiceConfig, type ServiceConfig } from '../lambda/domain/config/schema.js';
+import type { Log, Metrics } from '../lambda/domain/ports.js';
+import { issuerFor, wire } from '../lambda/handlers/composition.js';
 
 export const SECRET_ID = 'arcgis-token-vending/default';
 export const FAKE_LOGIN = { username: 'demo', password: 'demo-not-a-real-password' };
@@ -25,7 +24,7 @@ export function awsWiring(config: ServiceConfig, awsEndpoint: string, log: Log, 
     // One process plays the fleet here: the in-memory coordinator has the DynamoDB one's semantics.
     coordinator: new MemoryLoginCoordinator(),
     credentials: new SecretsManagerCredentialSource(new SecretsManagerClient(clientConfig(awsEndpoint))),
-    issuer: new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: true }),
+    issuer: issuerFor(config, log),
     log,
     ...(metrics ? { metrics } : {}),
   });

@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { LAMBDA_BUNDLE, LAMBDA_ENTRY, LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from '../infra/lambda-bundle.js';
-import { CONFIG_ENV, COORDINATION_TABLE_ENV } from '../lambda/config/environment.js';
-import { identityHash, targetFingerprint } from '../lambda/core/cached-token.js';
-import { credentialIdentity } from '../lambda/core/ports.js';
+import { CONFIG_ENV, COORDINATION_TABLE_ENV } from '../lambda/domain/config/environment.js';
+import { identityHash, targetFingerprint } from '../lambda/domain/cached-token.js';
+import { credentialIdentity } from '../lambda/domain/ports.js';
 import { httpApiEvent } from '../test/handlers/events.js';
 import { COORDINATION_TABLE } from '../test/stand-ins/dynamodb.js';
 import { benchConfig, FAKE_LOGIN, SECRET_ID } from './aws-wiring.js';
@@ -100,7 +100,7 @@ export interface BuildOptions {
 /**
  * The modules the deployed entry imports for logging in only, and the classes it takes from each:
  * the DynamoDB coordinator, the Secrets Manager source and the ArcGIS issuer, with the two SDK
- * clients. The entry builds them on their first call (lambda/handlers/deferred-adapters.ts), so a
+ * clients. The entry builds them on their first call (lambda/adapters/deferred-adapters.ts), so a
  * bundle whose copies of them throw when built still answers a cached request: the row measures
  * what carrying the login code costs a cold cached request, the most that splitting it into a
  * chunk of its own (which a one-file bundle cannot do) could give back.

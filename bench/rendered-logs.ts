@@ -1,8 +1,8 @@
 // The log bytes the service is billed for, rendered as AWS writes them: the stage's access log
 // line (its format as synthesized), Lambda's own START/END/REPORT lines of each invocation (the
 // function logs in text format), and one EMF record as the function's metrics publish it.
-import { createPowertoolsMetrics } from '../lambda/handlers/powertools-metrics.js';
-import { METRIC } from '../lambda/observability/metric-names.js';
+import { createPowertoolsMetrics } from '../lambda/adapters/powertools-metrics.js';
+import { METRIC } from '../lambda/domain/metric-names.js';
 
 /** Values of $context variables for one IAM-signed GET /token answered 200 (shapes as AWS documents them). */
 export function sampleAccessLogContext(responseLength: number): Record<string, string> {

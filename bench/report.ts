@@ -370,7 +370,7 @@ wall clock could not tell, as instruction counts under valgrind's cachegrind, wh
 not move (the peer: 404-415 M). Before this round the deployed bundle took 1.20-1.25× the peer
 (517 M instructions).
 
-- **Kept: a cold cached request runs no zod** (\`lambda/config/lazy-schema.ts\`). The CPU profile
+- **Kept: a cold cached request runs no zod** (\`lambda/domain/config/lazy-schema.ts\`). The CPU profile
   put zod at 10-12 ms of self time, and taking single schemas out changed nothing: zod's first schema
   in a process pays for compiling zod itself, so only none at all pays. Every runtime schema is now
   built on first use, and the two parses of the cached path (the configuration at cold start, the
@@ -379,7 +379,7 @@ not move (the peer: 404-415 M). Before this round the deployed bundle took 1.20-
   \`writtenRecord\`; property tests hold them to the schema); anything else, every mistake
   included, still goes to the schema, which words the error as before. 1.13-1.15× the peer against
   1.20-1.23× in the same rounds: 7-8 % less.
-- **Kept: the login adapters built on first call** (\`lambda/handlers/deferred-adapters.ts\`): a
+- **Kept: the login adapters built on first call** (\`lambda/adapters/deferred-adapters.ts\`): a
   cold cached request builds no DynamoDB or Secrets Manager client and no ArcGIS issuer. About 2 %
   (1.21-1.23× before the zod change), 6 M instructions less.
 - **Not kept: \`import()\` of the login code**, which esbuild keeps in the one-file bundle and

@@ -2,8 +2,8 @@
 // Lambda's real logging and metrics serving a cached token, 100k times, against a bare Map lookup
 // plus JSON response as the baseline. Reports on stderr.
 import { startArcGisSimulator } from '../lambda/local/arcgis-simulator.js';
-import { createPowertoolsLog } from '../lambda/handlers/powertools-log.js';
-import { createPowertoolsMetrics } from '../lambda/handlers/powertools-metrics.js';
+import { createPowertoolsLog } from '../lambda/adapters/powertools-log.js';
+import { createPowertoolsMetrics } from '../lambda/adapters/powertools-metrics.js';
 import { apiEvent } from '../test/handlers/events.js';
 import { awsWiring, benchConfig, FAKE_LOGIN, SECRET_ID, SILENT } from './aws-wiring.js';
 import { startFakeAws } from './fake-aws.js';

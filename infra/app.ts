@@ -3,7 +3,7 @@
 // written acknowledgement.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigurationError } from '../lambda/errors.js';
+import { ConfigurationError } from '../lambda/domain/errors.js';
 import { stackPropsFromContext } from './context.js';
 import { TokenVendingStack } from './token-vending-stack.js';
 

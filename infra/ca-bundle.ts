@@ -3,7 +3,7 @@
 // adds those certificates to its trust store; certificate checks stay on.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigurationError } from '../lambda/errors.js';
+import { ConfigurationError } from '../lambda/domain/errors.js';
 
 /** File name of the bundle inside the deployment package (Lambda unpacks it to /var/task). */
 export const CA_BUNDLE_FILE = 'extra-ca-certs.pem';

@@ -12,9 +12,9 @@
 import type { App } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod/mini';
-import '../lambda/config/zod-locale.js';
-import { ConfigurationError } from '../lambda/errors.js';
-import { CLIENT_MODES } from '../lambda/config/schema.js';
+import '../lambda/domain/config/zod-locale.js';
+import { ConfigurationError } from '../lambda/domain/errors.js';
+import { CLIENT_MODES } from '../lambda/domain/config/schema.js';
 import { readDeploymentConfigFile, type DeploymentConfig } from './deployment-config.js';
 import { AUTH_MODES, DEFAULT_API_KEY_THROTTLE, DEFAULT_THROTTLE, ENDPOINTS, type TokenVendingAuth, type TokenVendingThrottle } from './machine-settings.js';
 import type { TokenVendingStackProps } from './token-vending-stack.js';

@@ -4,7 +4,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE } from '../lambda/config/environment.js';
+import { COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE } from '../lambda/domain/config/environment.js';
 
 /**
  * The exact actions the function needs (lambda/adapters/dynamodb-login-coordinator.ts): consistent

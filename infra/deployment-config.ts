@@ -1,5 +1,5 @@
 // The deployment configuration: the service configuration the function validates at cold start
-// (lambda/config/schema.ts), except that each target names its credentials secret with
+// (lambda/domain/config/schema.ts), except that each target names its credentials secret with
 // `secretName` (an existing secret) or leaves it out (the construct creates one). The construct
 // fills in `secretId` itself, because a created secret's ARN only exists at deploy time.
 //
@@ -8,8 +8,8 @@
 // against each token's lifetime, the size of the environment variable).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigurationError } from '../lambda/errors.js';
-import { CONFIG_ENV, MAX_CONFIG_ENV_BYTES } from '../lambda/config/environment.js';
+import { ConfigurationError } from '../lambda/domain/errors.js';
+import { CONFIG_ENV, MAX_CONFIG_ENV_BYTES } from '../lambda/domain/config/environment.js';
 import {
   ServiceConfigSchema,
   formatIssues,
@@ -17,11 +17,11 @@ import {
   type ServiceConfig,
   type ServiceConfigInput,
   type TargetInput,
-} from '../lambda/config/schema.js';
-import { refreshMarginMs } from '../lambda/core/refresh-policy.js';
+} from '../lambda/domain/config/schema.js';
+import { refreshMarginMs } from '../lambda/domain/refresh-policy.js';
 
-export { SERVICE_NAME } from '../lambda/observability/metric-names.js';
-import { SERVICE_NAME } from '../lambda/observability/metric-names.js';
+export { SERVICE_NAME } from '../lambda/domain/metric-names.js';
+import { SERVICE_NAME } from '../lambda/domain/metric-names.js';
 
 /** Secret name used when the construct creates a target's credentials secret itself. */
 export function createdSecretName(targetName: string): string {
@@ -184,7 +184,7 @@ export function validateDeploymentConfig(input: unknown, source: string, options
 /**
  * The schedule must come back before a fresh token enters its refresh margin: otherwise, between
  * two runs, callers find no servable token and wait for an ArcGIS login themselves. The margin is
- * the function's own (core/refresh-policy.ts), computed on the requested lifetime.
+ * the function's own (domain/refresh-policy.ts), computed on the requested lifetime.
  */
 function checkSchedule(config: ServiceConfig, source: string): void {
   const intervalSeconds = config.scheduleIntervalMinutes * 60;

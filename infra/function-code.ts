@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { ConfigurationError } from '../lambda/errors.js';
+import { ConfigurationError } from '../lambda/domain/errors.js';
 import { CA_BUNDLE_FILE } from './ca-bundle.js';
 import { LAMBDA_BUNDLE, LAMBDA_BUNDLE_FILE, LAMBDA_ENTRY, LAMBDA_HANDLER, PREBUILT_BUNDLE_DIRS, REPO_ROOT } from './lambda-bundle.js';
 

@@ -6,14 +6,14 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { ServiceConfig } from '../lambda/config/schema.js';
-import { callerParametersPattern, tokenParameterName } from '../lambda/adapters/ssm-parameter-names.js';
+import type { ServiceConfig } from '../lambda/domain/config/schema.js';
+import { callerParametersPattern, tokenParameterName } from '../lambda/domain/ssm-layout.js';
 import { COORDINATION_ACTIONS } from './coordination-table.js';
 
 /**
  * The SSM parameters the token store uses (lambda/adapters/ssm-token-store.ts): `<prefix>/<key>/token`
  * (SecureString), where the key is the target name, or for a caller-ip target `<name>/ip-<caller>`
- * per caller (lambda/core/slot-key.ts). Leases and pauses live in the coordination table.
+ * per caller (lambda/domain/slot-key.ts). Leases and pauses live in the coordination table.
  */
 export function storeParameterNames(config: Pick<ServiceConfig, 'parameterPrefix' | 'targets'>): { tokens: string[]; all: string[] } {
   const prefix = config.parameterPrefix;

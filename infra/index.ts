@@ -16,4 +16,4 @@ export {
 } from './token-vending-machine.js';
 export { TokenVendingStack, type TokenVendingStackProps, type TokenVendingVpcSettings } from './token-vending-stack.js';
 export { readDeploymentConfigFile, type DeploymentConfig, type DeploymentTarget } from './deployment-config.js';
-export { ConfigurationError } from '../lambda/errors.js';
+export { ConfigurationError } from '../lambda/domain/errors.js';

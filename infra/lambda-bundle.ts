@@ -5,7 +5,7 @@
 // so what it measures is what deploys.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/observability/metric-names.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/domain/metric-names.js';
 
 /**
  * Repository root: entry, lock file and esbuild's working directory are resolved from here. (In the
@@ -28,7 +28,7 @@ export const LAMBDA_BUNDLE = {
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
   // Lambda supplies credentials in environment variables: the SDK's full default chain (SSO, INI,
   // IMDS, STS clients) is ~135 KB of bundle that can never succeed there.
-  alias: { '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambda', 'handlers', 'lambda-credentials.ts') },
+  alias: { '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'lambda', 'adapters', 'lambda-credentials.ts') },
 } as const;
 
 /** The bundle's file name (NodejsFunction names an ESM bundle index.mjs) and the handler Lambda calls in it. */

@@ -1,7 +1,7 @@
 // The construct's settings besides the service configuration: their types, defaults and the
 // checks that run before anything is created. Every check reports its setting by name with the
 // fix, and all of them are reported at once.
-import { ConfigurationError } from '../lambda/errors.js';
+import { ConfigurationError } from '../lambda/domain/errors.js';
 
 export const STAGE_NAME = 'v1';
 export const DEFAULT_MEMORY_MB = 256;

@@ -3,8 +3,8 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { ServiceConfig } from '../lambda/config/schema.js';
-import { callerParametersPattern } from '../lambda/adapters/ssm-parameter-names.js';
+import type { ServiceConfig } from '../lambda/domain/config/schema.js';
+import { callerParametersPattern } from '../lambda/domain/ssm-layout.js';
 import type { AnyFrontDoor } from './front-doors.js';
 import type { TokenVendingAuth } from './machine-settings.js';
 

@@ -11,7 +11,7 @@ import { functionCode } from './function-code.js';
 
 /**
  * The function's timeout: longer than the longest request deadline (MAX_DEADLINE_MS, 28 s, in
- * lambda/config/schema.ts) plus the answer's own time, so a request cut by its deadline is still
+ * lambda/domain/config/schema.ts) plus the answer's own time, so a request cut by its deadline is still
  * answered with the service's problem rather than ended by Lambda. API Gateway gives up after 29 s;
  * the scheduled refresh runs its targets side by side, each within the same deadline.
  */

@@ -6,7 +6,7 @@ import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { ConfigurationError } from '../lambda/errors.js';
+import { ConfigurationError } from '../lambda/domain/errors.js';
 import { KMS_KEY_ARN } from './deployment-config.js';
 import { TokenVendingMachine, type TokenVendingMachineProps } from './token-vending-machine.js';
 

@@ -77,7 +77,7 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 # does not expire between this process and ArcGIS (clock skew, slow calls).
 DEFAULT_CACHE_MARGIN_SECONDS = 60.0
 
-# The service's own rule for target names (lambda/config/schema.ts), checked before anything is sent.
+# The service's own rule for target names (lambda/domain/config/schema.ts), checked before anything is sent.
 _TARGET_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Regional and edge hosts (API_ID or API_ID-VPCE_ID) and VPC endpoint hosts name the Region after execute-api.
 _EXECUTE_API_HOST = re.compile(r".*\.execute-api\.([a-z0-9-]+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?")

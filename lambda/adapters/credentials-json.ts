@@ -1,11 +1,11 @@
 // The credentials secret's shape, validated wherever credentials enter. Messages list the fields
 // that are wrong, never a value: zod's own messages could echo what it received.
 import * as z from 'zod/mini';
-import '../config/zod-locale.js';
-import { lazySchema } from '../config/lazy-schema.js';
-import { SecretError } from '../errors.js';
-import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
-import type { Credentials, ManualToken } from '../core/ports.js';
+import '../domain/config/zod-locale.js';
+import { lazySchema } from '../domain/config/lazy-schema.js';
+import { SecretError } from '../domain/errors.js';
+import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';
+import type { Credentials, ManualToken } from '../domain/ports.js';
 
 const nonEmpty = lazySchema(() =>
   z.string().check(z.minLength(1)),

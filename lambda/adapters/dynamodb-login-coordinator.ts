@@ -24,12 +24,12 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import '../config/zod-locale.js';
-import { lazySchema } from '../config/lazy-schema.js';
-import { COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE } from '../config/environment.js';
-import type { AccountRecord, Backoff, CallerAdmission, LeaseAnswer, LeaseRequest, LoginCoordinator, LoginOutcome } from '../core/ports.js';
-import type { LoginFailure } from '../core/cached-token.js';
-import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
+import '../domain/config/zod-locale.js';
+import { lazySchema } from '../domain/config/lazy-schema.js';
+import { COORDINATION_TABLE_KEY, COORDINATION_TTL_ATTRIBUTE } from '../domain/config/environment.js';
+import type { AccountRecord, Backoff, CallerAdmission, LeaseAnswer, LeaseRequest, LoginCoordinator, LoginOutcome } from '../domain/ports.js';
+import type { LoginFailure } from '../domain/cached-token.js';
+import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';
 import { UnansweredCalls } from './unanswered-aws-calls.js';
 
 const DAY_MS = 24 * 3_600_000;

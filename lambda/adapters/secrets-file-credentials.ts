@@ -5,9 +5,9 @@
 // login pause after ArcGIS rejected the old ones.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { SecretError } from '../errors.js';
-import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
-import type { CredentialSource, Credentials } from '../core/ports.js';
+import { SecretError } from '../domain/errors.js';
+import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';
+import type { CredentialSource, Credentials } from '../domain/ports.js';
 import { parseCredentials } from './credentials-json.js';
 
 export const SECRETS_FILE_SHAPE = 'a JSON object mapping each secretId to {"username","password"}';

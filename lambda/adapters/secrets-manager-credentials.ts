@@ -1,8 +1,8 @@
 // Credentials from AWS Secrets Manager. The secret holds JSON {"username": …, "password": …}.
 // Errors name the secret and what is wrong with its shape, never its content.
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretError } from '../errors.js';
-import type { CredentialSource, Credentials } from '../core/ports.js';
+import { SecretError } from '../domain/errors.js';
+import type { CredentialSource, Credentials } from '../domain/ports.js';
 import { parseCredentialsJson } from './credentials-json.js';
 
 export class SecretsManagerCredentialSource implements CredentialSource {

@@ -6,15 +6,15 @@
 // a lease built on create-only PutParameter plus takeover admitted two holders (see
 // test/scenarios/ssm-lease-race.test.ts). Standard tier (4 KB, free) fits a token record easily.
 import { GetParameterCommand, ParameterType, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { parseTargetState, type TargetState } from '../core/cached-token.js';
-import type { Log, TokenStore } from '../core/ports.js';
-import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
-import { tokenParameterName } from './ssm-parameter-names.js';
+import { parseTargetState, type TargetState } from '../domain/cached-token.js';
+import type { Log, TokenStore } from '../domain/ports.js';
+import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';
+import { tokenParameterName } from '../domain/ssm-layout.js';
 import { UnansweredCalls } from './unanswered-aws-calls.js';
 
 // The names are in their own module, free of the SDK, so the construct can grant exactly these
 // parameters without loading the SSM client at synth time.
-export { callerParametersPattern, tokenParameterName } from './ssm-parameter-names.js';
+export { callerParametersPattern, tokenParameterName } from '../domain/ssm-layout.js';
 
 export interface SsmTokenStoreOptions {
   prefix: string;

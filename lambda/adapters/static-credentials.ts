@@ -1,7 +1,7 @@
 // The local stand-in for Secrets Manager: credentials given at start-up (from environment
 // variables), keyed by the secretId the target names.
-import { SecretError } from '../errors.js';
-import type { CredentialSource, Credentials } from '../core/ports.js';
+import { SecretError } from '../domain/errors.js';
+import type { CredentialSource, Credentials } from '../domain/ports.js';
 
 export class StaticCredentialSource implements CredentialSource {
   constructor(private readonly secrets: ReadonlyMap<string, Credentials>) {}

@@ -1,11 +1,11 @@
 // Remembers an AWS service that left a call unanswered, so one request never waits on it twice.
-// The clients' timeouts end each attempt (handlers/aws-client-settings.ts), but a call that got no
+// The clients' timeouts end each attempt (adapters/aws-client-settings.ts), but a call that got no
 // answer on any attempt costs 9 s (SSM) or 12 s (DynamoDB, one more attempt) of the request's 25 s;
 // one request makes up to four SSM calls (the cache, the store before and after a login, the write)
 // and up to four coordinator calls (a caller's admission, the lease, the outcome, the lease's end),
 // and a second unanswered one would push the answer past API Gateway's 29 s. Both are optional
 // to a request: without the store the container serves from memory, without the coordinator it
-// logs in unguarded (one login at a time per account, see core/login-gate.ts).
+// logs in unguarded (one login at a time per account, see service/login-gate.ts).
 
 /** How long a service that left a call unanswered is not asked again, per container. */
 export const UNANSWERED_MEMORY_MS = 30_000;

@@ -2,9 +2,9 @@
 // container, a failure remembered for a while), refuses a site that would take credentials in clear,
 // and runs the sign-in sequence (sign-in.ts: login, the federated exchange with a portal token kept
 // for reuse, the check on the target's serviceUrl); then it reports how the token is bound.
-import type { Target } from '../config/schema.js';
-import { ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError, TokenVendingError } from '../errors.js';
-import { credentialIdentity, type IssueRequest, type IssuedBoundToken, type Log, type TokenBinding, type TokenIssuer } from '../core/ports.js';
+import type { Target } from '../domain/config/schema.js';
+import { ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError, TokenVendingError } from '../domain/errors.js';
+import { credentialIdentity, type IssueRequest, type IssuedBoundToken, type Log, type TokenBinding, type TokenIssuer } from '../domain/ports.js';
 import { checkTokenAlive, type TokenVerdict } from './check-token.js';
 import { parseSiteUrl } from './discovery.js';
 import { PLAIN_HTTP_TOKEN_SERVICE } from './hints.js';

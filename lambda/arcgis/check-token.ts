@@ -2,7 +2,7 @@
 // the server, a site restored or recreated, an account disabled), and the only sign is a 498 when
 // the token is used. One cheap authenticated GET tells: ArcGIS checks a token on any request that
 // carries one, public resources included.
-import { ArcGisRefusedError, TokenVendingError } from '../errors.js';
+import { ArcGisRefusedError, TokenVendingError } from '../domain/errors.js';
 import type { HttpOptions } from './http.js';
 import { presentToken, type Presentation } from './present-token.js';
 

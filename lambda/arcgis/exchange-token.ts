@@ -1,7 +1,7 @@
 // A federated ArcGIS Server accepts only server tokens, which the portal issues in exchange for a
 // portal token (POST generateToken with token + serverUrl). The server token keeps the portal
 // token's referer and never outlives it.
-import { ArcGisRefusedError } from '../errors.js';
+import { ArcGisRefusedError } from '../domain/errors.js';
 import { EXCHANGE_TOKEN_REFUSED, NOT_FEDERATED } from './hints.js';
 import { postForm, type HttpOptions } from './http.js';
 import { withoutSecrets } from './redaction.js';

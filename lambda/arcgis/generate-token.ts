@@ -1,6 +1,6 @@
 // generateToken with a user name and password, as ArcGIS documents it: POST, form-encoded, f=json.
-import type { ClientMode } from '../config/schema.js';
-import { ArcGisUnreachableError } from '../errors.js';
+import type { ClientMode } from '../domain/config/schema.js';
+import { ArcGisUnreachableError } from '../domain/errors.js';
 import { postForm, type HttpOptions } from './http.js';
 import { withoutSecrets } from './redaction.js';
 import { parseTokenAnswer, type IssuedToken } from './token-response.js';

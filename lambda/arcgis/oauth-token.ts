@@ -3,9 +3,9 @@
 // `expires_in` in SECONDS (a known bug in other helpers reads it as minutes); it becomes
 // { token, expires } here, inside the adapter.
 import * as z from 'zod/mini';
-import '../config/zod-locale.js';
-import { lazySchema } from '../config/lazy-schema.js';
-import { ArcGisBadResponseError, ArcGisUnreachableError, InvalidCredentialsError } from '../errors.js';
+import '../domain/config/zod-locale.js';
+import { lazySchema } from '../domain/config/lazy-schema.js';
+import { ArcGisBadResponseError, ArcGisUnreachableError, InvalidCredentialsError } from '../domain/errors.js';
 import { INVALID_APP_CREDENTIALS } from './hints.js';
 import { postForm, type HttpOptions } from './http.js';
 import { withoutSecrets } from './redaction.js';

@@ -4,7 +4,7 @@
 // reports most refusals with HTTP 200 and an `error` body (some servers send 498/499 as the real
 // status). The sign-in sequence's check (validate-token.ts), the revocation check (check-token.ts)
 // and smoke all present tokens through here, each drawing its own conclusion from the answer.
-import type { ArcGisErrorInfo } from '../errors.js';
+import type { ArcGisErrorInfo } from '../domain/errors.js';
 import { getJson, type HttpOptions } from './http.js';
 import { arcgisTextWithout, withoutSecrets } from './redaction.js';
 import { errorInfo, parseJson } from './token-response.js';

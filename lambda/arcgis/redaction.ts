@@ -4,7 +4,7 @@
 // token being exchanged would then travel on in the error, the problem answer and the logs. So the
 // protocol functions take what they sent back out of any error they throw, in every encoding it may
 // come back in.
-import { ArcGisRefusedError, type ArcGisErrorInfo } from '../errors.js';
+import { ArcGisRefusedError, type ArcGisErrorInfo } from '../domain/errors.js';
 
 const HIDDEN = '(hidden)';
 

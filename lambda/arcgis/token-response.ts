@@ -4,15 +4,15 @@
 // `{"status":"error","messages":[…],"code":…}` shape. Everything ends here in either an
 // IssuedToken or a typed error whose message says what to change.
 import * as z from 'zod/mini';
-import '../config/zod-locale.js';
-import { lazySchema } from '../config/lazy-schema.js';
+import '../domain/config/zod-locale.js';
+import { lazySchema } from '../domain/config/lazy-schema.js';
 import {
   ArcGisBadResponseError,
   ArcGisRefusedError,
   InvalidCredentialsError,
   type ArcGisErrorInfo,
-} from '../errors.js';
-import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
+} from '../domain/errors.js';
+import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';
 import {
   CLIENT_UNDETERMINED,
   INVALID_CREDENTIALS,
@@ -24,13 +24,8 @@ import {
 } from './hints.js';
 import type { HttpAnswer } from './http.js';
 
-export interface IssuedToken {
-  token: string;
-  /** Milliseconds since the epoch, as ArcGIS returned it (it may be earlier than requested). */
-  expires: number;
-  /** True when ArcGIS says the token may only travel over HTTPS. */
-  ssl: boolean;
-}
+import type { IssuedToken } from '../domain/ports.js';
+export type { IssuedToken };
 
 // Only digit strings that Number() reads exactly: a longer one would be silently rounded, whereas
 // the numeric form above it is refused (zod's int() accepts safe integers only).

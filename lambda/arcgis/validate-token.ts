@@ -1,7 +1,7 @@
 // Tries a new token on a secured service before it is cached. A 498 there almost always means the
 // token came from the wrong dispenser (a standalone server token on a portal's service, a portal
 // token on a federated server without exchange), and saying so here saves the user a day.
-import { ArcGisBadResponseError, ArcGisRefusedError } from '../errors.js';
+import { ArcGisBadResponseError, ArcGisRefusedError } from '../domain/errors.js';
 import { SERVICE_NOT_SHARED, SERVICE_REFUSED, TOKEN_NOT_SEEN, WRONG_DISPENSER } from './hints.js';
 import type { HttpOptions } from './http.js';
 import { presentToken, type PresentationAnswer } from './present-token.js';

@@ -5,8 +5,8 @@
 // (doctor/json-report.ts). Exit codes: 0 a working configuration was found, 1 none was, 2 bad usage.
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REQUEST_TIMEOUT_MS, isHttpReferer, stripRefererSuffix } from '../config/schema.js';
-import { describeError } from '../errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, isHttpReferer, stripRefererSuffix } from '../domain/config/schema.js';
+import { describeError } from '../domain/errors.js';
 import type { FetchLike } from '../arcgis/http.js';
 import { deployAdvice } from './doctor/deploy-advice.js';
 import { diagnose } from './doctor/diagnose.js';

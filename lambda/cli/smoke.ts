@@ -10,8 +10,8 @@ import { SERVICE_NOT_ARCGIS, SERVICE_NOT_SHARED, SERVICE_REFUSED, TOKEN_NOT_SEEN
 import { presentToken, type PresentationAnswer } from '../arcgis/present-token.js';
 import { createTokenClient, TokenClientError, TokenProblemError, type AwsCredentials, type TokenAnswer } from '../client/index.js';
 import { checkTokenRequest, isHttpsOrLoopback, regionFromApiUrl, tokenEndpoint, tokenUrl } from '../client/token-endpoint.js';
-import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisRefusedError, ArcGisUnreachableError, TokenVendingError, quoteArcGisError, type ArcGisErrorInfo } from '../errors.js';
-import { errorCode, isTimeout } from '../fetch-failure.js';
+import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisRefusedError, ArcGisUnreachableError, TokenVendingError, quoteArcGisError, type ArcGisErrorInfo } from '../domain/errors.js';
+import { errorCode, isTimeout } from '../domain/fetch-failure.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -1,11 +1,11 @@
 // The wire format of the token service, validated where it enters the client: a 200 answer is a
-// TokenAnswer (the one contract in contract/token-answer.ts), every other answer an RFC 9457 problem
+// TokenAnswer (the one contract in domain/token-answer.ts), every other answer an RFC 9457 problem
 // document (or, for refusals API Gateway makes before the function runs, its own `{"message": …}` body).
 // zod/mini without a locale: the client shows which fields are wrong, never zod's messages.
 import * as z from 'zod/mini';
-import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
+import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';
 
-export { tokenAnswerSchema, type TokenAnswer } from '../contract/token-answer.js';
+export { tokenAnswerSchema, type TokenAnswer } from '../domain/token-answer.js';
 
 /** An RFC 9457 problem document; the service adds members such as `arcgisCode` or `retryAt`. */
 export interface ProblemDocument {

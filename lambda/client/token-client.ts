@@ -4,8 +4,8 @@
 // again). Stale answers (the service's refresh failed) are handed out but not kept, so the next
 // call picks up the fresh token the service promises.
 import { STATUS_CODES } from 'node:http';
-import { errorCode, isTimeout } from '../fetch-failure.js';
-import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
+import { errorCode, isTimeout } from '../domain/fetch-failure.js';
+import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';
 import { TokenAnswerError, TokenClientConfigError, TokenProblemError, TokenRequestError } from './errors.js';
 import { createRequestSigner, type AwsCredentials, type RequestSigner } from './request-signer.js';
 import { problemFromAnswer, tokenAnswerSchema, type TokenAnswer } from './token-answer.js';

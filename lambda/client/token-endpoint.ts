@@ -1,6 +1,6 @@
 // Where a token is asked for: the stack's ApiUrl output (https://API_ID.execute-api.REGION.amazonaws.com/v1/token)
 // or the stage URL it starts with, plus /{target} and ?minValidity=.
-import { TARGET_NAME, TARGET_NAME_RULE } from '../contract/target-name.js';
+import { TARGET_NAME, TARGET_NAME_RULE } from '../domain/target-name.js';
 import { TokenClientConfigError } from './errors.js';
 /** Regional and edge hosts (API_ID or API_ID-VPCE_ID) and VPC endpoint hosts name the Region after execute-api. */
 const EXECUTE_API_HOST = /\.execute-api\.([a-z0-9-]+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$/;

@@ -4,11 +4,11 @@
 // lowercased headers). Both become the same TokenApiRequest, and the answer's shape
 // ({statusCode, headers, body}) is valid for both payloads, so every front door answers alike.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Log } from '../core/ports.js';
-import type { TokenApi, TokenApiRequest } from '../api/token-api.js';
-import type { HttpResponse } from '../api/http-response.js';
-import { problemResponse } from '../api/problem.js';
-import { NotFoundError } from '../errors.js';
+import type { Log } from '../domain/ports.js';
+import type { TokenApi, TokenApiRequest } from '../http/token-api.js';
+import type { HttpResponse } from '../http/http-response.js';
+import { problemResponse } from '../http/problem.js';
+import { NotFoundError } from '../domain/errors.js';
 
 export type HttpRequestEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 

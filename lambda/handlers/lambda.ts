@@ -4,23 +4,22 @@
 // a bare 502), and fails every scheduled run.
 import type { Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { HttpResponse } from '../api/http-response.js';
+import type { HttpResponse } from '../http/http-response.js';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { KMS_KEY_ENV, configFromEnvironment, coordinationTableFromEnvironment } from '../config/environment.js';
+import { KMS_KEY_ENV, configFromEnvironment, coordinationTableFromEnvironment } from '../domain/config/environment.js';
 import { DynamoDbLoginCoordinator } from '../adapters/dynamodb-login-coordinator.js';
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.js';
 import { SsmTokenStore } from '../adapters/ssm-token-store.js';
-import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
-import { problemResponse } from '../api/problem.js';
-import { describeError } from '../errors.js';
+import { problemResponse } from '../http/problem.js';
+import { describeError } from '../domain/errors.js';
 import { isHttpRequestEvent, toRequestContext } from './api-gateway.js';
-import { deferredCoordinator, deferredCredentials, deferredIssuer } from './deferred-adapters.js';
-import { createPowertoolsLog } from './powertools-log.js';
-import { createPowertoolsMetrics } from './powertools-metrics.js';
+import { deferredCoordinator, deferredCredentials, deferredIssuer } from '../adapters/deferred-adapters.js';
+import { createPowertoolsLog } from '../adapters/powertools-log.js';
+import { createPowertoolsMetrics } from '../adapters/powertools-metrics.js';
 import { isScheduledEvent, type ScheduleSummary } from './schedule.js';
-import { wire, type Wiring } from './wiring.js';
-import { AWS_CALLS, COORDINATOR_CALLS } from './aws-client-settings.js';
+import { issuerFor, wire, type Wiring } from './composition.js';
+import { AWS_CALLS, COORDINATOR_CALLS } from '../adapters/aws-client-settings.js';
 
 const log = createPowertoolsLog();
 const metrics = createPowertoolsMetrics();
@@ -37,7 +36,7 @@ function wireFromEnvironment(): Wiring {
     store: new SsmTokenStore(new SSMClient(AWS_CALLS), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
     coordinator: deferredCoordinator(() => new DynamoDbLoginCoordinator(new DynamoDBClient(COORDINATOR_CALLS), { tableName })),
     credentials: deferredCredentials(() => new SecretsManagerCredentialSource(new SecretsManagerClient(AWS_CALLS))),
-    issuer: deferredIssuer(() => new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp, log })),
+    issuer: deferredIssuer(() => issuerFor(config, log)),
     log,
     metrics,
   });

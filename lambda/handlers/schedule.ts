@@ -1,10 +1,10 @@
 // The EventBridge schedule: refresh every target whose token would not stay servable until the next
 // run. Targets are refreshed independently; when any fails the invocation fails, so Lambda's
 // Errors metric (and any alarm on it) sees it.
-import { NO_METRICS, type Log, type Metrics } from '../core/ports.js';
-import { METRIC } from '../observability/metric-names.js';
-import type { TokenService } from '../core/token-service.js';
-import { ScheduledRefreshError, describeError } from '../errors.js';
+import { NO_METRICS, type Log, type Metrics } from '../domain/ports.js';
+import { METRIC } from '../domain/metric-names.js';
+import type { TokenService } from '../service/token-service.js';
+import { ScheduledRefreshError, describeError } from '../domain/errors.js';
 
 export interface ScheduleSummary {
   fresh: string[];

@@ -5,10 +5,10 @@
 // ARCGIS_USERNAME and ARCGIS_PASSWORD serve every target.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseServiceConfig, type ServiceConfig, type ServiceConfigInput } from '../config/schema.js';
-import { ConfigurationError } from '../errors.js';
-import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
-import type { CredentialSource, Credentials } from '../core/ports.js';
+import { parseServiceConfig, type ServiceConfig, type ServiceConfigInput } from '../domain/config/schema.js';
+import { ConfigurationError } from '../domain/errors.js';
+import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';
+import type { CredentialSource, Credentials } from '../domain/ports.js';
 import { SecretsFileCredentialSource } from '../adapters/secrets-file-credentials.js';
 import { StaticCredentialSource } from '../adapters/static-credentials.js';
 

@@ -2,16 +2,15 @@
 // Manager and SSM. Without ARCGIS_URL it also starts the built-in ArcGIS simulator, so a fresh
 // clone answers `curl localhost:3000/token` with no AWS account and no ArcGIS site.
 import type { AddressInfo } from 'node:net';
-import { ArcGisTokenIssuer } from '../arcgis/arcgis-token-issuer.js';
 import { MemoryTokenStore } from '../adapters/memory-token-store.js';
-import { MemoryLoginCoordinator } from '../core/memory-login-coordinator.js';
-import { createPowertoolsLog } from '../handlers/powertools-log.js';
-import { wire } from '../handlers/wiring.js';
-import { TokenVendingError, describeError } from '../errors.js';
+import { MemoryLoginCoordinator } from '../service/memory-login-coordinator.js';
+import { createPowertoolsLog } from '../adapters/powertools-log.js';
+import { issuerFor, wire } from '../handlers/composition.js';
+import { TokenVendingError, describeError } from '../domain/errors.js';
 import { startArcGisSimulator, DEFAULT_SIMULATOR_USER, type ArcGisSimulator } from './arcgis-simulator.js';
 import { createLocalServer } from './http-server.js';
 import { isLoopback, localSettings } from './local-config.js';
-import { credentialIdentity, type Credentials } from '../core/ports.js';
+import { credentialIdentity, type Credentials } from '../domain/ports.js';
 
 async function main(): Promise<void> {
   let simulator: ArcGisSimulator | undefined;
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
     store: new MemoryTokenStore(),
     coordinator: new MemoryLoginCoordinator(),
     credentials: settings.credentials,
-    issuer: new ArcGisTokenIssuer({ timeoutMs: settings.config.requestTimeoutMs, allowInsecureHttp: settings.config.allowInsecureHttp, log }),
+    issuer: issuerFor(settings.config, log),
     log,
   });
   const server = createLocalServer(app.apiGateway);

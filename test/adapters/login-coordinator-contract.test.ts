@@ -4,9 +4,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLoginCoordinator } from '../../lambda/adapters/dynamodb-login-coordinator.js';
-import { MemoryLoginCoordinator } from '../../lambda/core/memory-login-coordinator.js';
-import type { LoginFailure } from '../../lambda/core/cached-token.js';
-import type { LoginCoordinator, LoginOutcome } from '../../lambda/core/ports.js';
+import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';
+import type { LoginFailure } from '../../lambda/domain/cached-token.js';
+import type { LoginCoordinator, LoginOutcome } from '../../lambda/domain/ports.js';
 import { COORDINATION_TABLE, startDynamoDb, type DynamoDbStandIn } from '../stand-ins/dynamodb.js';
 
 let dynamo: DynamoDbStandIn;

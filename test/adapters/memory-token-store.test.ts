@@ -1,8 +1,8 @@
 // The in-memory token store the local server runs on: one record per slot, kept apart from its
 // callers (a copy in, a copy out, as SSM's serialisation keeps it), and nothing beyond the port.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { TargetState } from '../../lambda/core/cached-token.js';
-import type { TokenStore } from '../../lambda/core/ports.js';
+import type { TargetState } from '../../lambda/domain/cached-token.js';
+import type { TokenStore } from '../../lambda/domain/ports.js';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 
 const STATE: TargetState = {
@@ -44,7 +44,7 @@ describe('MemoryTokenStore', () => {
   });
 
   it('shows nothing but the port: no counters or maps for tests to reach into', () => {
-    // Tests count and inspect through test/core/fakes.ts (CountingTokenStore), not the shipped store.
+    // Tests count and inspect through test/service/fakes.ts (CountingTokenStore), not the shipped store.
     expectTypeOf<keyof MemoryTokenStore>().toEqualTypeOf<keyof TokenStore>();
     expect(Object.keys(new MemoryTokenStore())).toEqual([]);
   });

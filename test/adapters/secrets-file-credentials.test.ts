@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsFileCredentialSource } from '../../lambda/adapters/secrets-file-credentials.js';
-import { SecretError } from '../../lambda/errors.js';
+import { SecretError } from '../../lambda/domain/errors.js';
 
 let dir: string;
 let path: string;

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerCredentialSource } from '../../lambda/adapters/secrets-manager-credentials.js';
-import { SecretError } from '../../lambda/errors.js';
+import { SecretError } from '../../lambda/domain/errors.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 
 const sm = mockClient(SecretsManagerClient);

@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SsmTokenStore, tokenParameterName } from '../../lambda/adapters/ssm-token-store.js';
 import { AwsCallUnansweredError, UNANSWERED_MEMORY_MS } from '../../lambda/adapters/unanswered-aws-calls.js';
-import type { TargetState } from '../../lambda/core/cached-token.js';
-import { CapturingLog, FakeClock } from '../core/fakes.js';
+import type { TargetState } from '../../lambda/domain/cached-token.js';
+import { CapturingLog, FakeClock } from '../service/fakes.js';
 
 const ssm = mockClient(SSMClient);
 const record: TargetState = {

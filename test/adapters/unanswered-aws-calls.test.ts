@@ -2,7 +2,7 @@
 // caller's deadline aborting the call (which says nothing about the service).
 import { describe, expect, it } from 'vitest';
 import { AwsCallUnansweredError, UNANSWERED_MEMORY_MS, UnansweredCalls } from '../../lambda/adapters/unanswered-aws-calls.js';
-import { FakeClock } from '../core/fakes.js';
+import { FakeClock } from '../service/fakes.js';
 
 const timedOut = () => Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 3000 ms requestTimeout.'), { name: 'TimeoutError', $metadata: { attempts: 4 } });
 const aborted = () => Object.assign(new Error('Request aborted'), { name: 'AbortError' });

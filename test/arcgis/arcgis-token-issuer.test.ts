@@ -2,10 +2,10 @@
 // exchange, the admin API and the serviceUrl check, as the Lambda runs them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import { parseServiceConfig, type Target, type TargetInput } from '../../lambda/config/schema.js';
-import { ArcGisRefusedError, ConfigurationError } from '../../lambda/errors.js';
+import { parseServiceConfig, type Target, type TargetInput } from '../../lambda/domain/config/schema.js';
+import { ArcGisRefusedError, ConfigurationError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
-import type { Credentials } from '../../lambda/core/ports.js';
+import type { Credentials } from '../../lambda/domain/ports.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 
 let sim: ArcGisSimulator;

@@ -4,12 +4,12 @@
 // actually reached the simulator.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import { parseServiceConfig, type Target, type TargetInput } from '../../lambda/config/schema.js';
-import { ConfigurationError, ForeignTokenOriginError } from '../../lambda/errors.js';
+import { parseServiceConfig, type Target, type TargetInput } from '../../lambda/domain/config/schema.js';
+import { ConfigurationError, ForeignTokenOriginError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
-import type { Credentials } from '../../lambda/core/ports.js';
+import type { Credentials } from '../../lambda/domain/ports.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
-import { CapturingLog } from '../core/fakes.js';
+import { CapturingLog } from '../service/fakes.js';
 
 const APP = { clientId: 'fake-app', clientSecret: 'fake-app-secret-origin-tests' };
 const user: Exclude<Credentials, { kind: 'manual' }> = { kind: 'user', ...FAKE };

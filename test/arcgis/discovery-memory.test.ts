@@ -2,13 +2,13 @@
 // site whose discovery fails cause one round of probes, not one each; the same error comes back at
 // once saying it was remembered and until when; after DISCOVERY_FAILURE_MEMORY_MS (or a rate
 // limit's Retry-After) the probes run again.
-import { problemHeaders, problemTypeOf } from '../../lambda/api/problem-types.js';
+import { problemHeaders, problemTypeOf } from '../../lambda/http/problem-types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ArcGisTokenIssuer, DISCOVERY_FAILURE_MEMORY_MS } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import { parseServiceConfig, type Target } from '../../lambda/config/schema.js';
-import { ArcGisRateLimitedError, ArcGisUnreachableError, TokenEndpointNotFoundError } from '../../lambda/errors.js';
+import { parseServiceConfig, type Target } from '../../lambda/domain/config/schema.js';
+import { ArcGisRateLimitedError, ArcGisUnreachableError, TokenEndpointNotFoundError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
-import { FakeClock } from '../core/fakes.js';
+import { FakeClock } from '../service/fakes.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 
 const START = Date.parse('2026-12-01T10:00:00.000Z');

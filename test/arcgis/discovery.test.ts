@@ -2,7 +2,7 @@
 // site itself names; and when there is none, a report of every URL tried and what it answered.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverTokenSite, generateTokenUrl, parseSiteUrl } from '../../lambda/arcgis/discovery.js';
-import { ArcGisUnreachableError, TokenEndpointNotFoundError } from '../../lambda/errors.js';
+import { ArcGisUnreachableError, TokenEndpointNotFoundError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 
 let sim: ArcGisSimulator;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateToken, generateTokenForm, type GenerateTokenRequest } from '../../lambda/arcgis/generate-token.js';
 import { MAX_RESPONSE_BYTES } from '../../lambda/arcgis/http.js';
-import { ArcGisBadResponseError, ArcGisRefusedError, ArcGisUnreachableError, InvalidCredentialsError } from '../../lambda/errors.js';
+import { ArcGisBadResponseError, ArcGisRefusedError, ArcGisUnreachableError, InvalidCredentialsError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE, PAYLOADS } from '../fixtures/arcgis-payloads.js';
 

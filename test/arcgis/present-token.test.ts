@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { presentToken } from '../../lambda/arcgis/present-token.js';
 import { checkTokenOnService } from '../../lambda/arcgis/validate-token.js';
-import { ArcGisBadResponseError, ArcGisRefusedError } from '../../lambda/errors.js';
+import { ArcGisBadResponseError, ArcGisRefusedError } from '../../lambda/domain/errors.js';
 
 const TOKEN = 'fake-token-Xy9.present_0123456789';
 const REFERER = 'https://apps.example.com';

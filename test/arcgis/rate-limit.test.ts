@@ -1,12 +1,12 @@
 // ArcGIS, or a proxy or gateway in front of it, asking us to slow down: HTTP 429, or 503 with
 // Retry-After. Over real HTTP from the simulator; the answer's body is often the proxy's HTML page,
 // which must not be reported as "an HTML page instead of JSON".
-import { problemHeaders, problemTypeOf } from '../../lambda/api/problem-types.js';
+import { problemHeaders, problemTypeOf } from '../../lambda/http/problem-types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverTokenSite } from '../../lambda/arcgis/discovery.js';
 import { generateToken } from '../../lambda/arcgis/generate-token.js';
 import { DEFAULT_RETRY_AFTER_MS, MAX_RETRY_AFTER_MS, retryAfterMs } from '../../lambda/arcgis/http.js';
-import { ArcGisBadResponseError, ArcGisRateLimitedError } from '../../lambda/errors.js';
+import { ArcGisBadResponseError, ArcGisRateLimitedError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 

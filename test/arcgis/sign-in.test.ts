@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortalTokenMemory } from '../../lambda/arcgis/portal-token-memory.js';
 import { findSite, logIn, plainHttpCredentialUrl, signIn, type SignInEvent, type SignInRequest } from '../../lambda/arcgis/sign-in.js';
 import { tokenSite } from '../../lambda/arcgis/token-site.js';
-import { ArcGisRefusedError, ConfigurationError, InvalidCredentialsError } from '../../lambda/errors.js';
+import { ArcGisRefusedError, ConfigurationError, InvalidCredentialsError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 

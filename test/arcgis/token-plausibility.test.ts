@@ -1,19 +1,19 @@
 // A new token is accepted only if it is plausible: well-formed junk from ArcGIS (or from whatever
 // answers in its place) must never be cached and served, nor reach an HTTP header. Each case is
 // the simulator answering over real HTTP, through the issuer as the Lambda runs it.
-import { problemTypeOf } from '../../lambda/api/problem-types.js';
+import { problemTypeOf } from '../../lambda/http/problem-types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import { MemoryLoginCoordinator } from '../../lambda/core/memory-login-coordinator.js';
+import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
-import { parseServiceConfig, type Target, type TargetInput } from '../../lambda/config/schema.js';
-import { TokenService } from '../../lambda/core/token-service.js';
-import type { Credentials } from '../../lambda/core/ports.js';
-import { ArcGisBadResponseError } from '../../lambda/errors.js';
+import { parseServiceConfig, type Target, type TargetInput } from '../../lambda/domain/config/schema.js';
+import { TokenService } from '../../lambda/service/token-service.js';
+import type { Credentials } from '../../lambda/domain/ports.js';
+import { ArcGisBadResponseError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
-import { CapturingLog } from '../core/fakes.js';
+import { CapturingLog } from '../service/fakes.js';
 
 const APP = { clientId: 'fake-app', clientSecret: 'fake-app-secret-plausibility' };
 const user: Exclude<Credentials, { kind: 'manual' }> = { kind: 'user', ...FAKE };

@@ -1,11 +1,11 @@
 // Property-based tests of the generateToken answer parser: whatever a server sends, the result is
 // an IssuedToken or one of the typed errors, with exact mappings for the documented shapes.
-import { problemTypeOf } from '../../lambda/api/problem-types.js';
+import { problemTypeOf } from '../../lambda/http/problem-types.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HttpAnswer } from '../../lambda/arcgis/http.js';
 import { EXPIRES_CLOCK_ALLOWANCE_MS, MAX_CREDIBLE_SKEW_MS, MAX_TOKEN_CHARS, MAX_TOKEN_LIFETIME_MS, parseTokenAnswer, SKEW_TOLERANCE_MS, type IssuedToken } from '../../lambda/arcgis/token-response.js';
-import { ArcGisBadResponseError, ArcGisRefusedError, InvalidCredentialsError } from '../../lambda/errors.js';
+import { ArcGisBadResponseError, ArcGisRefusedError, InvalidCredentialsError } from '../../lambda/domain/errors.js';
 
 const URL_ = 'https://gis.example.com/arcgis/tokens/generateToken';
 const RUNS = { numRuns: 300 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTokenAnswer } from '../../lambda/arcgis/token-response.js';
 import type { HttpAnswer } from '../../lambda/arcgis/http.js';
-import { ArcGisBadResponseError, ArcGisRefusedError, InvalidCredentialsError } from '../../lambda/errors.js';
+import { ArcGisBadResponseError, ArcGisRefusedError, InvalidCredentialsError } from '../../lambda/domain/errors.js';
 import { PAYLOADS } from '../fixtures/arcgis-payloads.js';
 
 const URL_ = 'https://gis.example.com/portal/sharing/rest/generateToken';

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { discoverTokenSite } from '../../lambda/arcgis/discovery.js';
 import { generateToken } from '../../lambda/arcgis/generate-token.js';
 import { appToken } from '../../lambda/arcgis/oauth-token.js';
-import { ArcGisBadResponseError, TokenEndpointNotFoundError, type BadResponseKind } from '../../lambda/errors.js';
+import { ArcGisBadResponseError, TokenEndpointNotFoundError, type BadResponseKind } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator, type SimulatorFault } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 

@@ -6,7 +6,7 @@ import { attributeProfile, builtinGroup, extraCosts, meanAttribution, sourceGrou
 
 const BUNDLE = 'file:///tmp/bundle.mjs';
 
-// root -> top level (bundle 0:0, lines 3 and 9) -> wire (lambda/handlers/wiring.ts) -> object (zod)
+// root -> top level (bundle 0:0, lines 3 and 9) -> wire (lambda/handlers/composition.ts) -> object (zod)
 //      -> (garbage collector); and a Node built-in.
 const PROFILE: CpuProfile = {
   nodes: [
@@ -24,9 +24,9 @@ const PROFILE: CpuProfile = {
 
 const resolve: SourceResolver = (url, line) => {
   if (url !== BUNDLE) return undefined;
-  if (line === 2) return 'lambda/config/schema.ts';
+  if (line === 2) return 'lambda/domain/config/schema.ts';
   if (line === 8) return '@smithy/core';
-  if (line === 20) return 'lambda/handlers/wiring.ts';
+  if (line === 20) return 'lambda/handlers/composition.ts';
   if (line === 40) return 'zod';
   return line === 0 ? '(top level)' : undefined;
 };
@@ -34,9 +34,9 @@ const resolve: SourceResolver = (url, line) => {
 describe('attributeProfile', () => {
   it('gives each sample its duration, splitting a function over its lines by their ticks', () => {
     expect(attributeProfile(PROFILE, resolve)).toEqual({
-      selfMs: { 'lambda/config/schema.ts': 1.5, '@smithy/core': 0.5, 'lambda/handlers/wiring.ts': 1, zod: 2, '(garbage collector)': 1, 'node:internal/modules/esm': 1 },
-      inclusiveMs: { 'lambda/handlers/wiring.ts wire': 3 },
-      byCallerMs: { 'zod ← lambda/handlers/wiring.ts wire': 2 },
+      selfMs: { 'lambda/domain/config/schema.ts': 1.5, '@smithy/core': 0.5, 'lambda/handlers/composition.ts': 1, zod: 2, '(garbage collector)': 1, 'node:internal/modules/esm': 1 },
+      inclusiveMs: { 'lambda/handlers/composition.ts wire': 3 },
+      byCallerMs: { 'zod ← lambda/handlers/composition.ts wire': 2 },
       totalMs: 7,
     });
   });
@@ -84,7 +84,7 @@ describe('groups', () => {
   it('names the package of a node_modules path, scoped or not, and project files by their path', () => {
     expect(sourceGroup('../../../work/wt-d/node_modules/@smithy/core/dist-es/submodules/serde/x.js')).toBe('@smithy/core');
     expect(sourceGroup('../node_modules/zod/v4/mini/schemas.js')).toBe('zod');
-    expect(sourceGroup('../../../work/wt-d/lambda/config/schema.ts')).toBe('lambda/config/schema.ts');
+    expect(sourceGroup('../../../work/wt-d/lambda/domain/config/schema.ts')).toBe('lambda/domain/config/schema.ts');
   });
 
   it('groups V8\'s buckets by name and Node\'s built-ins by area', () => {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TargetSchema } from '../../lambda/config/schema.js';
+import { TargetSchema } from '../../lambda/domain/config/schema.js';
 import type { FetchLike } from '../../lambda/arcgis/http.js';
 import { runDoctor } from '../../lambda/cli/doctor.js';
 import { DEFAULT_SIMULATOR_USER, startArcGisSimulator, type ArcGisSimulator, type ArcGisSimulatorOptions } from '../../lambda/local/arcgis-simulator.js';

@@ -2,7 +2,7 @@
 // API Gateway does (recomputing it with the same fake secret key) and answers canned token
 // answers and problem documents.
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
-import type { TokenAnswer as ServiceTokenAnswer } from '../../lambda/contract/token-answer.js';
+import type { TokenAnswer as ServiceTokenAnswer } from '../../lambda/domain/token-answer.js';
 import {
   createTokenClient,
   getToken,

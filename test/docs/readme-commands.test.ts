@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTEXT_KEYS } from '../../infra/context.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
-import { createValidators, loadOpenApi } from '../api/openapi-document.js';
+import { createValidators, loadOpenApi } from '../http/openapi-document.js';
 import { startFakeApiGateway, type FakeApiGateway } from '../client/fake-api-gateway.js';
 import { fencedBlocks, prose, type FencedBlock } from './markdown.js';
 

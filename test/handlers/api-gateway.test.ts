@@ -3,10 +3,10 @@
 // request must reach the token API as the same request, and get the same answer.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TokenApiRequest } from '../../lambda/api/token-api.js';
-import { parseTokenQuery } from '../../lambda/api/token-query.js';
+import type { TokenApiRequest } from '../../lambda/http/token-api.js';
+import { parseTokenQuery } from '../../lambda/http/token-query.js';
 import { createApiGatewayHandler, isHttpRequestEvent, toTokenApiRequest } from '../../lambda/handlers/api-gateway.js';
-import { CapturingLog } from '../core/fakes.js';
+import { CapturingLog } from '../service/fakes.js';
 import { EVENT_SHAPES, apiEvent, eventFor, functionUrlEvent, httpApiEvent, scheduledEvent, type RequestOptions } from './events.js';
 
 const cases: Array<[string, RequestOptions, TokenApiRequest]> = [

@@ -1,5 +1,5 @@
 // zod's first schema in a process pays for compiling zod itself, so a cold container that answers
-// from the token store builds and runs none (config/lazy-schema.ts): its configuration and the
+// from the token store builds and runs none (domain/config/lazy-schema.ts): its configuration and the
 // token record take the checks beside their schemas. Every zod/mini function is counted here; a
 // bad query string, which the schema must word, shows the count works.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';

@@ -7,14 +7,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { CONFIG_ENV, COORDINATION_TABLE_ENV } from '../../lambda/config/environment.js';
-import type { ServiceConfigInput } from '../../lambda/config/schema.js';
+import { CONFIG_ENV, COORDINATION_TABLE_ENV } from '../../lambda/domain/config/environment.js';
+import type { ServiceConfigInput } from '../../lambda/domain/config/schema.js';
 import type { ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 import { eventFor, type EventShape, type RequestOptions } from './events.js';
 import { COORDINATION_TABLE, FAKE_AWS_CREDENTIALS, startDynamoDb, type DynamoDbStandIn } from '../stand-ins/dynamodb.js';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { COORDINATION_TABLE_KEY } from '../../lambda/config/environment.js';
+import { COORDINATION_TABLE_KEY } from '../../lambda/domain/config/environment.js';
 
 export const ssm = mockClient(SSMClient);
 export const sm = mockClient(SecretsManagerClient);

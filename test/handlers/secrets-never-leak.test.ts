@@ -7,16 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
 import { getJson, type FetchLike } from '../../lambda/arcgis/http.js';
-import { MemoryLoginCoordinator } from '../../lambda/core/memory-login-coordinator.js';
+import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
 import { runDoctor } from '../../lambda/cli/doctor.js';
-import { parseServiceConfig, type TargetInput } from '../../lambda/config/schema.js';
-import type { Credentials } from '../../lambda/core/ports.js';
-import { ConfigurationError } from '../../lambda/errors.js';
-import { wire } from '../../lambda/handlers/wiring.js';
+import { parseServiceConfig, type TargetInput } from '../../lambda/domain/config/schema.js';
+import type { Credentials } from '../../lambda/domain/ports.js';
+import { ConfigurationError } from '../../lambda/domain/errors.js';
+import { wire } from '../../lambda/handlers/composition.js';
 import { startArcGisSimulator, type ArcGisSimulator, type SimulatorFault } from '../../lambda/local/arcgis-simulator.js';
-import { CapturingLog, CountingMetrics } from '../core/fakes.js';
+import { CapturingLog, CountingMetrics } from '../service/fakes.js';
 
 const PASSWORD = 'fake-Pw-7Qx&leak%+=#é "quoted" \\slash';
 const CLIENT_SECRET = 'fake-Cs-9Zr&leak+secret';

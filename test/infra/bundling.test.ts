@@ -32,7 +32,7 @@ describe('TokenVendingMachine bundling', () => {
     const bundlePath = join(assetDir, 'index.mjs');
     expect(statSync(bundlePath).size).toBeLessThan(500 * 1024);
     const code = readFileSync(bundlePath, 'utf8');
-    // lambda/handlers/lambda-credentials.ts stands in for @aws-sdk/credential-provider-node.
+    // lambda/adapters/lambda-credentials.ts stands in for @aws-sdk/credential-provider-node.
     expect(code).not.toContain('defaultProvider::fromSSO');
     expect(code).not.toContain('credential-provider-imds');
     expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(import.meta.url);")).toBe(true);

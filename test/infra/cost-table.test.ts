@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { frontDoorMonthlyCost, type CostInputs } from '../../bench/cost-model.js';
-import { METRIC } from '../../lambda/observability/metric-names.js';
+import { METRIC } from '../../lambda/domain/metric-names.js';
 import { ENDPOINTS, type Endpoint } from '../../infra/token-vending-machine.js';
 import { REPO_ROOT, only, synthStack } from './synth.js';
 
@@ -29,7 +29,7 @@ export const COST_INPUTS: CostInputs = {
     coldStart: { ssmReads: 1, ssmWrites: 0, secretReads: 0, dynamoWrites: 0, dynamoReads: 0 },
     scheduledRun: { ssmReads: 1, ssmWrites: 0, secretReads: 1, dynamoWrites: 0, dynamoReads: 0 },
     // The lease taken (its record read with it) and released by two conditional writes; the token
-    // read under the lease, checked before the write and written (lambda/core/login-gate.ts).
+    // read under the lease, checked before the write and written (lambda/service/login-gate.ts).
     login: { ssmReads: 2, ssmWrites: 1, secretReads: 1, dynamoWrites: 2, dynamoReads: 0 },
   },
   accessLogBytes: { restApi: 312, httpApi: 335 },

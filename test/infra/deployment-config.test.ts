@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONFIG_ENV, MAX_CONFIG_ENV_BYTES } from '../../lambda/config/environment.js';
+import { CONFIG_ENV, MAX_CONFIG_ENV_BYTES } from '../../lambda/domain/config/environment.js';
 import {
   createdSecretName,
   placeholderSecretArn,

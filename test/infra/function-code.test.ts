@@ -13,7 +13,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { functionCode, packagedBundleDir } from '../../infra/function-code.js';
 import { LAMBDA_ENTRY, REPO_ROOT } from '../../infra/lambda-bundle.js';
-import { ConfigurationError } from '../../lambda/errors.js';
+import { ConfigurationError } from '../../lambda/domain/errors.js';
 import { only } from './synth.js';
 
 const FAKE_BUNDLE = 'export const handler = async () => ({ statusCode: 200, body: "prebuilt" });\n';

@@ -3,7 +3,7 @@
 // dashboard of the service's own metrics.
 import { describe, expect, it } from 'vitest';
 import { LATENCY_ALARM_P99_MS, type Endpoint } from '../../infra/token-vending-machine.js';
-import { METRIC } from '../../lambda/observability/metric-names.js';
+import { METRIC } from '../../lambda/domain/metric-names.js';
 import { EXAMPLE_CONFIG, logicalId, only, synthStack } from './synth.js';
 
 function alarm(overrides: Parameters<typeof synthStack>[0], id: string) {

@@ -6,13 +6,13 @@ import { DynamoDbLoginCoordinator } from '../../lambda/adapters/dynamodb-login-c
 import { SsmTokenStore, tokenParameterName } from '../../lambda/adapters/ssm-token-store.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import { parseServiceConfig, type ServiceConfig, type ServiceConfigInput } from '../../lambda/config/schema.js';
-import type { TargetState } from '../../lambda/core/cached-token.js';
-import type { CredentialSource, Credentials } from '../../lambda/core/ports.js';
-import { TokenService } from '../../lambda/core/token-service.js';
+import { parseServiceConfig, type ServiceConfig, type ServiceConfigInput } from '../../lambda/domain/config/schema.js';
+import type { TargetState } from '../../lambda/domain/cached-token.js';
+import type { CredentialSource, Credentials } from '../../lambda/domain/ports.js';
+import { TokenService } from '../../lambda/service/token-service.js';
 import { startArcGisSimulator, type ArcGisSimulator, type ArcGisSimulatorOptions } from '../../lambda/local/arcgis-simulator.js';
 import { startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
-import { CapturingLog } from '../core/fakes.js';
+import { CapturingLog } from '../service/fakes.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../stand-ins/aws-fault-proxy.js';
 import { COORDINATION_TABLE, FAKE_AWS_CREDENTIALS, startDynamoDb, type DynamoDbStandIn } from '../stand-ins/dynamodb.js';

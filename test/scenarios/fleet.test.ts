@@ -3,9 +3,9 @@
 // one DynamoDB and one ArcGIS simulator, and asserts exact counts at ArcGIS and in the stores.
 // Latencies are a tenth to a quarter of the reported ones; what matters is their ratio to the
 // request timeout and the login sequence's length, which is kept.
-import { problemHeaders } from '../../lambda/api/problem-types.js';
+import { problemHeaders } from '../../lambda/http/problem-types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ArcGisRateLimitedError, BadRequestError, LoginPausedError } from '../../lambda/errors.js';
+import { ArcGisRateLimitedError, BadRequestError, LoginPausedError } from '../../lambda/domain/errors.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 import { WRONG, outcomes, startFleet, type Fleet } from './fleet-harness.js';
 

@@ -14,13 +14,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
-import { parseServiceConfig, type Target } from '../../lambda/config/schema.js';
-import type { TargetState } from '../../lambda/core/cached-token.js';
-import { MemoryLoginCoordinator } from '../../lambda/core/memory-login-coordinator.js';
-import type { AccountRecord, CallerAdmission, IssueRequest, IssuedBoundToken, LeaseAnswer, LeaseRequest, LoginCoordinator, LoginOutcome, TokenIssuer } from '../../lambda/core/ports.js';
-import { TokenService } from '../../lambda/core/token-service.js';
-import { ArcGisUnreachableError, InvalidCredentialsError } from '../../lambda/errors.js';
-import { CapturingLog, FakeCredentials } from '../core/fakes.js';
+import { parseServiceConfig, type Target } from '../../lambda/domain/config/schema.js';
+import type { TargetState } from '../../lambda/domain/cached-token.js';
+import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';
+import type { AccountRecord, CallerAdmission, IssueRequest, IssuedBoundToken, LeaseAnswer, LeaseRequest, LoginCoordinator, LoginOutcome, TokenIssuer } from '../../lambda/domain/ports.js';
+import { TokenService } from '../../lambda/service/token-service.js';
+import { ArcGisUnreachableError, InvalidCredentialsError } from '../../lambda/domain/errors.js';
+import { CapturingLog, FakeCredentials } from '../service/fakes.js';
 
 const config = parseServiceConfig(
   {

@@ -9,12 +9,12 @@ import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
 import { createTokenClient, type TokenAnswer } from '../../lambda/client/index.js';
-import { parseServiceConfig } from '../../lambda/config/schema.js';
-import { MemoryLoginCoordinator } from '../../lambda/core/memory-login-coordinator.js';
-import { wire, type Wiring } from '../../lambda/handlers/wiring.js';
+import { parseServiceConfig } from '../../lambda/domain/config/schema.js';
+import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';
+import { wire, type Wiring } from '../../lambda/handlers/composition.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { createLocalServer } from '../../lambda/local/http-server.js';
-import { CapturingLog } from '../core/fakes.js';
+import { CapturingLog } from '../service/fakes.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 
 const REFERER = 'https://apps.example.com';

@@ -4,7 +4,7 @@
 import { CreateTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
-import { COORDINATION_TABLE_KEY } from '../../lambda/config/environment.js';
+import { COORDINATION_TABLE_KEY } from '../../lambda/domain/config/environment.js';
 import { startAwsFaultProxy, type AwsFaultProxy } from './aws-fault-proxy.js';
 
 export const COORDINATION_TABLE = 'arcgis-token-vending-coordination';

@@ -9,7 +9,7 @@ import {
   TokenEndpointNotFoundError,
   TokenVendingError,
   describeError,
-} from '../../errors.js';
+} from '../../domain/errors.js';
 import { isArcGisOnlineHost, parseSiteUrl, portalRoot } from '../../arcgis/discovery.js';
 import { ENDPOINT_NOT_FOUND, FOREIGN_TOKEN_ORIGIN, HTTPS_REWRITE, NO_TOKEN_SECURITY, PLAIN_HTTP_TOKEN_SERVICE, SITE_UNREACHABLE, WEB_TIER_LOGIN } from '../../arcgis/hints.js';
 import { findSite, plainHttpCredentialUrl, type SignInEvent } from '../../arcgis/sign-in.js';

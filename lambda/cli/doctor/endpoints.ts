@@ -6,7 +6,7 @@
 import { isArcGisOnlineHost, parseSiteUrl } from '../../arcgis/discovery.js';
 import { DISCOVERED_ENDPOINT_SILENT } from '../../arcgis/hints.js';
 import { postForm } from '../../arcgis/http.js';
-import { parseJsonOrUndefined } from '../../parse-json-or-undefined.js';
+import { parseJsonOrUndefined } from '../../domain/parse-json-or-undefined.js';
 import type { Finding, SiteSummary } from './findings.js';
 import type { DoctorRun } from './run.js';
 

@@ -2,7 +2,7 @@
 // worked. A federated server only takes server tokens, which the portal issues in exchange for its
 // own; then the token is tried on --service. Each step opens its check when the sequence attempts
 // it, so its requests are shown under it, and its outcome makes the finding.
-import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisRefusedError, ArcGisUnreachableError, TokenVendingError, describeError, quoteArcGisError } from '../../errors.js';
+import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisRefusedError, ArcGisUnreachableError, TokenVendingError, describeError, quoteArcGisError } from '../../domain/errors.js';
 import { parseSiteUrl } from '../../arcgis/discovery.js';
 import { EXCHANGE_TOKEN_REFUSED, NOT_FEDERATED, SERVICE_NOT_ARCGIS, SERVICE_NOT_SHARED, TOKEN_NOT_SEEN, WRONG_DISPENSER } from '../../arcgis/hints.js';
 import type { SignInEvent } from '../../arcgis/sign-in.js';

@@ -10,7 +10,7 @@ import {
   InvalidCredentialsError,
   TokenVendingError,
   quoteArcGisError,
-} from '../../errors.js';
+} from '../../domain/errors.js';
 import { APP_CREDENTIALS_NEED_PORTAL, CLIENT_UNDETERMINED, DEFAULT_REFERER_USED, INVALID_APP_CREDENTIALS, INVALID_CREDENTIALS, LOGIN_REFUSED, MAY_NOT_GENERATE_TOKENS } from '../../arcgis/hints.js';
 import { MAX_APP_TOKEN_MINUTES } from '../../arcgis/oauth-token.js';
 import { logIn, type LoggedIn, type LoginCredentials, type SignInEvent } from '../../arcgis/sign-in.js';

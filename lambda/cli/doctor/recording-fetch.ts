@@ -4,10 +4,10 @@
 // token becomes "(hidden)" or its length), and a token answer is reduced to its length and expiry.
 import type { FetchLike } from '../../arcgis/http.js';
 import { MAX_RESPONSE_BYTES, readBodyUpTo } from '../../arcgis/http.js';
-import { errorCode, isTimeout } from '../../fetch-failure.js';
+import { errorCode, isTimeout } from '../../domain/fetch-failure.js';
 import { redact } from '../../arcgis/redaction.js';
 import { errorInfo, looksLikeHtml } from '../../arcgis/token-response.js';
-import { parseJsonOrUndefined } from '../../parse-json-or-undefined.js';
+import { parseJsonOrUndefined } from '../../domain/parse-json-or-undefined.js';
 
 export interface RecordedExchange {
   method: string;

@@ -57,7 +57,7 @@ export class TextReport implements DoctorListener {
         '',
         `Result: ✓ working configuration: ${w.appCredentials ? 'app credentials' : `client=${w.client}`}, ${w.site.description}`,
         '',
-        'Target configuration (the service configuration\'s targets[] entry, lambda/config/schema.ts):',
+        'Target configuration (the service configuration\'s targets[] entry, lambda/domain/config/schema.ts):',
         JSON.stringify(advice.configuration, null, 2),
         '',
         'Deploy:',

@@ -1,0 +1,367 @@
+// One schema for every place a configuration enters: the Lambda at cold start, the local server
+// at start-up and the CDK app at synth time, so a bad setting fails early and says the same thing.
+import * as z from 'zod/mini';
+import { isIP } from 'node:net';
+import './zod-locale.js';
+import { lazySchema } from './lazy-schema.js';
+import { ConfigurationError } from '../errors.js';
+
+/**
+ * How ArcGIS binds a token. `caller-ip` is this service's own mode: a token bound (client=ip) to the
+ * address of the app calling the API, cached per caller address.
+ */
+export const CLIENT_MODES = ['referer', 'ip', 'requestip', 'caller-ip'] as const;
+export type ClientMode = (typeof CLIENT_MODES)[number];
+/** The modes ArcGIS itself knows (the `client` form parameter). */
+export type ArcGisClientMode = Exclude<ClientMode, 'caller-ip'>;
+
+/**
+ * What kind of site issues the target's tokens. Without it the service discovers it from the URL
+ * (rest/info, sharing/rest/info). `federated`: an ArcGIS Server federated with a portal, whose
+ * tokens come from exchanging a portal token.
+ */
+export const SITE_KINDS = ['portal', 'server', 'admin', 'federated'] as const;
+export type SiteKind = (typeof SITE_KINDS)[number];
+
+/** ArcGIS caps generateToken at 15 days (21600 minutes) unless a site sets another maximum. */
+export const MAX_EXPIRATION_MINUTES = 21_600;
+export const DEFAULT_EXPIRATION_MINUTES = 60;
+export const DEFAULT_PARAMETER_PREFIX = '/arcgis-token-vending';
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Everything one API request does (discovery, login, exchange, check, AWS calls) ends within this:
+ * API Gateway gives an integration 29 s, after which the caller gets the gateway's bare 504 instead
+ * of the service's problem answer, and the function itself stops at 30 s.
+ */
+export const DEFAULT_DEADLINE_MS = 25_000;
+export const MAX_DEADLINE_MS = 28_000;
+/** A caller's minValidity may cause a login (the token being good by the service's own policy) at most this often per account. */
+export const DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS = 300;
+/** How many distinct callers (IPv4 addresses or IPv6 /64s) a caller-ip target serves at once. */
+export const DEFAULT_MAX_CALLERS = 100;
+export const DEFAULT_SCHEDULE_MINUTES = 15;
+
+import { TARGET_NAME, TARGET_NAME_RULE } from '../target-name.js';
+
+/** ArcGIS compares the Referer header; a query string or fragment on it never matches a real request. */
+export function stripRefererSuffix(referer: string): string {
+  return referer.replace(/[?#].*$/, '');
+}
+
+/** An http(s) URL with a host, as apps send in Referer. */
+export function isHttpReferer(referer: string): boolean {
+  return /^https?:\/\/[^/]/i.test(referer) && URL.canParse(referer);
+}
+
+/** A string with surrounding white space removed before any other check runs. */
+const trimmed = (...checks: z.core.$ZodCheck<string>[]) => z.string().check(z.trim(), ...checks);
+
+const urlString = lazySchema(() =>
+  trimmed(z.superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL: give the full https:// address of the portal, server or token endpoint` });
+      return;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: `use an https:// URL (got ${url.protocol})` });
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'remove the user name/password from the URL: credentials belong in the secret' });
+    }
+  })),
+);
+
+/**
+ * An origin that may receive credentials: scheme, host and port only. Kept as the URL parser
+ * normalises it (host lower-cased, default port dropped), which is how origins are compared.
+ */
+const originString = lazySchema(() =>
+  z.pipe(
+    trimmed(z.superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin: give scheme, host and port only, e.g. https://portal.example.com or https://gis.example.com:7443` });
+        return;
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        ctx.addIssue({ code: 'custom', message: `use an https:// origin (got ${url.protocol})` });
+      } else if (url.username || url.password) {
+        ctx.addIssue({ code: 'custom', message: 'remove the user name/password from the origin: credentials belong in the secret' });
+      } else if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || /[?#]$/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin: give scheme, host and port only (${url.origin}), without a path, query or fragment` });
+      }
+    })),
+    z.transform((value) => new URL(value).origin),
+  ),
+);
+
+export const TargetSchema = lazySchema(() =>
+  z
+    .strictObject({
+      name: z.string().check(z.regex(TARGET_NAME, `use ${TARGET_NAME_RULE}`)),
+      url: urlString,
+      kind: z.optional(z.enum(SITE_KINDS, { message: `use one of ${SITE_KINDS.join(', ')}, or leave it out to discover it` })),
+      client: z._default(z.enum(CLIENT_MODES, { message: `use one of ${CLIENT_MODES.join(', ')}` }), 'referer'),
+      referer: z.optional(z.pipe(trimmed(z.minLength(1)), z.transform(stripRefererSuffix))),
+      ip: z.optional(trimmed()),
+      // z.int() as a check, as classic .int() was: as the schema itself, its message would also
+      // replace zod's own for a value that is not a number at all.
+      expirationMinutes: z._default(
+        z.number().check(
+          z.int('use a whole number of minutes'),
+          z.gte(1, 'use at least 1 minute'),
+          z.lte(MAX_EXPIRATION_MINUTES, `ArcGIS allows at most ${MAX_EXPIRATION_MINUTES} minutes (15 days)`),
+        ),
+        DEFAULT_EXPIRATION_MINUTES,
+      ),
+      secretId: trimmed(z.minLength(1, 'name the Secrets Manager secret (name or ARN) that holds the credentials')),
+      /** A secured service on which each new token is tried before it is cached (catches a wrong dispenser). */
+      serviceUrl: z.optional(urlString),
+      /**
+       * For kind federated: the portal the server is federated with. Credentials may go to its origin
+       * when the server's rest/info names it (owningSystemUrl), though it differs from the url's.
+       */
+      portalUrl: z.optional(urlString),
+      /**
+       * Further origins (https://host[:port]) that may receive the credentials when the site names them
+       * in rest/info. Without them credentials go only to the url's origin (and portalUrl's).
+       */
+      allowedOrigins: z.optional(z.array(originString)),
+      /** caller-ip only: the most distinct callers (IPv4 addresses, IPv6 /64s) served at once; more get 429. */
+      maxCallers: z.optional(z.number().check(z.int('use a whole number of callers'), z.gte(1, 'allow at least 1 caller'), z.lte(10_000, 'at most 10000 callers: each has its own SSM parameter, and a Region holds 10000 standard parameters'))),
+    })
+    .check(z.superRefine((target, ctx) => {
+      if (target.client === 'referer') {
+        if (target.referer === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['referer'],
+            message: 'client "referer" needs a referer: the base URL of the app that will use the token (e.g. https://apps.example.com)',
+          });
+        } else {
+          if (!isHttpReferer(target.referer)) {
+            ctx.addIssue({ code: 'custom', path: ['referer'], message: `"${target.referer}" is not an http(s) URL: use the base URL the calling app sends as Referer, e.g. https://apps.example.com` });
+          }
+        }
+      }
+      if (target.client === 'ip' && (target.ip === undefined || isIP(target.ip) === 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ip'],
+          message: 'client "ip" needs ip: the IPv4 or IPv6 address of the machine that will use the token (ArcGIS answers "Client id cannot be determined" without it)',
+        });
+      }
+      if (target.client !== 'referer' && target.referer !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['referer'], message: `referer is only used with client "referer"; remove it or set client to "referer"` });
+      }
+      if (target.client !== 'caller-ip' && target.maxCallers !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['maxCallers'], message: 'maxCallers is only used with client "caller-ip"; remove it or set client to "caller-ip"' });
+      }
+      if (target.client !== 'ip' && target.ip !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['ip'], message: `ip is only used with client "ip"; remove it or set client to "ip"` });
+      }
+      if (target.portalUrl !== undefined && target.kind !== 'federated') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['portalUrl'],
+          message: 'portalUrl names the portal of a federated server: set kind "federated", or list the origin in allowedOrigins instead',
+        });
+      }
+    })),
+);
+
+export const ServiceConfigSchema = lazySchema(() =>
+  z
+    .strictObject({
+      targets: z.array(TargetSchema).check(z.minLength(1, 'configure at least one target')),
+      /** The target `GET /token` serves; defaults to the first one. */
+      defaultTarget: z.optional(z.string()),
+      /** Plain http:// is refused unless this is set: tokens and passwords must not cross a network in clear. */
+      allowInsecureHttp: z._default(z.boolean(), false),
+      parameterPrefix: z._default(
+        z.string().check(z.regex(/^(\/[A-Za-z0-9_.-]+)+$/, 'use an SSM path such as /arcgis-token-vending')),
+        DEFAULT_PARAMETER_PREFIX,
+      ),
+      /** Overrides the refresh margin derived from each token's lifetime (see domain/refresh-policy.ts). */
+      refreshMarginSeconds: z.optional(z.number().check(z.int(), z.gte(0), z.lte(86_400))),
+      /** How often the schedule runs; it refreshes tokens that would not outlive the next run. */
+      scheduleIntervalMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(1440)), DEFAULT_SCHEDULE_MINUTES),
+      requestTimeoutMs: z._default(z.number().check(z.int(), z.gte(100), z.lte(60_000)), DEFAULT_REQUEST_TIMEOUT_MS),
+      deadlineMs: z._default(
+        z.number().check(z.int(), z.gte(1_000), z.lte(MAX_DEADLINE_MS, `use at most ${MAX_DEADLINE_MS} ms: API Gateway gives up after 29 s and answers its own 504 instead of the service's problem`)),
+        DEFAULT_DEADLINE_MS,
+      ),
+      minValidityRefreshIntervalSeconds: z._default(z.number().check(z.int(), z.gte(0), z.lte(86_400)), DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS),
+    })
+    .check(z.superRefine((config, ctx) => {
+      const seen = new Set<string>();
+      config.targets.forEach((target, index) => {
+        const key = target.name.toLowerCase();
+        if (seen.has(key)) {
+          ctx.addIssue({ code: 'custom', path: ['targets', index, 'name'], message: `target name "${target.name}" is used twice; names must be unique (case-insensitive)` });
+        }
+        seen.add(key);
+        const insecure: Array<[Array<string | number>, string | undefined, string]> = [
+          [['url'], target.url, 'password'],
+          [['serviceUrl'], target.serviceUrl, 'token'],
+          [['portalUrl'], target.portalUrl, 'password'],
+          ...(target.allowedOrigins ?? []).map((origin, at): [Array<string | number>, string, string] => [['allowedOrigins', at], origin, 'password']),
+        ];
+        for (const [path, value, what] of insecure) {
+          if (!config.allowInsecureHttp && value !== undefined && URL.parse(value)?.protocol === 'http:') {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['targets', index, ...path],
+              message: `http:// would send the ${what} in clear: use https://, or set allowInsecureHttp (ARCGIS_ALLOW_INSECURE_HTTP=1) for a local simulator only`,
+            });
+          }
+        }
+      });
+      if (config.requestTimeoutMs > config.deadlineMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['requestTimeoutMs'],
+          message: `requestTimeoutMs ${config.requestTimeoutMs} cannot fit in the request deadline (deadlineMs ${config.deadlineMs}): every request must end within it. Use at most ${config.deadlineMs}, and a few times less so discovery and login fit together`,
+        });
+      }
+      if (config.defaultTarget !== undefined && !config.targets.some((t) => t.name === config.defaultTarget)) {
+        ctx.addIssue({ code: 'custom', path: ['defaultTarget'], message: `no target is named "${config.defaultTarget}"; use one of ${config.targets.map((t) => t.name).join(', ')}` });
+      }
+    })),
+);
+
+export type TargetInput = z.input<typeof TargetSchema>;
+export type Target = z.output<typeof TargetSchema>;
+export type ServiceConfigInput = z.input<typeof ServiceConfigSchema>;
+export type ServiceConfig = z.output<typeof ServiceConfigSchema> & { defaultTarget: string };
+
+/**
+ * Validates a configuration and returns it with defaults applied, or throws a ConfigurationError
+ * whose message lists each bad field by path with its fix.
+ */
+export function parseServiceConfig(input: unknown, source: string): ServiceConfig {
+  const plain = plainServiceConfig(input);
+  if (plain !== undefined) return plain;
+  const result = ServiceConfigSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigurationError(`Invalid configuration in ${source}:\n${formatIssues(result.error.issues)}`);
+  }
+  return withDefaultTarget(result.data);
+}
+
+// ---- The same rules without zod, for the configurations the construct writes ------------------
+//
+// Every cold start validates TOKEN_VENDING_CONFIG, and zod's first schema in a process pays for
+// compiling zod itself: the benchmark measured a cold cached request that runs no zod at 7 % less
+// (docs/benchmarks.md, section 4). plainServiceConfig accepts a configuration only when every
+// field is in a form the schema above would accept and leave as it is (URLs and referers already
+// trimmed, no referer query to strip, no portalUrl or allowedOrigins), applying the same defaults in
+// the same key order; anything else, every mistake included, it leaves to the schema, which then
+// decides and words the error. test/domain/config/plain-config.property.test.ts holds it to that: whatever
+// it accepts, the schema accepts with the same output.
+
+const TARGET_KEYS = new Set(['name', 'url', 'kind', 'client', 'referer', 'ip', 'expirationMinutes', 'secretId', 'serviceUrl', 'maxCallers']);
+const CONFIG_KEYS = new Set(['targets', 'defaultTarget', 'allowInsecureHttp', 'parameterPrefix', 'refreshMarginSeconds', 'scheduleIntervalMinutes', 'requestTimeoutMs', 'deadlineMs', 'minValidityRefreshIntervalSeconds']);
+const PARAMETER_PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
+
+type Plain = Record<string, unknown>;
+const isPlain = (value: unknown): value is Plain => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Only known keys, none of them holding undefined (the schema would keep such a key, in its own place). */
+const onlyKeys = (value: Plain, allowed: ReadonlySet<string>) => Object.keys(value).every((key) => allowed.has(key) && value[key] !== undefined);
+const trimmedString = (value: unknown): value is string => typeof value === 'string' && value === value.trim();
+const wholeIn = (value: unknown, min: number, max: number): value is number => Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
+/** Absent, or a whole number in range: the value, the default, or null when the schema must decide. */
+const wholeOr = (value: unknown, min: number, max: number, fallback: number | undefined): number | undefined | null =>
+  value === undefined ? fallback : wholeIn(value, min, max) ? value : null;
+
+/** urlString's rules: a URL the parser reads, http or https, without credentials. */
+function plainUrl(value: unknown): value is string {
+  if (!trimmedString(value) || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
+}
+
+function plainTarget(input: unknown, allowInsecureHttp: boolean): Target | undefined {
+  if (!isPlain(input) || !onlyKeys(input, TARGET_KEYS)) return undefined;
+  const { name, url, kind, referer, ip, secretId, serviceUrl, maxCallers } = input;
+  const client = input.client ?? 'referer';
+  const expirationMinutes = wholeOr(input.expirationMinutes, 1, MAX_EXPIRATION_MINUTES, DEFAULT_EXPIRATION_MINUTES);
+  if (typeof name !== 'string' || !TARGET_NAME.test(name) || !plainUrl(url) || !trimmedString(secretId) || secretId.length === 0 || typeof expirationMinutes !== 'number') return undefined;
+  if (kind !== undefined && !(SITE_KINDS as readonly unknown[]).includes(kind)) return undefined;
+  if (!(CLIENT_MODES as readonly unknown[]).includes(client)) return undefined;
+  const mode = client as ClientMode;
+  // Each binding's own field, and only its own, as the schema's refinement requires.
+  if ((mode === 'referer') !== (referer !== undefined) || (mode === 'ip') !== (ip !== undefined) || (mode !== 'caller-ip' && maxCallers !== undefined)) return undefined;
+  if (referer !== undefined && (!trimmedString(referer) || referer.length === 0 || stripRefererSuffix(referer) !== referer || !isHttpReferer(referer))) return undefined;
+  if (ip !== undefined && (!trimmedString(ip) || isIP(ip) === 0)) return undefined;
+  if (serviceUrl !== undefined && !plainUrl(serviceUrl)) return undefined;
+  if (maxCallers !== undefined && !wholeIn(maxCallers, 1, 10_000)) return undefined;
+  if (!allowInsecureHttp && [url, serviceUrl].some((value) => value !== undefined && URL.parse(value)?.protocol === 'http:')) return undefined;
+  // The schema's key order, so the result is the same object, JSON included.
+  return {
+    name,
+    url,
+    ...(kind === undefined ? {} : { kind: kind as SiteKind }),
+    client: mode,
+    ...(referer === undefined ? {} : { referer }),
+    ...(ip === undefined ? {} : { ip }),
+    expirationMinutes,
+    secretId,
+    ...(serviceUrl === undefined ? {} : { serviceUrl }),
+    ...(maxCallers === undefined ? {} : { maxCallers: maxCallers as number }),
+  };
+}
+
+/** The configuration with defaults applied, when it needs nothing but the checks above; otherwise undefined. */
+export function plainServiceConfig(input: unknown): ServiceConfig | undefined {
+  if (!isPlain(input) || !onlyKeys(input, CONFIG_KEYS) || !Array.isArray(input.targets) || input.targets.length === 0) return undefined;
+  const { defaultTarget, refreshMarginSeconds } = input;
+  const allowInsecureHttp = input.allowInsecureHttp ?? false;
+  const parameterPrefix = input.parameterPrefix ?? DEFAULT_PARAMETER_PREFIX;
+  const scheduleIntervalMinutes = wholeOr(input.scheduleIntervalMinutes, 1, 1440, DEFAULT_SCHEDULE_MINUTES);
+  const requestTimeoutMs = wholeOr(input.requestTimeoutMs, 100, 60_000, DEFAULT_REQUEST_TIMEOUT_MS);
+  const deadlineMs = wholeOr(input.deadlineMs, 1_000, MAX_DEADLINE_MS, DEFAULT_DEADLINE_MS);
+  const minValidityRefreshIntervalSeconds = wholeOr(input.minValidityRefreshIntervalSeconds, 0, 86_400, DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS);
+  if (typeof allowInsecureHttp !== 'boolean' || typeof parameterPrefix !== 'string' || !PARAMETER_PREFIX.test(parameterPrefix)) return undefined;
+  if (typeof scheduleIntervalMinutes !== 'number' || typeof requestTimeoutMs !== 'number' || typeof deadlineMs !== 'number' || typeof minValidityRefreshIntervalSeconds !== 'number') return undefined;
+  if (refreshMarginSeconds !== undefined && !wholeIn(refreshMarginSeconds, 0, 86_400)) return undefined;
+  if (requestTimeoutMs > deadlineMs) return undefined;
+  const targets: Target[] = [];
+  for (const entry of input.targets as unknown[]) {
+    const target = plainTarget(entry, allowInsecureHttp);
+    if (target === undefined) return undefined;
+    targets.push(target);
+  }
+  if (new Set(targets.map((t) => t.name.toLowerCase())).size !== targets.length) return undefined;
+  if (defaultTarget !== undefined && (typeof defaultTarget !== 'string' || !targets.some((t) => t.name === defaultTarget))) return undefined;
+  return withDefaultTarget({
+    targets,
+    ...(defaultTarget === undefined ? {} : { defaultTarget: defaultTarget as string }),
+    allowInsecureHttp,
+    parameterPrefix,
+    ...(refreshMarginSeconds === undefined ? {} : { refreshMarginSeconds: refreshMarginSeconds as number }),
+    scheduleIntervalMinutes,
+    requestTimeoutMs,
+    deadlineMs,
+    minValidityRefreshIntervalSeconds,
+  });
+}
+
+/** A configuration the schema accepted, with `defaultTarget` filled in: the first target unless named. */
+export function withDefaultTarget(config: z.output<typeof ServiceConfigSchema>): ServiceConfig {
+  return { ...config, defaultTarget: config.defaultTarget ?? config.targets[0]!.name };
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.length === 0 ? '(root)' : issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+      return `  - ${path}: ${issue.message}`;
+    })
+    .join('\n');
+}
