@@ -1,7 +1,9 @@
-// Where a token lives in the store: per target, or per target and caller for caller-ip. A caller is
-// an IPv4 address, or an IPv6 /64: one host (or one attacker) has a whole /64 to pick addresses
-// from, so keying by the full address would let it mint a login and a parameter per address.
-// Shared with the CDK construct, which grants exactly these parameter paths.
+// Where a token lives in the store: per target, or per target and caller for caller-ip; and the
+// account a login counts against (accountKey). A caller is an IPv4 address, or an IPv6 /64: one
+// host (or one attacker) has a whole /64 to pick addresses from, so keying by the full address
+// would let it mint a login and a parameter per address. Shared with the CDK construct, which
+// grants exactly these parameter paths.
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 
 export const CALLER_KEY_PREFIX = 'ip-';
@@ -22,6 +24,14 @@ export function callerKey(ip: string): string {
 /** SSM parameter names allow letters, digits and . - _ /; colons and the prefix's slash become underscores. */
 export function callerSlotKey(targetName: string, caller: string): string {
   return `${targetName}/${CALLER_KEY_PREFIX}${caller.replace(/[^A-Za-z0-9.]/g, '_')}`;
+}
+
+/**
+ * The account a login uses: the secret at the site it logs in to (the portal or server root that
+ * owns the user store). Every target with that secret at that site shares one pause and one lease.
+ */
+export function accountKey(secretId: string, loginSite: string): string {
+  return createHash('sha256').update(JSON.stringify([secretId, loginSite.toLowerCase()])).digest('hex').slice(0, 32);
 }
 
 /** The eight 16-bit groups of an IPv6 address, "::" and an embedded IPv4 tail expanded. */

@@ -1,7 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseServiceConfig, type ServiceConfig } from '../../lambda/domain/config/schema.js';
 import { identityHash, targetFingerprint } from '../../lambda/domain/cached-token.js';
-import { LOGIN_PAUSE_MS, PAUSED_SECRET_MAX_AGE_MS, REJECTION_RECHECK_MS, TokenService, accountKey } from '../../lambda/service/token-service.js';
+import { accountKey } from '../../lambda/domain/slot-key.js';
+import { LOGIN_PAUSE_MS, PAUSED_SECRET_MAX_AGE_MS } from '../../lambda/service/login-gate.js';
+import { REJECTION_RECHECK_MS } from '../../lambda/service/revocation.js';
+import { TokenService } from '../../lambda/service/token-service.js';
 import {
   ArcGisUnreachableError,
   BadRequestError,
