@@ -32,7 +32,7 @@ export interface ProfileAttribution {
   /** Time with a project function (group + ' ' + name) anywhere on the stack, ms, counted once a sample. */
   inclusiveMs: Record<string, number>;
   /**
-   * Self time of library code by who asked for it: 'zod ← lambda/domain/config/schema.ts parseServiceConfig'
+   * Self time of library code by who asked for it: 'zod ← lambda/domain/config/parse-config.ts parseServiceConfig'
    * (the nearest project function on the stack) or 'zod ← (module top level)' (a module body
    * ran it at import). Only groups that are packages (not Node's, not V8's).
    */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
-import { parseServiceConfig } from '../../lambda/domain/config/schema.js';
+import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { wire } from '../../lambda/handlers/composition.js';
 import { CapturingLog, FakeClock, FakeIssuer } from '../service/fakes.js';
 

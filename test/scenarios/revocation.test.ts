@@ -9,7 +9,7 @@ import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
 import { createTokenClient, type TokenAnswer } from '../../lambda/client/index.js';
-import { parseServiceConfig } from '../../lambda/domain/config/schema.js';
+import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';
 import { wire, type Wiring } from '../../lambda/handlers/composition.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';

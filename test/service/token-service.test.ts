@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseServiceConfig, type ServiceConfig } from '../../lambda/domain/config/schema.js';
+import { type ServiceConfig } from '../../lambda/domain/config/schema.js';
+import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { identityHash, targetFingerprint } from '../../lambda/domain/cached-token.js';
 import { accountKey } from '../../lambda/domain/slot-key.js';
 import { LOGIN_PAUSE_MS, PAUSED_SECRET_MAX_AGE_MS } from '../../lambda/service/login-gate.js';

@@ -2,7 +2,7 @@
 // allowedOrigins. Both are validated where every configuration enters, and http:// is refused
 // without allowInsecureHttp as for url.
 import { describe, expect, it } from 'vitest';
-import { parseServiceConfig } from '../../../lambda/domain/config/schema.js';
+import { parseServiceConfig } from '../../../lambda/domain/config/parse-config.js';
 import { ConfigurationError } from '../../../lambda/domain/errors.js';
 
 const federated = { name: 'fed', url: 'https://gis.example.com/server', kind: 'federated', referer: 'https://apps.example.com', secretId: 'arcgis/fed' } as const;

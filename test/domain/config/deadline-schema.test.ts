@@ -1,7 +1,8 @@
 // Timeouts that cannot fit the request deadline are refused where every configuration enters (the
 // Lambda at cold start, the local server, synth), each with the fix in its message.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS, parseServiceConfig } from '../../../lambda/domain/config/schema.js';
+import { DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS } from '../../../lambda/domain/config/schema.js';
+import { parseServiceConfig } from '../../../lambda/domain/config/parse-config.js';
 import { ConfigurationError } from '../../../lambda/domain/errors.js';
 
 const target = { name: 'main', url: 'https://gis.example.com/portal', referer: 'https://apps.example.com', secretId: 'arcgis/main' };

@@ -1,10 +1,12 @@
-// plainServiceConfig reads a configuration without zod, for the cold start (lambda/domain/config/schema.ts
+// plainServiceConfig reads a configuration without zod, for the cold start (lambda/domain/config/plain-config.ts
 // says why). It may leave any input to the schema, but whatever it accepts the schema must accept,
 // with the same result to the last key and its order; and it must accept the configurations the
 // construct writes, or it saves nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_EXPIRATION_MINUTES, ServiceConfigSchema, parseServiceConfig, plainServiceConfig, withDefaultTarget, type ServiceConfigInput } from '../../../lambda/domain/config/schema.js';
+import { MAX_EXPIRATION_MINUTES, ServiceConfigSchema, type ServiceConfigInput } from '../../../lambda/domain/config/schema.js';
+import { parseServiceConfig, withDefaultTarget } from '../../../lambda/domain/config/parse-config.js';
+import { plainServiceConfig } from '../../../lambda/domain/config/plain-config.js';
 
 const RUNS = { numRuns: 1500 };
 

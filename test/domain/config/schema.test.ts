@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseServiceConfig, type ServiceConfigInput } from '../../../lambda/domain/config/schema.js';
+import { type ServiceConfigInput } from '../../../lambda/domain/config/schema.js';
+import { parseServiceConfig } from '../../../lambda/domain/config/parse-config.js';
 import { ConfigurationError } from '../../../lambda/domain/errors.js';
 
 const target = { name: 'main', url: 'https://gis.example.com/portal', referer: 'https://apps.example.com', secretId: 'arcgis/main' };
