@@ -3,28 +3,25 @@
 // a REST API or a Function URL, each with IAM auth), the schedule that keeps cached tokens fresh,
 // and the alarms, dashboard and logs an operator needs. Each concern lives in its own module; this
 // file validates the settings, wires the pieces together and grants callers access.
-import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import type { RestApi, IApiKey, UsagePlan } from 'aws-cdk-lib/aws-apigateway';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import type { Rule } from 'aws-cdk-lib/aws-events';
 import { Grant, PolicyDocument, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { ConfigurationError } from '../lambda/domain/errors.js';
 import { CONFIG_ENV, COORDINATION_TABLE_ENV, KMS_KEY_ENV } from '../lambda/domain/config/environment.js';
 import type { ServiceConfig } from '../lambda/domain/config/schema.js';
 import { LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from './lambda-bundle.js';
 import { CA_BUNDLE_RUNTIME_PATH, validateCaBundle } from './ca-bundle.js';
-import { serviceConfigInput, validateDeploymentConfig, type DeploymentConfig } from './deployment-config.js';
+import { serviceConfigInput, validateDeploymentConfig } from './deployment-config.js';
 import { createAlarmTopic, createAlarms } from './alarms.js';
 import { createCoordinationTable } from './coordination-table.js';
 import { createCredentialSecrets } from './credential-secrets.js';
@@ -39,11 +36,12 @@ import {
   checkSettings,
   type Endpoint,
   type TokenVendingAuth,
-  type TokenVendingThrottle,
 } from './machine-settings.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { createRefreshSchedule } from './refresh-schedule.js';
+import { warnAboutSettings } from './synth-warnings.js';
 import { createTokenFunction } from './token-function.js';
+import type { TokenVendingMachineProps } from './token-vending-props.js';
 
 export {
   AUTH_MODES,
@@ -62,112 +60,8 @@ export {
 export { storeParameterNames } from './function-permissions.js';
 export { LATENCY_ALARM_P99_MS, noRefreshPeriodSeconds } from './alarms.js';
 
-/** Ids of the warnings synth may give (Annotations.addWarningV2), to acknowledge one deliberately. */
-export const WARNING = {
-  throttleBelowExpectedRate: 'arcgis-token-vending:throttleBelowExpectedRate',
-  apiKeyReachesAllTargets: 'arcgis-token-vending:apiKeyReachesAllTargets',
-  functionUrlReachesAllTargets: 'arcgis-token-vending:functionUrlReachesAllTargets',
-  insecureHttp: 'arcgis-token-vending:insecureHttp',
-} as const;
-
-export interface TokenVendingMachineProps {
-  /** The targets and service settings (validated at synth time with the function's own schema). */
-  readonly config: DeploymentConfig;
-  /**
-   * Named in configuration error messages, e.g. the config file's path.
-   * @default 'TokenVendingMachine props'
-   */
-  readonly configSource?: string;
-  /**
-   * The front door callers reach the function through, each with IAM (SigV4) auth: `http` (API
-   * Gateway HTTP API), `rest` (API Gateway REST API: needed for API keys, allowedAccounts,
-   * vpcEndpointIds and WAF) or `function-url` (Lambda Function URL: no per-request charge, but no
-   * per-target grants, throttle or access log). docs/deployment.md compares them.
-   * @default 'http'
-   */
-  readonly endpoint?: Endpoint;
-  /** @default { mode: 'iam' } */
-  readonly auth?: TokenVendingAuth;
-  /**
-   * Only principals of these AWS accounts may call the API (a resource policy; REST API, IAM auth only).
-   * @default - any principal the callers' own IAM policies allow
-   */
-  readonly allowedAccounts?: readonly string[];
-  /**
-   * Makes the API private, reachable only through these execute-api interface VPC endpoints (REST API only).
-   * @default - a regional API reachable from the internet (still authenticated)
-   */
-  readonly vpcEndpointIds?: readonly string[];
-  /** Stage-wide throttling (REST and HTTP API), in every auth mode. @default { rateLimit: 100, burstLimit: 200 } */
-  readonly throttle?: TokenVendingThrottle;
-  /**
-   * The peak requests per second callers are expected to make together. Synth warns when it exceeds
-   * the stage throttle's rateLimit, which would answer the excess with 429.
-   * @default - not checked
-   */
-  readonly expectedRequestsPerSecond?: number;
-  /**
-   * Concurrent executions reserved for (and capping) the function, 1-1000. When the coordination
-   * table cannot be reached, each execution environment makes at most one failed login per secret
-   * version, so this bounds the failed logins the whole fleet can make against the account.
-   * @default 3
-   */
-  readonly reservedConcurrency?: number;
-  /**
-   * Deploy a configuration that sets allowInsecureHttp (http:// ArcGIS URLs): refused without it,
-   * because the password then crosses the network in clear.
-   * @default false
-   */
-  readonly acceptInsecureHttp?: boolean;
-  /**
-   * Customer-managed key for the SecureString token parameters.
-   * @default - the AWS-managed aws/ssm key
-   */
-  readonly kmsKey?: IKey;
-  /** Run the function in this VPC (an ArcGIS Enterprise site reachable only from it). @default - no VPC */
-  readonly vpc?: IVpc;
-  /** Subnets of `vpc` for the function. @default - the VPC's private subnets */
-  readonly vpcSubnets?: SubnetSelection;
-  /** Security groups for the function. @default - a new group allowing all outbound traffic */
-  readonly securityGroups?: readonly ISecurityGroup[];
-  /**
-   * PEM file of private CA certificates the function trusts in addition to Node's (relative to the
-   * working directory). Bundled as /var/task/extra-ca-certs.pem and set in NODE_EXTRA_CA_CERTS.
-   * @default - Node's built-in CAs only
-   */
-  readonly caBundlePath?: string;
-  /** E-mail address subscribed to a new alarm topic. @default - no topic is created */
-  readonly alarmEmail?: string;
-  /** Existing SNS topic for alarm and OK notifications. @default - no notifications */
-  readonly alarmTopic?: ITopic;
-  /** A CloudWatch dashboard of the service ($3 a month beyond an account's first three). @default true */
-  readonly dashboard?: boolean;
-  /** X-Ray active tracing on the function (and on the stage of a REST API). @default false */
-  readonly tracing?: boolean;
-  /**
-   * Ship the bundle's source map and run Node with --enable-source-maps, so stack traces of
-   * unexpected errors name source files and lines. Costs tens of milliseconds per cold start
-   * (measured in docs/benchmarks.md); the service's own errors are typed and need no stack.
-   * @default false
-   */
-  readonly sourceMaps?: boolean;
-  /**
-   * Function memory in MB (128-10240). Lambda gives CPU in proportion to memory, and a cold start
-   * is CPU-bound: more memory starts faster and costs more per millisecond.
-   * @default 256
-   */
-  readonly memorySize?: number;
-  /** Retention of the function, access and execution log groups. @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: RetentionDays;
-  /**
-   * Create the account-wide role API Gateway needs to write REST API logs (AWS::ApiGateway::Account,
-   * one per account and Region). Set false when the account already has one. REST API only.
-   * @default true
-   */
-  readonly apiGatewayCloudWatchRole?: boolean;
-  /** WAFv2 web ACL (REGIONAL scope) to associate with the stage (REST API only). @default - no WAF */
-  readonly webAclArn?: string;
-}
+export { WARNING } from './synth-warnings.js';
+export type { TokenVendingMachineProps } from './token-vending-props.js';
 
 export class TokenVendingMachine extends Construct {
   public readonly fn: NodejsFunction;
@@ -252,7 +146,7 @@ export class TokenVendingMachine extends Construct {
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const tracing = props.tracing ?? false;
     const sourceMaps = props.sourceMaps ?? false;
-    this.warn(props, throttle);
+    warnAboutSettings(this, { props, throttle, endpoint: this.endpoint, auth: this.auth, config: this.config });
 
     // --- Secrets and the coordination table.
     const secrets = createCredentialSecrets(this, deployment);
@@ -398,31 +292,5 @@ export class TokenVendingMachine extends Construct {
       actions: ['execute-api:Invoke'],
       resourceArns: tokenRouteArns((method, path, stage) => api.arnForExecuteApi(method, path, stage), this.config, targetName),
     });
-  }
-
-  private warn(props: TokenVendingMachineProps, throttle: TokenVendingThrottle): void {
-    const annotations = Annotations.of(this);
-    const expected = props.expectedRequestsPerSecond;
-    if (expected !== undefined && this.endpoint !== 'function-url' && expected > throttle.rateLimit) {
-      annotations.addWarningV2(
-        WARNING.throttleBelowExpectedRate,
-        `expectedRequestsPerSecond ${expected} exceeds the stage throttle's rateLimit ${throttle.rateLimit}: API Gateway will answer the excess with 429. Raise throttle.rateLimit (-c throttleRateLimit=${Math.ceil(expected)}) or lower the expectation.`,
-      );
-    }
-    if (this.auth.mode === 'apiKey') {
-      annotations.addWarningV2(
-        WARNING.apiKeyReachesAllTargets,
-        `An API key reaches every target of this deployment (${this.config.targets.map((t) => t.name).join(', ')}): API Gateway checks the key, not the path. Deploy targets that need different callers separately, or use IAM auth and grantGetToken per target.`,
-      );
-    }
-    if (this.endpoint === 'function-url' && this.config.targets.length > 1) {
-      annotations.addWarningV2(
-        WARNING.functionUrlReachesAllTargets,
-        `A Function URL grant reaches every target (${this.config.targets.map((t) => t.name).join(', ')}): lambda:InvokeFunctionUrl cannot be scoped to a path. Use endpoint 'http' or 'rest' to grant callers one target each.`,
-      );
-    }
-    if (props.acceptInsecureHttp === true) {
-      annotations.addWarningV2(WARNING.insecureHttp, 'allowInsecureHttp is deployed (acceptInsecureHttp): the ArcGIS password and tokens cross the network in clear to every http:// URL.');
-    }
   }
 }

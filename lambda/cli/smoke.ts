@@ -142,7 +142,7 @@ function parseSmokeArgs(argv: readonly string[]): SmokeArgs | 'help' {
   if (values['help'] === true) return 'help';
   const api = values['api'];
   if (typeof api !== 'string') throw new UsageError('--api URL is required (the stack\'s ApiUrl output).');
-  const endpoint = tokenEndpoint(api); // refuses a non-https or malformed URL
+  tokenEndpoint(api); // refuses a non-https or malformed URL before anything is sent
   const target = values['target'] as string | undefined;
   const rawValidity = values['min-validity'] as string | undefined;
   if (rawValidity !== undefined && !/^\d+$/.test(rawValidity)) throw new UsageError(`--min-validity must be a whole number of seconds, got "${rawValidity}".`);

@@ -659,11 +659,6 @@ const APP = { clientId: 'app-client-id', clientSecret: 'app-secret-&%+=#' };
 const layerOf = (base: string): string => `${base}/rest/services/Demo/FeatureServer/0?f=json`;
 const withToken = (url: string, token: string): string => `${url}&token=${encodeURIComponent(token)}`;
 
-async function expiresFrom(response: Response): Promise<number> {
-  const body = (await response.json()) as { expires: number };
-  return body.expires;
-}
-
 describe('Server Administrator API', () => {
   let clock = T0;
   let sim: ArcGisSimulator;
