@@ -1,5 +1,7 @@
 // Renders bench/results.json as docs/benchmarks.md. The verdicts are computed from the results
-// (tested in test/bench/report.test.ts), so the prose cannot drift from the numbers.
+// (tested in test/bench/report.test.ts), so the prose cannot drift from the numbers. Longer than
+// 300 lines on purpose: it is the page's text, section by section in page order, and reads best
+// beside the page it writes.
 import type { ColdStartColumn, ColdStartResult } from './cold-start.js';
 import { describeCalls, RUNG } from './cold-start.js';
 import type { ColdStartProfile } from './cold-start-profile.js';

@@ -10,7 +10,6 @@
 // Both then pass through the same deployment schema (infra/deployment-config.ts), so a setting
 // means the same, and is refused for the same reasons, whichever way it is given.
 import type { App } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod/mini';
 import '../lambda/domain/config/zod-locale.js';
 import { ConfigurationError } from '../lambda/domain/errors.js';
@@ -18,6 +17,8 @@ import { CLIENT_MODES } from '../lambda/domain/config/schema.js';
 import { readDeploymentConfigFile, type DeploymentConfig } from './deployment-config.js';
 import { AUTH_MODES, DEFAULT_API_KEY_THROTTLE, DEFAULT_THROTTLE, ENDPOINTS, type TokenVendingAuth, type TokenVendingThrottle } from './machine-settings.js';
 import type { TokenVendingStackProps } from './token-vending-stack.js';
+import { closestKey as closestOf } from './closest-key.js';
+import { boolean, decimal, integer, list, oneOf, retention, setting, text, type Reader } from './context-readers.js';
 
 export const DEFAULT_TARGET_NAME = 'default';
 export const DEFAULT_STACK_NAME = 'ArcGisTokenVending';
@@ -39,88 +40,6 @@ const FILE_FIELD = {
 
 /** Keys that describe the one target of a config given without a file. */
 export const SINGLE_TARGET_KEYS = Object.keys(FILE_FIELD) as ReadonlyArray<keyof typeof FILE_FIELD>;
-
-const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
-
-// --- How a context value is read. A value that does not fit becomes an issue naming the key.
-
-type Reader<T> = (value: unknown, key: string) => T | { problem: string };
-
-/** One context key: unset (undefined or null) stays undefined; anything else must fit `read`. */
-function setting<T>(key: string, read: Reader<T>) {
-  return z.pipe(
-    z.unknown(),
-    z.transform((value: unknown, ctx): T | undefined => {
-      if (value === undefined || value === null) return undefined;
-      const result = read(value, key);
-      if (!isProblem(result)) return result;
-      ctx.issues.push({ code: 'custom', message: result.problem, input: value });
-      return z.NEVER;
-    }),
-  );
-}
-
-function isProblem(value: unknown): value is { problem: string } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'problem' in value;
-}
-
-/** A trimmed string; an empty one counts as unset. */
-const text: Reader<string | undefined> = (value) => {
-  if (typeof value !== 'string') return { problem: `expected a string, got ${JSON.stringify(value)}` };
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-};
-
-/** A whole number; `example` shows a sensible value in the message. */
-function integer(example: number): Reader<number> {
-  return (value, key) => {
-    if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-    if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
-    return { problem: `expected a whole number, got ${JSON.stringify(value)} (e.g. -c ${key}=${example})` };
-  };
-}
-
-function decimal(example: number): Reader<number> {
-  return (value, key) => {
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
-    if (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value);
-    return { problem: `expected a number, got ${JSON.stringify(value)} (e.g. -c ${key}=${example})` };
-  };
-}
-
-const boolean: Reader<boolean> = (value) => {
-  if (typeof value === 'boolean') return value;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  return { problem: `expected true or false, got ${JSON.stringify(value)}` };
-};
-
-/** A comma-separated string (`-c subnetIds=subnet-a,subnet-b`) or a JSON array of strings (cdk.json). */
-const list: Reader<string[] | undefined> = (value) => {
-  let items: unknown[];
-  if (typeof value === 'string') items = value.split(',');
-  else if (Array.isArray(value)) items = value;
-  else return { problem: `expected a comma-separated list, got ${JSON.stringify(value)}` };
-  if (!items.every((item): item is string => typeof item === 'string')) return { problem: `expected a list of strings, got ${JSON.stringify(value)}` };
-  const trimmed = items.map((item) => item.trim()).filter((item) => item !== '');
-  return trimmed.length === 0 ? undefined : trimmed;
-};
-
-function oneOf<const T extends string>(choices: readonly T[]): Reader<T | undefined> {
-  return (value, key) => {
-    const given = text(value, key);
-    if (given === undefined || isProblem(given)) return given;
-    const choice = choices.find((c) => c === given);
-    return choice ?? { problem: `"${given}" is not one of ${choices.join(', ')}` };
-  };
-}
-
-const retention: Reader<RetentionDays> = (value, key) => {
-  const days = integer(30)(value, key);
-  if (isProblem(days)) return days;
-  if (!RETENTION_DAYS.includes(days)) return { problem: `${days} is not a CloudWatch Logs retention; use one of ${RETENTION_DAYS.join(', ')}` };
-  return days as RetentionDays;
-};
 
 // --- The keys. Each is documented in docs/deployment.md.
 
@@ -232,30 +151,9 @@ export function isCdkContextKey(key: string): boolean {
   return key.startsWith('@aws-cdk') || key.startsWith('cdk-') || key.includes(':') || key === 'acknowledged-issue-numbers';
 }
 
-/** The known key a mistyped one was most likely meant to be: same letters in another case, or a close spelling. */
+/** The known context key a mistyped one was most likely meant to be. */
 export function closestKey(unknown: string): ContextKey | undefined {
-  const lower = unknown.toLowerCase();
-  const sameLetters = CONTEXT_KEYS.find((key) => key.toLowerCase() === lower);
-  if (sameLetters !== undefined) return sameLetters;
-  let best: { key: ContextKey; distance: number } | undefined;
-  for (const key of CONTEXT_KEYS) {
-    const distance = editDistance(lower, key.toLowerCase());
-    if (best === undefined || distance < best.distance) best = { key, distance };
-  }
-  // Past a third of the word, a "did you mean" is a guess more confusing than no suggestion.
-  return best !== undefined && best.distance <= Math.max(2, Math.floor(unknown.length / 3)) ? best.key : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  return closestOf(unknown, CONTEXT_KEYS);
 }
 
 // --- From context to stack props.
