@@ -52,7 +52,7 @@ export function deployAdvice(working: WorkingSetup): DeployAdvice {
   const deployCommand = `npx cdk deploy ${context.map(([key, value]) => `-c ${shellWord(`${key}=${value}`)}`).join(' ')}`;
 
   const notes = [
-    `secretId: the stack creates the secret ${SECRET_ID_PLACEHOLDER} and fills in its ARN; store ${working.appCredentials ? '{"clientId","clientSecret"}' : '{"username","password"}'} in it (README, Deploy to AWS, step 3).`,
+    `secretId: the stack creates the secret ${SECRET_ID_PLACEHOLDER} and fills in its ARN; store ${working.appCredentials ? '{"clientId","clientSecret"}' : '{"username","password"}'} in it after the deploy (README, "Deploy": aws secretsmanager put-secret-value).`,
     `expirationMinutes ${expirationMinutes}: the site grants up to ${working.grantedMinutes}; the schedule refreshes tokens before they expire, so a longer lifetime only widens what a leaked token costs.`,
   ];
   if (working.appCredentials) notes.push('App tokens are bound to no referer or IP: client and referer are required by the schema but not used for them.');
