@@ -50,7 +50,6 @@ export class NotFoundError extends TokenVendingError {
 
 export class MethodNotAllowedError extends TokenVendingError {
   override readonly name = 'MethodNotAllowedError';
-
 }
 
 export interface ArcGisErrorInfo {

@@ -3,19 +3,9 @@
 // without allowInsecureHttp as for url.
 import { describe, expect, it } from 'vitest';
 import { parseServiceConfig } from '../../../lambda/domain/config/parse-config.js';
-import { ConfigurationError } from '../../../lambda/domain/errors.js';
+import { refusalOf as messageOf } from './refusal.js';
 
 const federated = { name: 'fed', url: 'https://gis.example.com/server', kind: 'federated', referer: 'https://apps.example.com', secretId: 'arcgis/fed' } as const;
-
-function messageOf(input: unknown): string {
-  try {
-    parseServiceConfig(input, 'test config');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 describe('portalUrl and allowedOrigins', () => {
   it('accepts portalUrl on a federated target and keeps allowedOrigins as normalised origins', () => {

@@ -3,19 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS } from '../../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../../lambda/domain/config/parse-config.js';
-import { ConfigurationError } from '../../../lambda/domain/errors.js';
+import { refusalOf as messageOf } from './refusal.js';
 
 const target = { name: 'main', url: 'https://gis.example.com/portal', referer: 'https://apps.example.com', secretId: 'arcgis/main' };
-
-function messageOf(input: unknown): string {
-  try {
-    parseServiceConfig(input, 'test config');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 describe('the request deadline in the configuration', () => {
   it('refuses requestTimeoutMs 60000: one request could not end within any deadline API Gateway allows', () => {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type ServiceConfigInput } from '../../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../../lambda/domain/config/parse-config.js';
-import { ConfigurationError } from '../../../lambda/domain/errors.js';
+import { refusalOf as messageOf } from './refusal.js';
 
 const target = { name: 'main', url: 'https://gis.example.com/portal', referer: 'https://apps.example.com', secretId: 'arcgis/main' };
-
-function messageOf(input: unknown): string {
-  try {
-    parseServiceConfig(input, 'test config');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 describe('parseServiceConfig', () => {
   it('applies the documented defaults', () => {
