@@ -2,6 +2,7 @@
 // `maxAgeMs` per secret in a container, yet a rotated secret is picked up within that bound, and
 // sooner when the caller asks for a fresher copy (to see whether a rejected secret has changed).
 import type { CredentialSource, Credentials } from '../domain/ports.js';
+import { KeyedFlight } from './keyed-flight.js';
 
 export const CREDENTIALS_MAX_AGE_MS = 5 * 60_000;
 
@@ -12,7 +13,7 @@ interface Entry {
 
 export class CachingCredentialSource implements CredentialSource {
   private readonly entries = new Map<string, Entry>();
-  private readonly pending = new Map<string, Promise<{ credentials: Credentials; version: string }>>();
+  private readonly reads = new KeyedFlight<{ credentials: Credentials; version: string }>();
 
   constructor(
     private readonly source: CredentialSource,
@@ -29,16 +30,10 @@ export class CachingCredentialSource implements CredentialSource {
   read(secretId: string, maxAgeMs = this.maxAgeMs): Promise<{ credentials: Credentials; version: string }> {
     const entry = this.entries.get(secretId);
     if (entry !== undefined && this.now() - entry.readAt < maxAgeMs) return Promise.resolve(entry.value);
-    const inFlight = this.pending.get(secretId);
-    if (inFlight !== undefined) return inFlight;
-    const promise = this.source
-      .read(secretId)
-      .then((value) => {
-        this.entries.set(secretId, { value, readAt: this.now() });
-        return value;
-      })
-      .finally(() => this.pending.delete(secretId));
-    this.pending.set(secretId, promise);
-    return promise;
+    return this.reads.run(secretId, async () => {
+      const value = await this.source.read(secretId);
+      this.entries.set(secretId, { value, readAt: this.now() });
+      return value;
+    });
   }
 }
