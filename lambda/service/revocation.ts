@@ -47,7 +47,7 @@ export class Revocations {
   /** Asks ArcGIS whether the token still works (one request per slot and token at a time), and remembers a 498. */
   async check(slot: Slot, token: CachedToken, deadline: number): Promise<Verdict> {
     const { issuer, log, metrics, now } = this.deps;
-    const verdict = await this.checks.run(`${slot.key} ${token.issuedAt} ${token.expires}`, async () => {
+    const verdict = await this.checks.run(`${slot.key} ${token.token}`, async () => {
       try {
         return await issuer.check(slot.target, token, deadline);
       } catch (error) {
