@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { identityHash, targetFingerprint, type CachedToken } from '../../lambda/domain/cached-token.js';
-import { parseServiceConfig } from '../../lambda/domain/config/schema.js';
+import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { ArcGisUnreachableError, InvalidCredentialsError } from '../../lambda/domain/errors.js';
 import { CachingCredentialSource, CREDENTIALS_MAX_AGE_MS } from '../../lambda/service/caching-credentials.js';
 import { Fallback } from '../../lambda/service/fallback.js';

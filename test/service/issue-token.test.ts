@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseServiceConfig, type Target } from '../../lambda/domain/config/schema.js';
+import { type Target } from '../../lambda/domain/config/schema.js';
+import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisRefusedError, ArcGisUnreachableError, InvalidCredentialsError } from '../../lambda/domain/errors.js';
 import type { Credentials, IssueRequest, IssuedBoundToken, TokenIssuer } from '../../lambda/domain/ports.js';
 import { issueToken, type TokenStamp } from '../../lambda/service/issue-token.js';

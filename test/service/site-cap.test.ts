@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { targetFingerprint, type CachedToken } from '../../lambda/domain/cached-token.js';
-import { parseServiceConfig } from '../../lambda/domain/config/schema.js';
+import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { BadRequestError } from '../../lambda/domain/errors.js';
 import { CAP_TOLERANCE_MS, isCapped, refuseBeyondCap } from '../../lambda/service/site-cap.js';
 
