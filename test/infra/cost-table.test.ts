@@ -1,4 +1,4 @@
-// docs/deployment.md's cost table is the cost model's output (bench/cost-model.ts, the one model
+// docs/deployment.md's cost table (and the README's, in brief) is the cost model's output (bench/cost-model.ts, the one model
 // the benchmark also renders), with inputs measured here from what the construct deploys: the bytes
 // of each stage's access log line rendered from its real format, Lambda's own log lines, the alarm
 // metrics of the template and the custom metrics a steady month emits. Timings are the benchmark's
@@ -112,6 +112,23 @@ export function costTable(): string {
   ].join('\n');
 }
 
+/** What each front door lacks, as the README's table says (docs/deployment.md's feature table in brief). */
+const LACKS: Record<Endpoint, string> = {
+  http: 'API keys, usage plans, resource policies, private endpoints, WAF',
+  rest: 'nothing: it has all of the above',
+  'function-url': 'all of the above, and per-target grants, a throttle, an access log',
+};
+
+/** The README's table: the same monthly totals, with what each front door lacks. */
+export function readmeCostTable(): string {
+  const name: Record<Endpoint, string> = { http: '`http` (HTTP API, default)', rest: '`rest` (REST API)', 'function-url': '`function-url` (Function URL)' };
+  return [
+    '| `endpoint` | 1 req/s | 10 req/s | 100 req/s | what it lacks |',
+    '|---|---|---|---|---|',
+    ...ENDPOINTS.map((endpoint) => `| ${name[endpoint]} | ${RATES.map((rps) => usd(frontDoorMonthlyCost(COST_INPUTS, rps, endpoint).total)).join(' | ')} | ${LACKS[endpoint]} |`),
+  ].join('\n');
+}
+
 describe('the cost inputs are what the construct deploys', () => {
   it.each(['rest', 'http'] as const)('%s: one access log line, rendered from the stage format, is the bytes the model counts', (endpoint) => {
     expect(accessLogLineBytes(endpoint)).toBe(COST_INPUTS.accessLogBytes[endpoint === 'rest' ? 'restApi' : 'httpApi']);
@@ -142,6 +159,11 @@ describe('docs/deployment.md', () => {
   it('shows the cost table the model computes', () => {
     const doc = readFileSync(new URL('docs/deployment.md', REPO_ROOT), 'utf8');
     expect(doc).toContain(costTable());
+  });
+
+  it("gives the README the same totals, with what each front door lacks", () => {
+    const readme = readFileSync(new URL('README.md', REPO_ROOT), 'utf8');
+    expect(readme).toContain(readmeCostTable());
   });
 
   it('puts the HTTP API at less than half the REST API at 100 requests/s, and the Function URL below both', () => {
