@@ -1,6 +1,9 @@
 // The construct's settings besides the service configuration: their types, defaults and the
-// checks that run before anything is created. Every check reports its setting by name with the
-// fix, and all of them are reported at once.
+// checks that run before anything is created: a zod schema, as the runtime configuration is, whose
+// every rule reports its setting by name with the fix, all of them at once.
+import * as z from 'zod/mini';
+import '../lambda/domain/config/zod-locale.js';
+import { lazySchema } from '../lambda/domain/config/lazy-schema.js';
 import { ConfigurationError } from '../lambda/domain/errors.js';
 
 export const STAGE_NAME = 'v1';
@@ -86,77 +89,90 @@ const VPC_ENDPOINT_ID = /^vpce-[0-9a-f]{8,17}$/;
 const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[\w-]+\/[\w-]+$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/**
+ * The settings as a zod schema, as the runtime configuration is one: every rule runs (zod's checks
+ * continue past a failed one), each problem is an issue at its setting's key, and the message
+ * names the fix. Built on first use, like the runtime schemas.
+ */
+const SettingsSchema = lazySchema(() =>
+  z.custom<CheckedSettings>((value) => typeof value === 'object' && value !== null).check(
+    z.superRefine((settings, ctx) => {
+      const fail = (key: string, message: string) => void ctx.issues.push({ code: 'custom', path: [key], message, input: settings });
+      const { endpoint, auth } = settings;
+
+      checkThrottle('throttle', settings.throttle, fail);
+      if (auth.mode === 'apiKey') {
+        if (auth.throttle !== undefined) checkThrottle('apiKeyThrottle', auth.throttle, fail);
+        if (auth.quotaPerDay !== undefined && !(Number.isSafeInteger(auth.quotaPerDay) && auth.quotaPerDay >= 1)) {
+          fail('apiKeyQuotaPerDay', `${auth.quotaPerDay} is not a positive whole number of requests.`);
+        }
+      }
+
+      // What only a REST API has: refused elsewhere rather than ignored.
+      if (endpoint !== 'rest') {
+        const door = endpoint === 'http' ? 'An HTTP API' : 'A Function URL';
+        const rest = `Give endpoint 'rest' (-c endpoint=rest) to use it, or leave it out.`;
+        if (auth.mode === 'apiKey') fail('auth', `${door} has no API keys or usage plans: API-key auth needs endpoint 'rest' (-c endpoint=rest).`);
+        if (settings.allowedAccounts !== undefined) {
+          fail('allowedAccounts', `${door} has no resource policy to limit callers to accounts. ${rest} With '${endpoint}', grant callers with grantGetToken() in their own accounts' policies instead.`);
+        }
+        if (settings.vpcEndpointIds !== undefined) fail('vpcEndpointIds', `${door} cannot be a private API reached through VPC endpoints. ${rest}`);
+        if (settings.webAclArn !== undefined) fail('webAclArn', `${door} cannot be associated with a WAF web ACL. ${rest}`);
+        if (settings.apiGatewayCloudWatchRole !== undefined) {
+          fail('apiGatewayCloudWatchRole', `only a REST API needs the account's API Gateway logging role; ${endpoint === 'http' ? 'an HTTP API writes its access log through a service-linked role' : 'a Function URL writes no access log'}. Leave it out.`);
+        }
+      }
+      if (endpoint === 'function-url') {
+        if (settings.throttleGiven) {
+          fail('throttle', `a Function URL has no request throttle: reservedConcurrency bounds how many requests run at once. Leave throttle out, or give endpoint 'http' or 'rest' for a stage throttle.`);
+        }
+        if (settings.expectedRequestsPerSecond !== undefined) {
+          fail('expectedRequestsPerSecond', `it is compared with the stage throttle, which a Function URL does not have. Leave it out, or give endpoint 'http' or 'rest'.`);
+        }
+      }
+      if (settings.expectedRequestsPerSecond !== undefined && !(settings.expectedRequestsPerSecond > 0 && Number.isFinite(settings.expectedRequestsPerSecond))) {
+        fail('expectedRequestsPerSecond', `${settings.expectedRequestsPerSecond} must be a positive number of requests per second.`);
+      }
+
+      const reserved = settings.reservedConcurrency;
+      if (reserved === 0) {
+        fail('reservedConcurrency', `0 would stop the function: Lambda throttles every invocation of a function with no concurrency. Give 1 to ${MAX_RESERVED_CONCURRENCY} (default ${DEFAULT_RESERVED_CONCURRENCY}).`);
+      } else if (reserved !== undefined && !(Number.isSafeInteger(reserved) && reserved >= 1 && reserved <= MAX_RESERVED_CONCURRENCY)) {
+        fail('reservedConcurrency', `${reserved} is not a number of concurrent executions: give a whole number from 1 to ${MAX_RESERVED_CONCURRENCY} (default ${DEFAULT_RESERVED_CONCURRENCY}).`);
+      }
+
+      if (settings.allowedAccounts !== undefined) {
+        if (settings.allowedAccounts.length === 0) fail('allowedAccounts', 'give at least one 12-digit AWS account id, or leave it out.');
+        const bad = settings.allowedAccounts.filter((id) => !ACCOUNT_ID.test(id));
+        if (bad.length > 0) fail('allowedAccounts', `${bad.map((id) => JSON.stringify(id)).join(', ')} is not a 12-digit AWS account id.`);
+        if (auth.mode !== 'iam') {
+          fail('allowedAccounts', 'an account restriction needs auth "iam": API-key callers carry no AWS identity to check. Use vpcEndpointIds to limit API-key callers to your network.');
+        }
+      }
+      if (settings.vpcEndpointIds !== undefined) {
+        const bad = settings.vpcEndpointIds.filter((id) => !VPC_ENDPOINT_ID.test(id));
+        if (bad.length > 0) fail('vpcEndpointIds', `${bad.map((id) => JSON.stringify(id)).join(', ')} is not a VPC endpoint id (vpce-…).`);
+      }
+      if (settings.alarmEmail !== undefined && settings.alarmTopicGiven) {
+        fail('alarmEmail', 'give alarmEmail (a new topic is created) or alarmTopicArn (your topic), not both; subscribe the address to your topic instead.');
+      }
+      if (settings.alarmEmail !== undefined && !EMAIL.test(settings.alarmEmail)) fail('alarmEmail', `${JSON.stringify(settings.alarmEmail)} is not an e-mail address.`);
+      if (!settings.vpcGiven && settings.vpcSubnetsOrGroupsGiven) fail('vpc', 'vpcSubnets and securityGroups need the vpc they belong to.');
+      if (settings.memorySize !== undefined && !(Number.isSafeInteger(settings.memorySize) && settings.memorySize >= 128 && settings.memorySize <= 10_240)) {
+        fail('memorySize', `${settings.memorySize} is not a Lambda memory size: give a whole number of MB from 128 to 10240.`);
+      }
+      if (settings.webAclArn !== undefined && !WEB_ACL_ARN.test(settings.webAclArn)) {
+        fail('webAclArn', `${JSON.stringify(settings.webAclArn)} is not a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID).`);
+      }
+    }),
+  ),
+);
+
 /** Throws one ConfigurationError with a line per invalid setting: `Invalid setting 'key': fix`. */
 export function checkSettings(settings: CheckedSettings): void {
-  const problems: string[] = [];
-  const fail = (key: string, message: string) => void problems.push(`Invalid setting '${key}': ${message}`);
-  const { endpoint, auth } = settings;
-
-  checkThrottle('throttle', settings.throttle, fail);
-  if (auth.mode === 'apiKey') {
-    if (auth.throttle !== undefined) checkThrottle('apiKeyThrottle', auth.throttle, fail);
-    if (auth.quotaPerDay !== undefined && !(Number.isSafeInteger(auth.quotaPerDay) && auth.quotaPerDay >= 1)) {
-      fail('apiKeyQuotaPerDay', `${auth.quotaPerDay} is not a positive whole number of requests.`);
-    }
-  }
-
-  // What only a REST API has: refused elsewhere rather than ignored.
-  if (endpoint !== 'rest') {
-    const door = endpoint === 'http' ? 'An HTTP API' : 'A Function URL';
-    const rest = `Give endpoint 'rest' (-c endpoint=rest) to use it, or leave it out.`;
-    if (auth.mode === 'apiKey') fail('auth', `${door} has no API keys or usage plans: API-key auth needs endpoint 'rest' (-c endpoint=rest).`);
-    if (settings.allowedAccounts !== undefined) {
-      fail('allowedAccounts', `${door} has no resource policy to limit callers to accounts. ${rest} With '${endpoint}', grant callers with grantGetToken() in their own accounts' policies instead.`);
-    }
-    if (settings.vpcEndpointIds !== undefined) fail('vpcEndpointIds', `${door} cannot be a private API reached through VPC endpoints. ${rest}`);
-    if (settings.webAclArn !== undefined) fail('webAclArn', `${door} cannot be associated with a WAF web ACL. ${rest}`);
-    if (settings.apiGatewayCloudWatchRole !== undefined) {
-      fail('apiGatewayCloudWatchRole', `only a REST API needs the account's API Gateway logging role; ${endpoint === 'http' ? 'an HTTP API writes its access log through a service-linked role' : 'a Function URL writes no access log'}. Leave it out.`);
-    }
-  }
-  if (endpoint === 'function-url') {
-    if (settings.throttleGiven) {
-      fail('throttle', `a Function URL has no request throttle: reservedConcurrency bounds how many requests run at once. Leave throttle out, or give endpoint 'http' or 'rest' for a stage throttle.`);
-    }
-    if (settings.expectedRequestsPerSecond !== undefined) {
-      fail('expectedRequestsPerSecond', `it is compared with the stage throttle, which a Function URL does not have. Leave it out, or give endpoint 'http' or 'rest'.`);
-    }
-  }
-  if (settings.expectedRequestsPerSecond !== undefined && !(settings.expectedRequestsPerSecond > 0 && Number.isFinite(settings.expectedRequestsPerSecond))) {
-    fail('expectedRequestsPerSecond', `${settings.expectedRequestsPerSecond} must be a positive number of requests per second.`);
-  }
-
-  const reserved = settings.reservedConcurrency;
-  if (reserved === 0) {
-    fail('reservedConcurrency', `0 would stop the function: Lambda throttles every invocation of a function with no concurrency. Give 1 to ${MAX_RESERVED_CONCURRENCY} (default ${DEFAULT_RESERVED_CONCURRENCY}).`);
-  } else if (reserved !== undefined && !(Number.isSafeInteger(reserved) && reserved >= 1 && reserved <= MAX_RESERVED_CONCURRENCY)) {
-    fail('reservedConcurrency', `${reserved} is not a number of concurrent executions: give a whole number from 1 to ${MAX_RESERVED_CONCURRENCY} (default ${DEFAULT_RESERVED_CONCURRENCY}).`);
-  }
-
-  if (settings.allowedAccounts !== undefined) {
-    if (settings.allowedAccounts.length === 0) fail('allowedAccounts', 'give at least one 12-digit AWS account id, or leave it out.');
-    const bad = settings.allowedAccounts.filter((id) => !ACCOUNT_ID.test(id));
-    if (bad.length > 0) fail('allowedAccounts', `${bad.map((id) => JSON.stringify(id)).join(', ')} is not a 12-digit AWS account id.`);
-    if (auth.mode !== 'iam') {
-      fail('allowedAccounts', 'an account restriction needs auth "iam": API-key callers carry no AWS identity to check. Use vpcEndpointIds to limit API-key callers to your network.');
-    }
-  }
-  if (settings.vpcEndpointIds !== undefined) {
-    const bad = settings.vpcEndpointIds.filter((id) => !VPC_ENDPOINT_ID.test(id));
-    if (bad.length > 0) fail('vpcEndpointIds', `${bad.map((id) => JSON.stringify(id)).join(', ')} is not a VPC endpoint id (vpce-…).`);
-  }
-  if (settings.alarmEmail !== undefined && settings.alarmTopicGiven) {
-    fail('alarmEmail', 'give alarmEmail (a new topic is created) or alarmTopicArn (your topic), not both; subscribe the address to your topic instead.');
-  }
-  if (settings.alarmEmail !== undefined && !EMAIL.test(settings.alarmEmail)) fail('alarmEmail', `${JSON.stringify(settings.alarmEmail)} is not an e-mail address.`);
-  if (!settings.vpcGiven && settings.vpcSubnetsOrGroupsGiven) fail('vpc', 'vpcSubnets and securityGroups need the vpc they belong to.');
-  if (settings.memorySize !== undefined && !(Number.isSafeInteger(settings.memorySize) && settings.memorySize >= 128 && settings.memorySize <= 10_240)) {
-    fail('memorySize', `${settings.memorySize} is not a Lambda memory size: give a whole number of MB from 128 to 10240.`);
-  }
-  if (settings.webAclArn !== undefined && !WEB_ACL_ARN.test(settings.webAclArn)) {
-    fail('webAclArn', `${JSON.stringify(settings.webAclArn)} is not a REGIONAL WAFv2 web ACL ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID).`);
-  }
-  if (problems.length > 0) throw new ConfigurationError(problems.join('\n'));
+  const result = SettingsSchema.safeParse(settings);
+  if (result.success) return;
+  throw new ConfigurationError(result.error.issues.map((issue) => `Invalid setting '${issue.path.map(String).join('.')}': ${issue.message}`).join('\n'));
 }
 
 function checkThrottle(key: string, throttle: TokenVendingThrottle, fail: (key: string, message: string) => void): void {
