@@ -5,9 +5,9 @@
 // construct runs from its TypeScript sources and bundles them with esbuild at every synth, so an
 // edit to the function deploys without a build step and a stale bundle can never ship; the package
 // test (test/package/installed-package.test.ts) proves both routes give the same asset.
-// The bundle is a folder (index.mjs and the chunks only a login loads, infra/lambda-bundle.ts), which
-// NodejsFunction's own bundling cannot make (it writes one file), so both routes hand the
-// function a ready asset and NodejsFunction bundles nothing.
+// The bundle is a folder (index.mjs and its chunks, the login code in chunks of its own:
+// infra/lambda-bundle.ts), which NodejsFunction's own bundling cannot make (it writes one file), so
+// both routes hand the function a ready asset and NodejsFunction bundles nothing.
 import { copyFileSync, cpSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { CA_BUNDLE_FILE } from './ca-bundle.js';
 import { LAMBDA_BUNDLE_FILE, LAMBDA_HANDLER, PREBUILT_BUNDLE_DIRS, REPO_ROOT, lambdaBuildOptions } from './lambda-bundle.js';
 
 export interface FunctionCodeOptions {
-  /** Ship the bundle's source map beside it. */
+  /** Ship a source map beside every file of the bundle. */
   readonly sourceMaps: boolean;
   /** Absolute path of a validated CA bundle to add to the package as extra-ca-certs.pem. */
   readonly caBundle?: string | undefined;
