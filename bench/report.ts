@@ -391,8 +391,11 @@ not move (the peer: 404-415 M). Before this round the deployed bundle took 1.20-
   chunks a cold cached request never reads; what the cached path and the login share goes to chunks
   both import. NodejsFunction bundles one file, so the construct's asset is a local esbuild build of
   its own (\`infra/function-code.ts\`), and the package ships folders (\`infra/build-package.ts\`).
-  A/B on Node 24, 40 interleaved rounds, twice: 1.08× and 1.05× the SDK call against 1.18× and 1.11×
-  for one file (1.18× and 1.10× the bare SSMClient peer against 1.29× and 1.17×). A copy of the
+  A/B on Node 24 (the split bundle, the same entry as one file, the SDK-call probe and the bare
+  SSMClient peer, interleaved): with the probe and peer built as one file, 40 rounds twice, 1.08× and
+  1.05× the SDK call against 1.18× and 1.11× for the one-file bundle; with them split as well, as the
+  table above builds them, 1.13× (40 rounds, loaded machine) and 1.08× (60 rounds, quiet) the SDK
+  call against 1.22× and 1.18×, and 1.10× and 1.08× the peer against 1.18× and 1.18×. A copy of the
   bundle without those chunks answers a cached request (\`test/bench/deployed-calls.test.ts\`).
 - **Not kept: \`import()\` of the login code in a one-file bundle**, which esbuild keeps in the file
   and evaluates on first use. It measured no faster than loading it: every module the lazily
