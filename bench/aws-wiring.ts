@@ -8,7 +8,8 @@ import { SecretsManagerCredentialSource } from '../lambda/adapters/secrets-manag
 import { type ServiceConfig } from '../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../lambda/domain/config/parse-config.js';
 import type { Log, Metrics } from '../lambda/domain/ports.js';
-import { issuerFor, wire } from '../lambda/handlers/composition.js';
+import { wire } from '../lambda/handlers/composition.js';
+import { issuerFor } from '../lambda/handlers/login-adapters.js';
 
 export const SECRET_ID = 'arcgis-token-vending/default';
 export const FAKE_LOGIN = { username: 'demo', password: 'demo-not-a-real-password' };

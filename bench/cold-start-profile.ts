@@ -9,7 +9,7 @@
 // The wall-clock figures come from bench/cold-start.ts; the profiler slows what it watches.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { httpApiEvent } from '../test/handlers/events.js';
 import { buildDeployedEntry, buildProbe } from './bundles.js';
@@ -49,17 +49,15 @@ export interface ColdStartProfile {
   libraryCallers: Array<{ call: string; ms: number }>;
 }
 
-/** Resolves positions in a bundle to the source group they came from, through its source map. */
-function bundleResolver(bundlePath: string): SourceResolver {
-  const url = pathToFileURL(bundlePath).href;
-  const map = new SourceMap(JSON.parse(readFileSync(`${bundlePath}.map`, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]);
-  const lines = readFileSync(bundlePath, 'utf8').split('\n');
+/** Resolves positions in one file of a bundle to the source group they came from, through its source map. */
+function fileResolver(filePath: string): SourceResolver {
+  const map = new SourceMap(JSON.parse(readFileSync(`${filePath}.map`, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]);
+  const lines = readFileSync(filePath, 'utf8').split('\n');
   const source = (line: number, column: number) => {
     const entry = map.findEntry(line, column) as { originalSource?: string };
     return entry.originalSource === undefined ? '(bundle runtime)' : sourceGroup(entry.originalSource);
   };
-  return (scriptUrl, line, column) => {
-    if (scriptUrl !== url) return undefined;
+  return (_scriptUrl, line, column) => {
     if (column >= 0) return line === 0 && column === 0 ? TOP_LEVEL : source(line, column);
     // A line-level tick: a line of an unminified bundle is one statement of one module; a
     // minified bundle's line holds them all, so there the tick cannot be placed.
@@ -67,6 +65,17 @@ function bundleResolver(bundlePath: string): SourceResolver {
     if (text.length > 2000) return undefined;
     return source(line, /^\s*/.exec(text)?.[0].length ?? 0);
   };
+}
+
+/** The same for every file of a bundle folder (index.mjs and its chunks), each through its own map. */
+function bundleResolver(entryPath: string): SourceResolver {
+  const dir = dirname(entryPath);
+  const files = new Map(
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.mjs'))
+      .map((name): [string, SourceResolver] => [pathToFileURL(join(dir, name)).href, fileResolver(join(dir, name))]),
+  );
+  return (scriptUrl, line, column) => files.get(scriptUrl)?.(scriptUrl, line, column);
 }
 
 function readProfiles(dir: string): CpuProfile[] {
@@ -91,7 +100,7 @@ export async function profileColdStart(options: { runtime: NodeRuntime; ca: Priv
       const out = join(dir, variant);
       mkdirSync(out, { recursive: true });
       const build = { minify: variant === 'minified', sourcemap: true };
-      const deployed = await buildDeployedEntry(join(out, 'deployed.mjs'), build);
+      const deployed = await buildDeployedEntry(join(out, 'deployed'), build);
       const sdk = await buildProbe('sdk-call', out, build);
       const wrapper = writeHandlerWrapper(join(out, 'deployed-wrapper.mjs'), deployed, httpApiEvent());
       const prof = (name: string) => ['--cpu-prof', `--cpu-prof-dir=${join(out, name)}`, `--cpu-prof-interval=${INTERVAL_US}`];

@@ -90,6 +90,8 @@ export function parseWrapperResult(stdout: string): WrapperResult {
 export interface NodeRun {
   ms: number;
   stdout: string;
+  /** What the process wrote to stderr (Powertools writes its ERROR lines there). */
+  stderr: string;
   /** When the result line arrived, ms after start (the process may still be exiting). */
   resultMs: number | undefined;
 }
@@ -109,7 +111,7 @@ export function runNode(nodePath: string, args: readonly string[], env: Record<s
     child.once('error', reject);
     child.once('exit', (code) => {
       const ms = performance.now() - startedAt;
-      if (code === 0) resolve({ ms, stdout, resultMs });
+      if (code === 0) resolve({ ms, stdout, stderr, resultMs });
       else reject(new Error(`${nodePath} ${args.join(' ')} exited ${code}: …${stderr.slice(-2000)}`));
     });
   });

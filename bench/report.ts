@@ -155,13 +155,13 @@ Each row that calls AWS signs with its own access key, and every run's calls are
 stand-in: the deployed bundle answering a cold cached request, the two probes that call AWS and
 both peers each made exactly ${describeCalls(cold.cachedRequestCalls)} on every run, so the SDK rung the target
 is read against does the same AWS work as the deployed bundle, and nothing else.
-The probes and peers (\`bench/cold-start-probes/\`) are bundled with the deployed esbuild settings
-(\`infra/lambda-bundle.ts\`), peers included, so every handler gets the same env-only credential
-provider. The Powertools peer is \`@aws-lambda-powertools/parameters\` 2.35.0 (a devDependency; no 2.36.0
+The probes and peers (\`bench/cold-start-probes/\`) are bundled with the deployed esbuild options
+(\`infra/lambda-bundle.ts\`, split into chunks as the function is), peers included, so every
+handler gets the same env-only credential provider and leaves the same lazily imported SDK code unread. The Powertools peer is \`@aws-lambda-powertools/parameters\` 2.35.0 (a devDependency; no 2.36.0
 exists) with its \`commons\` overridden to the 2.36.0 the function's logger and metrics use, so
 \`npm ls\` shows one copy. Raw run times are in results.json (\`samplesMs\`).
 
-Deployed bundle (\`index.mjs\` as \`cdk synth\` builds it, SDK bundled): ${cold.bundleKB} KB (target ≤ ${cold.targets.bundleKBMax} KB: ${cold.bundleKB <= cold.targets.bundleKBMax ? 'met' : '**missed**'}).
+Deployed bundle (the folder \`cdk synth\` builds, SDK bundled): ${cold.bundleKB} KB in ${cold.bundleFiles} files (target ≤ ${cold.targets.bundleKBMax} KB: ${cold.bundleKB <= cold.targets.bundleKBMax ? 'met' : '**missed**'}); its entry \`index.mjs\` ${cold.entryKB} KB, and with the chunks it imports statically, what a cold cached request reads, ${cold.cachedPathKB} KB. The rest (the login adapters, the SDK's browser detection and event streams) is in chunks behind \`import()\`, read on first use. The bundle column counts every file of a bundle.
 
 ${head}
 ${rule}
@@ -384,23 +384,32 @@ not move (the peer: 404-415 M). Before this round the deployed bundle took 1.20-
 - **Kept: the login adapters built on first call** (\`lambda/adapters/deferred-adapters.ts\`): a
   cold cached request builds no DynamoDB or Secrets Manager client and no ArcGIS issuer. About 2 %
   (1.21-1.23× before the zod change), 6 M instructions less.
-- **Not kept: \`import()\` of the login code**, which esbuild keeps in the one-file bundle and
-  evaluates on first use. It measured no faster than loading it: every module the lazily imported
-  code shares with the cached path (299 modules of the SDK core and zod) becomes a closure that V8
-  parses with the bundle and again when it runs, and a client imported through its package index
-  keeps every command (\`export *\` is not tree-shaken inside such a closure: 527 KB, 540 M
+- **Kept: the bundle split into chunks** (\`splitting\` in \`infra/lambda-bundle.ts\`). The login
+  adapters (DynamoDB and Secrets Manager clients, coordinator, ArcGIS issuer) are loaded with
+  \`import()\` of \`lambda/handlers/login-adapters.ts\` on the first login, and esbuild puts them, and
+  the SDK's own lazily imported browser detection (bowser, 34 KB) and event-stream code (15 KB), in
+  chunks a cold cached request never reads; what the cached path and the login share goes to chunks
+  both import. NodejsFunction bundles one file, so the construct's asset is a local esbuild build of
+  its own (\`infra/function-code.ts\`), and the package ships folders (\`infra/build-package.ts\`).
+  A/B on Node 24 (the split bundle, the same entry as one file, the SDK-call probe and the bare
+  SSMClient peer, interleaved): with the probe and peer built as one file, 40 rounds twice, 1.08× and
+  1.05× the SDK call against 1.18× and 1.11× for the one-file bundle; with them split as well, as the
+  table above builds them, 1.13× (40 rounds, loaded machine) and 1.08× (60 rounds, quiet) the SDK
+  call against 1.22× and 1.18×, and 1.10× and 1.08× the peer against 1.18× and 1.18×. A copy of the
+  bundle without those chunks answers a cached request (\`test/bench/deployed-calls.test.ts\`).
+- **Not kept: \`import()\` of the login code in a one-file bundle**, which esbuild keeps in the file
+  and evaluates on first use. It measured no faster than loading it: every module the lazily
+  imported code shares with the cached path (299 modules of the SDK core and zod) becomes a closure
+  that V8 parses with the bundle and again when it runs, and a client imported through its package
+  index keeps every command (\`export *\` is not tree-shaken inside such a closure: 527 KB, 540 M
   instructions). Importing the clients' own files instead (437 KB) gave 518 M: the same as before.
+  Split into chunks, shared modules are not wrapped: they sit in a chunk loaded once.
 - Not kept, each within the noise: the Powertools Logger built on its first log line (about 1 %;
   it would also need its cold-start flag carried over), zod's \`jitless\` mode (1 % more
   instructions).
-- **What is left is bytes.** The row "deployed bundle, login code left out" above is the cached path
-  alone, and with zod left out as well the A/B measured 1.03-1.07× the peer. That is what a bundle
-  split into chunks would approach, the login code (DynamoDB and Secrets Manager clients,
-  coordinator, ArcGIS issuer, zod) loaded on the first login only: esbuild's \`splitting\` into a
-  folder does it, but NodejsFunction bundles one file, so it would take a custom asset in
-  \`infra/function-code.ts\` and the package build (\`infra/build-package.ts\`). An earlier split
-  build measured 1.11-1.17× against 1.24× one-file, as it also moved the SDK's own lazily imported
-  browser detection (bowser, 34 KB) and event-stream code (15 KB) out of the cached path.
+- **What is left.** zod's modules stay in the chunks the cached path reads: the domain's schema
+  modules import it statically (it is compiled only on first use, \`lazy-schema.ts\`, but its bytes
+  are parsed). With zod left out as well an earlier A/B measured 1.03-1.07× the peer.
 
 Earlier steps (measured on Node 20 over http, before this table): the default credential chain
 aliased to an env-only provider (554 → 410 KB), the runtime schemas moved from classic zod to

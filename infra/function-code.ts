@@ -2,21 +2,25 @@
 // construct is compiled JavaScript (dist/infra) and deploys the bundle prebuilt beside it
 // (dist/function), byte for byte the artifact this repository tested: the consumer's app needs no
 // esbuild, no lock file, and resolves no dependency of the function again. In this repository the
-// construct runs from its TypeScript sources and NodejsFunction bundles them at every synth, so an
+// construct runs from its TypeScript sources and bundles them with esbuild at every synth, so an
 // edit to the function deploys without a build step and a stale bundle can never ship; the package
 // test (test/package/installed-package.test.ts) proves both routes give the same asset.
+// The bundle is a folder (index.mjs and its chunks, the login code in chunks of its own:
+// infra/lambda-bundle.ts), which NodejsFunction's own bundling cannot make (it writes one file), so
+// both routes hand the function a ready asset and NodejsFunction bundles nothing.
 import { copyFileSync, cpSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
-import { OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ConfigurationError } from '../lambda/domain/errors.js';
 import { CA_BUNDLE_FILE } from './ca-bundle.js';
-import { LAMBDA_BUNDLE, LAMBDA_BUNDLE_FILE, LAMBDA_ENTRY, LAMBDA_HANDLER, PREBUILT_BUNDLE_DIRS, REPO_ROOT } from './lambda-bundle.js';
+import { LAMBDA_BUNDLE_FILE, LAMBDA_HANDLER, PREBUILT_BUNDLE_DIRS, REPO_ROOT, lambdaBuildOptions } from './lambda-bundle.js';
 
 export interface FunctionCodeOptions {
-  /** Ship the bundle's source map beside it. */
+  /** Ship a source map beside every file of the bundle. */
   readonly sourceMaps: boolean;
   /** Absolute path of a validated CA bundle to add to the package as extra-ca-certs.pem. */
   readonly caBundle?: string | undefined;
@@ -27,40 +31,55 @@ export interface FunctionCodeOptions {
   readonly prebuiltDir?: string | undefined;
 }
 
-/** The code part of the function's NodejsFunction props: prebuilt code, or an entry to bundle. */
-export type FunctionCodeProps = Pick<NodejsFunctionProps, 'code' | 'handler' | 'entry' | 'projectRoot' | 'depsLockFilePath' | 'bundling'>;
+/** The code part of the function's NodejsFunction props: a ready asset, so NodejsFunction bundles nothing. */
+export type FunctionCodeProps = Required<Pick<NodejsFunctionProps, 'code' | 'handler'>>;
 
 export function functionCode(options: FunctionCodeOptions): FunctionCodeProps {
   const prebuiltDir = options.prebuiltDir ?? packagedBundleDir(options.sourceMaps);
-  if (prebuiltDir !== undefined) return { code: prebuiltCode(prebuiltDir, options.caBundle), handler: LAMBDA_HANDLER };
-  const caBundle = options.caBundle;
-  return {
-    entry: LAMBDA_ENTRY,
-    handler: LAMBDA_HANDLER,
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+  return { code: prebuiltDir !== undefined ? prebuiltCode(prebuiltDir, options.caBundle) : bundledCode(options.sourceMaps, options.caBundle), handler: LAMBDA_HANDLER };
+}
+
+/**
+ * Where the from-source asset is rooted. The local bundling step reads the sources itself, so this
+ * folder only has to exist; a small one keeps synth from walking node_modules should CDK ever
+ * fingerprint it (with an output hash and local bundling it does not).
+ */
+const SOURCE_ASSET_DIR = join(REPO_ROOT, 'lambda');
+
+/**
+ * The function bundled from this repository's sources by a local bundling step (esbuild in this
+ * process, never Docker), with the CA bundle beside it when given. The asset hash is taken from the
+ * output, as NodejsFunction's was, so the same files give the same asset as the package's prebuilt
+ * folder.
+ */
+function bundledCode(sourceMaps: boolean, caBundle: string | undefined): Code {
+  return Code.fromAsset(SOURCE_ASSET_DIR, {
+    assetHashType: AssetHashType.OUTPUT,
     bundling: {
-      format: OutputFormat.ESM,
-      minify: LAMBDA_BUNDLE.minify,
-      sourceMap: options.sourceMaps,
-      // No externals: the SDK goes into the bundle (LAMBDA_BUNDLE says why).
-      bundleAwsSDK: true,
-      mainFields: [...LAMBDA_BUNDLE.mainFields],
-      target: LAMBDA_BUNDLE.target,
-      banner: LAMBDA_BUNDLE.banner,
-      esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, to])),
-      forceDockerBundling: false,
-      ...(caBundle === undefined
-        ? {}
-        : {
-            commandHooks: {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: (_inputDir: string, outputDir: string) => [`cp ${shellQuote(caBundle)} ${shellQuote(join(outputDir, CA_BUNDLE_FILE))}`],
-            },
-          }),
+      // Required by the type, never pulled: tryBundle below always succeeds or throws esbuild's error.
+      image: DockerImage.fromRegistry('dummy'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          // Loaded here, not imported: only a synth from sources bundles, and the installed package
+          // (which deploys its prebuilt folder) has no esbuild.
+          const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+          buildSync(lambdaBuildOptions(outputDir, { sourceMaps }));
+          if (caBundle !== undefined) copyFileSync(caBundle, join(outputDir, CA_BUNDLE_FILE));
+          return true;
+        },
+      },
+      environment: assetCacheKey(sourceMaps, caBundle),
     },
-  };
+  });
+}
+
+/**
+ * Not read by the local step: CDK keys its in-process cache of staged assets on the asset's
+ * options as JSON, which cannot see what tryBundle closes over, so without these two assets that
+ * differ only in source maps or CA bundle would be staged once and shared within one synth.
+ */
+function assetCacheKey(sourceMaps: boolean, caBundle: string | undefined): Record<string, string> {
+  return { ATV_SOURCE_MAPS: String(sourceMaps), ATV_CA_BUNDLE: caBundle ?? '' };
 }
 
 /**
@@ -97,10 +116,7 @@ function prebuiltCode(dir: string, caBundle: string | undefined): Code {
           return true;
         },
       },
+      environment: assetCacheKey(false, caBundle),
     },
   });
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

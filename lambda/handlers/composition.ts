@@ -2,10 +2,8 @@
 // configuration and its adapters. The Lambda entry point, the local server and the benchmarks all
 // call it, so each runs exactly the same code path behind its own adapters; they differ only in
 // the adapters they pass (AWS SDK clients, in-memory stand-ins), and the issuer is built from the
-// configuration here, in one way, for all of them.
-import { ArcGisTokenIssuer, type ArcGisTokenIssuerOptions } from '../arcgis/arcgis-token-issuer.js';
+// configuration in one way for all of them (issuerFor, login-adapters.ts).
 import type { ServiceConfig } from '../domain/config/schema.js';
-import type { Log } from '../domain/ports.js';
 import { TokenService, type TokenServiceDeps } from '../service/token-service.js';
 import { createTokenApi, type TokenApi } from '../http/token-api.js';
 import { createApiGatewayHandler } from './api-gateway.js';
@@ -34,8 +32,3 @@ export function wire(config: ServiceConfig, adapters: Adapters) {
 }
 
 export type Wiring = ReturnType<typeof wire>;
-
-/** The ArcGIS issuer a configuration asks for: its request timeout and its http:// allowance. */
-export function issuerFor(config: ServiceConfig, log: Log, options: Pick<ArcGisTokenIssuerOptions, 'fetch' | 'now'> = {}): ArcGisTokenIssuer {
-  return new ArcGisTokenIssuer({ timeoutMs: config.requestTimeoutMs, allowInsecureHttp: config.allowInsecureHttp, log, ...options });
-}

@@ -3,13 +3,9 @@
 // problem naming the setting (rather than crashing the init, which API Gateway would hide behind
 // a bare 502), and fails every scheduled run.
 import type { Context } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { HttpResponse } from '../http/http-response.js';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { KMS_KEY_ENV, configFromEnvironment, coordinationTableFromEnvironment } from '../domain/config/environment.js';
-import { DynamoDbLoginCoordinator } from '../adapters/dynamodb-login-coordinator.js';
-import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.js';
 import { SsmTokenStore } from '../adapters/ssm-token-store.js';
 import { problemResponse } from '../http/problem.js';
 import { describeError } from '../domain/errors.js';
@@ -18,25 +14,26 @@ import { deferredCoordinator, deferredCredentials, deferredIssuer } from '../ada
 import { createPowertoolsLog } from '../adapters/powertools-log.js';
 import { createPowertoolsMetrics } from '../adapters/powertools-metrics.js';
 import { isScheduledEvent, type ScheduleSummary } from './schedule.js';
-import { issuerFor, wire, type Wiring } from './composition.js';
-import { AWS_CALLS, COORDINATOR_CALLS } from '../adapters/aws-client-settings.js';
+import { wire, type Wiring } from './composition.js';
+import { AWS_CALLS } from '../adapters/aws-client-settings.js';
 
 const log = createPowertoolsLog();
 const metrics = createPowertoolsMetrics();
 
 /**
  * The token store is built now: a cached request reads it. The coordinator, the credential source
- * and the issuer are built on their first call (deferred-adapters.ts says why); their settings are
- * still read here, so a missing table name is a configuration error at cold start, as before.
+ * and the issuer are loaded (import() of login-adapters.ts, a chunk of its own in the deployed
+ * bundle) and built on their first call (deferred-adapters.ts says why); their settings are still
+ * read here, so a missing table name is a configuration error at cold start, as before.
  */
 function wireFromEnvironment(): Wiring {
   const config = configFromEnvironment(process.env);
   const tableName = coordinationTableFromEnvironment(process.env);
   return wire(config, {
     store: new SsmTokenStore(new SSMClient(AWS_CALLS), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
-    coordinator: deferredCoordinator(() => new DynamoDbLoginCoordinator(new DynamoDBClient(COORDINATOR_CALLS), { tableName })),
-    credentials: deferredCredentials(() => new SecretsManagerCredentialSource(new SecretsManagerClient(AWS_CALLS))),
-    issuer: deferredIssuer(() => issuerFor(config, log)),
+    coordinator: deferredCoordinator(async () => (await import('./login-adapters.js')).coordinatorFor(tableName)),
+    credentials: deferredCredentials(async () => (await import('./login-adapters.js')).secretsManagerCredentials()),
+    issuer: deferredIssuer(async () => (await import('./login-adapters.js')).issuerFor(config, log)),
     log,
     metrics,
   });

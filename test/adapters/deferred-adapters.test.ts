@@ -104,7 +104,7 @@ describe('deferred adapters', () => {
       read: async (...args) => (calls.push(['read', ...args]), { demandAt: 7 }),
       admitCaller: async (...args) => (calls.push(['admitCaller', ...args]), false),
     };
-    const coordinator = deferredCoordinator(() => (builds++, real));
+    const coordinator = deferredCoordinator(async () => (builds++, real));
     expect(builds).toBe(0);
     const request = { account: 'a', holder: 'h', until: 2, now: 1, secretVersion: 'v1' };
     expect(await coordinator.acquire(request, 100)).toEqual({ granted: true, record: {} });
@@ -124,14 +124,38 @@ describe('deferred adapters', () => {
     const target: Target = { name: 't', url: 'https://gis.example.com/portal', client: 'referer', referer: 'https://apps.example.com', expirationMinutes: 60, secretId: 'fake/secret' };
     const request: IssueRequest = { target, credentials: { kind: 'user', username: 'fake-user', password: 'fake-password' }, client: 'referer', referer: 'https://apps.example.com' };
     let builds = 0;
-    const issuer = deferredIssuer(() => (builds++, { loginSite: async (_target, deadline) => `https://site.example.com/${deadline}`, issue: async () => ({ token: 'fake-token', expires: 5, ssl: true, binding: { client: 'referer' } }), check: async () => 'alive' as const }));
-    const credentials = deferredCredentials(() => (builds++, { read: async (secretId) => ({ credentials: { kind: 'user', username: secretId, password: 'fake-password' }, version: 'v2' }) }));
+    const issuer = deferredIssuer(async () => (builds++, { loginSite: async (_target, deadline) => `https://site.example.com/${deadline}`, issue: async () => ({ token: 'fake-token', expires: 5, ssl: true, binding: { client: 'referer' } }), check: async () => 'alive' as const }));
+    const credentials = deferredCredentials(async () => (builds++, { read: async (secretId) => ({ credentials: { kind: 'user', username: secretId, password: 'fake-password' }, version: 'v2' }) }));
     expect(builds).toBe(0);
     expect(await credentials.read('fake/secret')).toEqual({ credentials: { kind: 'user', username: 'fake/secret', password: 'fake-password' }, version: 'v2' });
     expect(await credentials.read('fake/secret')).toMatchObject({ version: 'v2' });
     expect(builds).toBe(1);
     expect(await issuer.loginSite(target, 42)).toBe('https://site.example.com/42');
     expect(await issuer.issue(request)).toEqual({ token: 'fake-token', expires: 5, ssl: true, binding: { client: 'referer' } });
+    expect(builds).toBe(2);
+  });
+
+  it('concurrent first calls share one build', async () => {
+    let builds = 0;
+    const credentials = deferredCredentials(async () => {
+      builds++;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return { read: async (secretId) => ({ credentials: { kind: 'user', username: secretId, password: 'fake-password' }, version: 'v1' }) };
+    });
+    const answers = await Promise.all([credentials.read('a'), credentials.read('b'), credentials.read('c')]);
+    expect(answers.map((a) => a.credentials.kind === 'user' && a.credentials.username)).toEqual(['a', 'b', 'c']);
+    expect(builds).toBe(1);
+  });
+
+  it('a build that fails fails that call only: the next call builds again', async () => {
+    let builds = 0;
+    const credentials = deferredCredentials(async () => {
+      if (builds++ === 0) throw new Error('Cannot find module ./login-adapters-X.mjs');
+      return { read: async () => ({ credentials: { kind: 'user', username: 'fake-user', password: 'fake-password' }, version: 'v3' }) };
+    });
+    await expect(credentials.read('fake/secret')).rejects.toThrow('Cannot find module ./login-adapters-X.mjs');
+    expect(await credentials.read('fake/secret')).toMatchObject({ version: 'v3' });
+    expect(await credentials.read('fake/secret')).toMatchObject({ version: 'v3' });
     expect(builds).toBe(2);
   });
 });

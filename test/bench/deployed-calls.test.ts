@@ -3,11 +3,11 @@
 // a cold cached request reads SSM alone, a scheduled run that finds the token fresh reads the token
 // and the secret, and a login in a container of its own adds the token read under the lease, the
 // read-back before the write, the write, the secret and the lease's two conditional writes.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDeployedEntry } from '../../bench/bundles.js';
+import { buildDeployedEntry, bundleSize, staticallyLoadedFiles } from '../../bench/bundles.js';
 import { CACHED_REQUEST_CALLS, functionConfigEnvironment, seedCachedToken } from '../../bench/cold-start.js';
 import { FAKE_LOGIN, SECRET_ID } from '../../bench/aws-wiring.js';
 import { callsPerEvent, loginCalls, scheduledRunCalls } from '../../bench/event-calls.js';
@@ -28,7 +28,7 @@ describe('the deployed entry\'s AWS calls per event', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'atv-deployed-calls-'));
     ca = createPrivateCa(join(dir, 'ca'));
-    bundle = await buildDeployedEntry(join(dir, 'index.mjs'));
+    bundle = await buildDeployedEntry(join(dir, 'deployed'));
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -48,9 +48,9 @@ describe('the deployed entry\'s AWS calls per event', () => {
   }, 30_000);
 
   it('the bundle with the login code left out answers a cached request alike, and refuses to build what a login needs', async () => {
-    const without = await buildDeployedEntry(join(dir, 'without-login.mjs'), { leaveOutLoginCode: true });
-    expect(statSync(without).size).toBeLessThan(statSync(bundle).size - 60 * 1024);
-    expect(readFileSync(without, 'utf8')).not.toContain('com.amazonaws.dynamodb');
+    const without = await buildDeployedEntry(join(dir, 'without-login'), { leaveOutLoginCode: true });
+    expect(bundleSize(without).totalBytes).toBeLessThan(bundleSize(bundle).totalBytes - 60 * 1024);
+    for (const name of readdirSync(dirname(without))) expect([name, readFileSync(join(dirname(without), name), 'utf8').includes('com.amazonaws.dynamodb')]).toEqual([name, false]);
     const aws = await startFakeAws({ tls: ca });
     try {
       const env = { ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: 'AKIDWITHOUTLOGIN' }), ...functionConfigEnvironment('https://gis.example.com/portal') };
@@ -64,6 +64,39 @@ describe('the deployed entry\'s AWS calls per event', () => {
       aws.secrets.set(SECRET_ID, JSON.stringify(FAKE_LOGIN));
       const login = parseWrapperResult((await runNode(process.execPath, [cached], env)).stdout);
       expect(login.statusCode).toBe(500);
+      expect(aws.calls.GetSecretValue).toBeUndefined();
+    } finally {
+      await aws.close();
+    }
+  }, 30_000);
+
+  it('a cold cached request reads none of the login chunks: a copy without them answers it, and only a login fails', async () => {
+    const all = readdirSync(dirname(bundle)).filter((name) => name.endsWith('.mjs')).sort();
+    const loaded = staticallyLoadedFiles(bundle);
+    const loginOnly = all.filter((name) => !loaded.includes(name));
+    // The login adapters (DynamoDB and Secrets Manager clients, coordinator, issuer) and the SDK's own lazily imported code.
+    expect(loginOnly.map((name) => name.replace(/-[A-Z0-9]{8}\.mjs$/, '')).filter((name) => !name.startsWith('chunk'))).toEqual(['bowser', 'event-streams', 'login-adapters']);
+    expect(loaded.includes('index.mjs')).toBe(true);
+    for (const name of loaded) expect([name, readFileSync(join(dirname(bundle), name), 'utf8').includes('com.amazonaws.dynamodb')]).toEqual([name, false]);
+    const copy = join(dir, 'cached-path-only');
+    cpSync(dirname(bundle), copy, { recursive: true });
+    for (const name of loginOnly) rmSync(join(copy, name));
+    expect(readdirSync(copy).sort()).toEqual(loaded);
+    const aws = await startFakeAws({ tls: ca });
+    try {
+      const env = { ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: 'AKIDCACHEDPATHONLY' }), ...functionConfigEnvironment('https://gis.example.com/portal') };
+      const wrapper = writeHandlerWrapper(join(dir, 'cached-path-only-wrapper.mjs'), join(copy, 'index.mjs'), httpApiEvent());
+      seedCachedToken(aws);
+      const cached = parseWrapperResult((await runNode(process.execPath, [wrapper], env)).stdout);
+      expect({ statusCode: cached.statusCode, source: (JSON.parse(cached.body) as { source: string }).source }).toEqual({ statusCode: 200, source: 'cache' });
+      expect(aws.callsByAccessKey).toEqual({ AKIDCACHEDPATHONLY: CACHED_REQUEST_CALLS });
+      // An empty store needs a login, whose code is missing from this copy: that request fails, and says why in the log.
+      aws.parameters.clear();
+      aws.secrets.set(SECRET_ID, JSON.stringify(FAKE_LOGIN));
+      const run = await runNode(process.execPath, [wrapper], env);
+      const login = parseWrapperResult(run.stdout);
+      expect(login.statusCode).toBe(500);
+      expect(`${run.stdout}${run.stderr}`).toMatch(/Cannot find module '[^']*\/cached-path-only\/login-adapters-[A-Z0-9]{8}\.mjs'/);
       expect(aws.calls.GetSecretValue).toBeUndefined();
     } finally {
       await aws.close();

@@ -1,5 +1,6 @@
-// The one place esbuild really runs: the function bundles locally (no Docker) into one ESM file,
-// and a private CA bundle lands beside it where NODE_EXTRA_CA_CERTS points.
+// The one place esbuild really runs for a whole stack: the function bundles locally (no Docker) into
+// a folder, index.mjs and its chunks, and a private CA bundle lands beside them where
+// NODE_EXTRA_CA_CERTS points.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,31 +26,43 @@ describe('TokenVendingMachine bundling', () => {
     if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
   });
 
-  it('bundles the handler locally into one ESM index.mjs under 500 KB, without the SDK\'s non-Lambda credential chain', () => {
+  it('bundles the handler locally into ESM index.mjs and chunks, under 500 KB in all, without the SDK\'s non-Lambda credential chain', () => {
     outdir = mkdtempSync(join(tmpdir(), 'token-vending-synth-'));
     const assetDir = bundle(outdir);
-    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs']);
-    const bundlePath = join(assetDir, 'index.mjs');
-    expect(statSync(bundlePath).size).toBeLessThan(500 * 1024);
-    const code = readFileSync(bundlePath, 'utf8');
-    // lambda/adapters/lambda-credentials.ts stands in for @aws-sdk/credential-provider-node.
-    expect(code).not.toContain('defaultProvider::fromSSO');
-    expect(code).not.toContain('credential-provider-imds');
-    expect(code.startsWith("import { createRequire } from 'module';const require = createRequire(import.meta.url);")).toBe(true);
-    expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+    const files = readdirSync(assetDir).sort();
+    expect(files.every((name) => name.endsWith('.mjs'))).toBe(true);
+    expect(files).toContain('index.mjs');
+    expect(files.filter((name) => /^login-adapters-[A-Z0-9]{8}\.mjs$/.test(name))).toHaveLength(1);
+    expect(files.reduce((sum, name) => sum + statSync(join(assetDir, name)).size, 0)).toBeLessThan(500 * 1024);
+    for (const name of files) {
+      const code = readFileSync(join(assetDir, name), 'utf8');
+      // lambda/adapters/lambda-credentials.ts stands in for @aws-sdk/credential-provider-node.
+      expect([name, code.includes('defaultProvider::fromSSO'), code.includes('credential-provider-imds')]).toEqual([name, false, false]);
+      expect([name, code.startsWith("import { createRequire } from 'module';const require = createRequire(import.meta.url);")]).toEqual([name, true]);
+    }
+    const entry = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+    expect(entry).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+    // The login code is loaded on first use: the entry names its chunk only in import().
+    const loginChunk = files.find((name) => name.startsWith('login-adapters-'))!;
+    expect(entry.split(`import("./${loginChunk}")`).length - 1).toBe(3);
+    expect(entry.includes(`"./${loginChunk}";`)).toBe(false);
   });
 
-  it('ships the source map beside the bundle, pointed to by its last line, with sourceMaps', () => {
+  it('ships a source map beside every file of the bundle, pointed to by its last line, with sourceMaps', () => {
     outdir = mkdtempSync(join(tmpdir(), 'token-vending-synth-'));
     const assetDir = bundle(outdir, { sourceMaps: true });
-    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
-    expect(readFileSync(join(assetDir, 'index.mjs'), 'utf8').trimEnd().split('\n').at(-1)).toBe('//# sourceMappingURL=index.mjs.map');
+    const files = readdirSync(assetDir).sort();
+    const code = files.filter((name) => name.endsWith('.mjs'));
+    expect(files).toEqual(code.flatMap((name) => [name, `${name}.map`]).sort());
+    expect(code).toContain('index.mjs');
+    for (const name of code) expect(readFileSync(join(assetDir, name), 'utf8').trimEnd().split('\n').at(-1)).toBe(`//# sourceMappingURL=${name}.map`);
   });
 
   it('copies the CA bundle into the package as extra-ca-certs.pem, byte for byte', () => {
     outdir = mkdtempSync(join(tmpdir(), 'token-vending-synth-'));
     const assetDir = bundle(outdir, { caBundlePath: 'test/infra/fixtures/private-ca.pem' });
-    expect(readdirSync(assetDir).sort()).toEqual(['extra-ca-certs.pem', 'index.mjs']);
+    expect(readdirSync(assetDir).filter((name) => !name.endsWith('.mjs'))).toEqual(['extra-ca-certs.pem']);
+    expect(readdirSync(assetDir)).toContain('index.mjs');
     expect(readFileSync(join(assetDir, 'extra-ca-certs.pem'))).toEqual(readFileSync('test/infra/fixtures/private-ca.pem'));
   });
 });

@@ -10,9 +10,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { buildSync } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { functionCode, packagedBundleDir } from '../../infra/function-code.js';
-import { LAMBDA_ENTRY, REPO_ROOT } from '../../infra/lambda-bundle.js';
+import { REPO_ROOT, lambdaBuildOptions } from '../../infra/lambda-bundle.js';
 import { ConfigurationError } from '../../lambda/domain/errors.js';
 import { only } from './synth.js';
 
@@ -71,10 +72,35 @@ describe('functionCode', () => {
     return { handler: properties.Handler, files: Object.fromEntries(readdirSync(assetDir).sort().map((name) => [name, readFileSync(join(assetDir, name), 'utf8')])) };
   }
 
-  it('bundles the handler from source when no prebuilt folder applies', () => {
-    const code = functionCode({ sourceMaps: false });
-    expect([code.entry, code.handler, code.projectRoot, code.depsLockFilePath, code.code]).toEqual([LAMBDA_ENTRY, 'index.handler', REPO_ROOT, join(REPO_ROOT, 'package-lock.json'), undefined]);
-    expect(code.bundling).toMatchObject({ format: 'esm', minify: true, sourceMap: false, bundleAwsSDK: true, target: 'node24', mainFields: ['module', 'main'] });
+  it('bundles the handler from source when no prebuilt folder applies: index.mjs and its chunks, as esbuild builds them with the deployed options', () => {
+    dir = mkdtempSync(join(tmpdir(), 'function-code-'));
+    const { handler, files } = synth({ sourceMaps: false });
+    buildSync(lambdaBuildOptions(join(dir, 'direct'), { sourceMaps: false }));
+    const direct = Object.fromEntries(readdirSync(join(dir, 'direct')).sort().map((name) => [name, readFileSync(join(dir!, 'direct', name), 'utf8')]));
+    expect(handler).toBe('index.handler');
+    expect(Object.keys(files)).toEqual(Object.keys(direct));
+    expect(files).toEqual(direct);
+    expect(Object.keys(files).filter((name) => !/^(index|chunk-[A-Z0-9]{8}|login-adapters-[A-Z0-9]{8}|bowser-[A-Z0-9]{8}|event-streams-[A-Z0-9]{8})\.mjs$/.test(name))).toEqual([]);
+    expect(Object.keys(files).filter((name) => name.startsWith('login-adapters-'))).toHaveLength(1);
+  });
+
+  it('two functions that differ only in source maps or CA bundle get assets of their own in one synth', () => {
+    dir = mkdtempSync(join(tmpdir(), 'function-code-'));
+    const app = new App({ outdir: join(dir, 'cdk.out') });
+    const stack = new Stack(app, 'TwoCodes');
+    const ca = join(REPO_ROOT, 'test/infra/fixtures/private-ca.pem');
+    new NodejsFunction(stack, 'Plain', { ...functionCode({ sourceMaps: false }), runtime: Runtime.NODEJS_24_X });
+    new NodejsFunction(stack, 'Mapped', { ...functionCode({ sourceMaps: true }), runtime: Runtime.NODEJS_24_X });
+    new NodejsFunction(stack, 'WithCa', { ...functionCode({ sourceMaps: false, caBundle: ca }), runtime: Runtime.NODEJS_24_X });
+    const assembly = app.synth();
+    const template = Template.fromJSON(assembly.getStackByName(stack.stackName).template as Record<string, unknown>);
+    const assets = Object.values(template.findResources('AWS::Lambda::Function')).map((r) => join(assembly.directory, `asset.${((r as { Properties: { Code: { S3Key: string } } }).Properties.Code.S3Key).replace(/\.zip$/, '')}`));
+    expect(new Set(assets).size).toBe(3);
+    const [plain, mapped, withCa] = assets.map((a) => readdirSync(a).sort());
+    // A map changes its file's last line, so the chunks' content hashes differ: compare names without them.
+    const unhashed = (names: string[]) => names.map((name) => name.replace(/-[A-Z0-9]{8}\./, '-HASH.')).sort();
+    expect(unhashed(mapped!)).toEqual(unhashed(plain!.flatMap((name) => [name, `${name}.map`])));
+    expect(withCa).toEqual(['extra-ca-certs.pem', ...plain!].sort());
   });
 
   it('deploys a prebuilt folder as it is, with the handler NodejsFunction would name', () => {

@@ -138,7 +138,7 @@ function functionAsset(outdir: string, templateFile: string): FunctionAsset {
 }
 
 /**
- * This repository's own synth (the construct from source, NodejsFunction running esbuild), into a
+ * This repository's own synth (the construct from source, esbuild in its local bundling step), into a
  * folder directly under the repository root, as `cdk synth` writes cdk.out: a source map names its
  * sources relative to where it was built, so only the same depth gives the same map.
  */
@@ -234,6 +234,9 @@ describe('the packed package, installed offline', () => {
           'dist/lambda/cli/main.js',
         ]),
       );
+      // Each bundle is a folder: index.mjs and its chunks, the login code in one of its own.
+      expect(packedFiles.filter((path) => /^dist\/function\/login-adapters-[A-Z0-9]{8}\.mjs$/.test(path))).toHaveLength(1);
+      expect(packedFiles.filter((path) => /^dist\/function-source-maps\/login-adapters-[A-Z0-9]{8}\.mjs\.map$/.test(path))).toHaveLength(1);
       expect(packedFiles.filter((path) => !/\.(js|d\.ts|mjs|map)$/.test(path))).toEqual([...license, 'README.md', 'package.json']);
       // The function's own modules are in the bundle; only what the construct, client and CLI import is compiled.
       expect(packedFiles.filter((path) => /^dist\/lambda\/(handlers|local|api)\//.test(path) || path.includes('app.'))).toEqual([]);
@@ -271,9 +274,14 @@ describe('the packed package, installed offline', () => {
       expect(synth.code, synth.stderr).toBe(0);
       const consumer = functionAsset(join(cdkApp, 'cdk.out'), 'ArcGisTokens.template.json');
 
-      expect([...consumer.files.keys()]).toEqual(['index.mjs']);
-      expect(consumer.files.get('index.mjs')!.equals(repo.files.get('index.mjs')!)).toBe(true);
-      expect(consumer.files.get('index.mjs')!.equals(readFileSync(join(cdkApp, 'node_modules', PACKAGE, 'dist/function/index.mjs')))).toBe(true);
+      const shipped = join(cdkApp, 'node_modules', PACKAGE, 'dist/function');
+      expect([...consumer.files.keys()]).toEqual(readdirSync(shipped).sort());
+      expect([...consumer.files.keys()]).toEqual([...repo.files.keys()]);
+      expect(consumer.files.has('index.mjs')).toBe(true);
+      expect(consumer.files.size).toBeGreaterThan(2);
+      for (const [name, content] of consumer.files) {
+        expect([name, content.equals(repo.files.get(name)!), content.equals(readFileSync(join(shipped, name)))]).toEqual([name, true, true]);
+      }
       expect(consumer.s3Key).toBe(repo.s3Key);
       expect([consumer.handler, consumer.runtime, consumer.architectures]).toEqual(['index.handler', 'nodejs24.x', ['arm64']]);
       expect([repo.handler, repo.runtime, repo.architectures]).toEqual(['index.handler', 'nodejs24.x', ['arm64']]);
@@ -297,8 +305,10 @@ app.synth();
       expect(synth.code, synth.stderr).toBe(0);
       const consumer = functionAsset(join(cdkApp, 'cdk.out.mapped'), 'Mapped.template.json');
 
-      expect([...consumer.files.keys()]).toEqual(['extra-ca-certs.pem', 'index.mjs', 'index.mjs.map']);
-      expect([...repo.files.keys()]).toEqual(['extra-ca-certs.pem', 'index.mjs', 'index.mjs.map']);
+      const shipped = readdirSync(join(cdkApp, 'node_modules', PACKAGE, 'dist/function-source-maps'));
+      expect(shipped.filter((name) => !name.endsWith('.map')).every((name) => shipped.includes(`${name}.map`))).toBe(true);
+      expect([...consumer.files.keys()]).toEqual(['extra-ca-certs.pem', ...shipped].sort());
+      expect([...repo.files.keys()]).toEqual([...consumer.files.keys()]);
       for (const [name, content] of consumer.files) expect([name, content.equals(repo.files.get(name)!)]).toEqual([name, true]);
       expect(consumer.files.get('extra-ca-certs.pem')!.equals(readFileSync(CA_FIXTURE))).toBe(true);
       expect(consumer.s3Key).toBe(repo.s3Key);
