@@ -13,7 +13,7 @@ import type { App } from 'aws-cdk-lib';
 import * as z from 'zod/mini';
 import '../lambda/domain/config/zod-locale.js';
 import { ConfigurationError } from '../lambda/domain/errors.js';
-import { CLIENT_MODES } from '../lambda/domain/config/schema.js';
+import { CLIENT_MODES } from '../lambda/domain/config/settings.js';
 import { readDeploymentConfigFile, type DeploymentConfig } from './deployment-config.js';
 import { AUTH_MODES, DEFAULT_API_KEY_THROTTLE, DEFAULT_THROTTLE, ENDPOINTS, type TokenVendingAuth, type TokenVendingThrottle } from './machine-settings.js';
 import type { TokenVendingStackProps } from './token-vending-stack.js';

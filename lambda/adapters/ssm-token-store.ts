@@ -6,7 +6,7 @@
 // a lease built on create-only PutParameter plus takeover admitted two holders (see
 // test/scenarios/ssm-lease-race.test.ts). Standard tier (4 KB, free) fits a token record easily.
 import { GetParameterCommand, ParameterType, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { parseTargetState, type TargetState } from '../domain/cached-token.js';
+import { readTargetState, type TargetState } from '../domain/cached-token.js';
 import type { Log, TokenStore } from '../domain/ports.js';
 import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';
 import { tokenParameterName } from '../domain/ssm-layout.js';
@@ -39,7 +39,7 @@ export class SsmTokenStore implements TokenStore {
     const name = tokenParameterName(this.options.prefix, slotKey);
     const value = await this.read(name);
     if (value === undefined) return undefined;
-    const parsed = parseTargetState(parseJsonOrUndefined(value));
+    const parsed = await readTargetState(parseJsonOrUndefined(value));
     if (parsed === undefined) {
       // Someone edited the parameter, or an older release wrote it: a miss, fixed by the next write.
       this.log.warn('cached token parameter is not a valid token record; ignoring it', { parameter: name });

@@ -3,69 +3,20 @@
 // never serves a token bound to the old referer, IP or site). Rejected logins are kept apart, by the
 // login coordinator (see ports.ts): a record of them next to the token could erase it.
 import { createHash } from 'node:crypto';
-import * as z from 'zod/mini';
-import type { Target } from './config/schema.js';
-import './config/zod-locale.js';
-import { lazySchema } from './config/lazy-schema.js';
+import type { Target } from './config/settings.js';
+import type { CachedToken, TargetState } from './target-state-schema.js';
 
-export const CachedTokenSchema = lazySchema(() =>
-  z.object({
-    token: z.string().check(z.minLength(1)),
-    /** ms since epoch, as ArcGIS returned it */
-    expires: z.number().check(z.int(), z.positive()),
-    ssl: z.boolean(),
-    /** ms since epoch when the service received the token; with `expires` it gives the real lifetime */
-    issuedAt: z.number().check(z.int(), z.positive()),
-    fingerprint: z.string().check(z.minLength(1)),
-    /** Hash of who the token belongs to (user name or app client id), never the name itself. */
-    identity: z.string().check(z.minLength(1)),
-    binding: z.object({
-      client: z.enum(['referer', 'ip', 'requestip', 'none', 'unknown']),
-      referer: z.optional(z.string()),
-      ip: z.optional(z.string()),
-    }),
-    /** The lifetime asked of ArcGIS (expirationMinutes): a token much shorter than that shows the site's cap. */
-    requestedMinutes: z.optional(z.number().check(z.int(), z.positive())),
-  }),
-);
-export type CachedToken = z.infer<typeof CachedTokenSchema>;
-
-export const LoginFailureSchema = lazySchema(() =>
-  z.object({
-    /** The secret version ArcGIS rejected; a new version ends the pause. */
-    secretVersion: z.string(),
-    at: z.number().check(z.int(), z.positive()),
-    until: z.number().check(z.int(), z.positive()),
-    code: z.number().check(z.int()),
-    message: z.string(),
-    details: z.array(z.string()),
-    url: z.string(),
-  }),
-);
-export type LoginFailure = z.infer<typeof LoginFailureSchema>;
-
-export const TargetStateSchema = lazySchema(() =>
-  z.object({
-    version: z.literal(2),
-    token: z.optional(CachedTokenSchema),
-    /** Written by releases before the login coordinator; read and ignored. */
-    loginFailure: z.optional(LoginFailureSchema),
-  }),
-);
-export type TargetState = z.infer<typeof TargetStateSchema>;
+// The types are the schemas' (target-state-schema.ts), imported as types only: this module is read by
+// every cold cached request and loads no zod.
+export type { CachedToken, LoginFailure, TargetState } from './target-state-schema.js';
 
 /**
- * A stored token record, or undefined when it is not one (someone edited the parameter). The record
- * as this service writes it is checked here without zod: a cold cached request reads one, and
- * zod's first schema in a process pays for compiling zod itself (domain/config/lazy-schema.ts). Anything
- * else (a legacy loginFailure, unknown keys, any doubt) goes to TargetStateSchema, which decides;
- * test/domain/target-state.property.test.ts holds the check to giving what the schema gives.
+ * A stored token record, or undefined when it is not one (someone edited the parameter): the record
+ * as this service writes it by the plain check (writtenRecord), anything else by TargetStateSchema,
+ * whose module (and zod with it) is loaded only then. The same answer as parseTargetState.
  */
-export function parseTargetState(input: unknown): TargetState | undefined {
-  const written = writtenRecord(input);
-  if (written !== undefined) return written;
-  const parsed = TargetStateSchema.safeParse(input);
-  return parsed.success ? parsed.data : undefined;
+export async function readTargetState(input: unknown): Promise<TargetState | undefined> {
+  return writtenRecord(input) ?? (await import('./target-state-schema.js')).parseTargetState(input);
 }
 
 const BINDING_CLIENTS: readonly unknown[] = ['referer', 'ip', 'requestip', 'none', 'unknown'];

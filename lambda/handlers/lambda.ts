@@ -26,8 +26,8 @@ const metrics = createPowertoolsMetrics();
  * bundle) and built on their first call (deferred-adapters.ts says why); their settings are still
  * read here, so a missing table name is a configuration error at cold start, as before.
  */
-function wireFromEnvironment(): Wiring {
-  const config = configFromEnvironment(process.env);
+async function wireFromEnvironment(): Promise<Wiring> {
+  const config = await configFromEnvironment(process.env);
   const tableName = coordinationTableFromEnvironment(process.env);
   return wire(config, {
     store: new SsmTokenStore(new SSMClient(AWS_CALLS), { prefix: config.parameterPrefix, kmsKeyId: process.env[KMS_KEY_ENV] || undefined }, log),
@@ -41,8 +41,10 @@ function wireFromEnvironment(): Wiring {
 
 let wiring: Wiring | undefined;
 let startupError: unknown;
+// Top-level await: a configuration the plain checks leave loads the schema with import() (see
+// configFromEnvironment); Lambda finishes the module, and so the init, before the first event.
 try {
-  wiring = wireFromEnvironment();
+  wiring = await wireFromEnvironment();
 } catch (error) {
   startupError = error;
   log.error('configuration invalid; every request will answer 500 until it is fixed', { error: describeError(error) });

@@ -6,7 +6,7 @@ import { BadRequestError, MethodNotAllowedError } from '../domain/errors.js';
 import type { TokenAnswer } from '../domain/token-answer.js';
 import { jsonResponse, type HttpResponse } from './http-response.js';
 import { problemResponse } from './problem.js';
-import { parseTokenQuery } from './token-query.js';
+import { readTokenQuery } from './token-query.js';
 
 export interface TokenApiRequest {
   method: string;
@@ -29,7 +29,7 @@ export function createTokenApi(deps: { service: TokenService; log: Log }): Token
       if (request.method !== 'GET') {
         throw new MethodNotAllowedError(`${request.method} is not supported: use GET ${request.path}.`);
       }
-      const query = parseTokenQuery(request.query);
+      const query = await readTokenQuery(request.query);
       const rejectedToken = parseRejectedToken(request.rejectedToken);
       const served = await deps.service.getToken(request.targetName, query.minValiditySeconds, { callerIp: request.callerIp, rejectedToken });
       // No log line per served token: it measured as most of a cache hit's cost, and API Gateway's

@@ -1,52 +1,43 @@
-// The query string of GET /token. Unknown parameters are refused rather than ignored, so a typo
-// such as `minvalidity=3600` fails loudly instead of silently returning a short-lived token.
-import * as z from 'zod/mini';
-import { BadRequestError } from '../domain/errors.js';
-import { MAX_EXPIRATION_MINUTES } from '../domain/config/schema.js';
-import '../domain/config/zod-locale.js';
-import { lazySchema } from '../domain/config/lazy-schema.js';
+// The query string of GET /token. The queries apps send (none, or one minValidity of digits) are
+// read here without zod; anything else goes to the schema (token-query-schema.ts), loaded with
+// import() on first use, which refuses it with the same 400 as before. zod's first schema in a
+// process pays for compiling zod itself, and its code is a chunk a cold cached request never reads
+// (domain/config/lazy-schema.ts). test/http/plain-token-query.property.test.ts holds the plain
+// check to answering exactly as the schema does.
+import { MAX_EXPIRATION_MINUTES } from '../domain/config/settings.js';
 
-const MAX_MIN_VALIDITY_SECONDS = MAX_EXPIRATION_MINUTES * 60;
-const AT_MOST = `minValidity is at most ${MAX_MIN_VALIDITY_SECONDS} seconds (15 days)`;
-
-/** The query gives each parameter as an array of its values; minValidity must come once. */
-const once = lazySchema(() =>
-  z.pipe(z.array(z.string()).check(z.length(1, 'give minValidity once')), z.transform((values) => values[0]!)),
-);
-
-const seconds = lazySchema(() =>
-  z.pipe(
-    // Any number of digits: leading zeros are fine, and a too large number is called too large
-    // (Number() of more than ~309 digits is Infinity, which z.number() refuses with the same message).
-    z.pipe(z.string().check(z.regex(/^\d+$/, 'minValidity must be a whole number of seconds, e.g. minValidity=600')), z.transform((digits) => Number(digits))),
-    z.number({ error: AT_MOST }).check(z.lte(MAX_MIN_VALIDITY_SECONDS, AT_MOST)),
-  ),
-);
-
-const TokenQuerySchema = lazySchema(() =>
-  z.strictObject({
-    minValidity: z.optional(z.pipe(once, seconds)),
-  }),
-);
+export const MAX_MIN_VALIDITY_SECONDS = MAX_EXPIRATION_MINUTES * 60;
+export const AT_MOST = `minValidity is at most ${MAX_MIN_VALIDITY_SECONDS} seconds (15 days)`;
 
 export interface TokenQuery {
   minValiditySeconds: number;
 }
 
-const NO_QUERY: TokenQuery = Object.freeze({ minValiditySeconds: 0 });
+export const NO_QUERY: TokenQuery = Object.freeze({ minValiditySeconds: 0 });
 
-export function parseTokenQuery(query: Readonly<Record<string, readonly string[] | undefined>>): TokenQuery {
-  // Most requests carry no query at all; skip the schema for them (it costs more than the cache hit).
-  let empty = true;
-  for (const key in query) if (query[key] !== undefined) empty = false;
-  if (empty) return NO_QUERY;
-  const present = Object.fromEntries(Object.entries(query).filter(([, values]) => values !== undefined));
-  const result = TokenQuerySchema.safeParse(present);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown query parameter(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; the only one supported is minValidity` : issue.message,
-    );
-    throw new BadRequestError(`Bad query string: ${problems.join('; ')}.`);
+/**
+ * The query when it is one the schema accepts unchanged and this check can tell without it: no
+ * parameter, or minValidity given once as ASCII digits of at most MAX_MIN_VALIDITY_SECONDS. Any
+ * other query, every mistake included, gives undefined: the schema decides, and words the error.
+ */
+export function plainTokenQuery(query: Readonly<Record<string, readonly string[] | undefined>>): TokenQuery | undefined {
+  let minValidity: readonly string[] | undefined;
+  // Own keys only, as the schema's Object.entries sees them.
+  for (const key of Object.keys(query)) {
+    const values = query[key];
+    if (values === undefined) continue;
+    if (key !== 'minValidity') return undefined;
+    minValidity = values;
   }
-  return { minValiditySeconds: result.data.minValidity ?? 0 };
+  if (minValidity === undefined) return NO_QUERY;
+  if (!Array.isArray(minValidity) || minValidity.length !== 1) return undefined;
+  const digits: unknown = minValidity[0];
+  if (typeof digits !== 'string' || !/^\d+$/.test(digits)) return undefined;
+  const seconds = Number(digits);
+  return seconds <= MAX_MIN_VALIDITY_SECONDS ? { minValiditySeconds: seconds } : undefined;
+}
+
+/** The query by the plain check, else by the schema (loaded now); a BadRequestError for a bad one. */
+export async function readTokenQuery(query: Readonly<Record<string, readonly string[] | undefined>>): Promise<TokenQuery> {
+  return plainTokenQuery(query) ?? (await import('./token-query-schema.js')).parseTokenQuery(query);
 }

@@ -1,7 +1,7 @@
 // A caller-ip target mints a token (and a login, and a parameter) per caller, so the number of
 // callers it serves at once is capped (maxCallers): fleet-wide through the login coordinator, and
 // per container when the coordinator cannot be reached (the cap then holds in each container).
-import { DEFAULT_MAX_CALLERS } from '../domain/config/schema.js';
+import { DEFAULT_MAX_CALLERS } from '../domain/config/settings.js';
 import { TooManyCallersError, describeError } from '../domain/errors.js';
 import { METRIC } from '../domain/metric-names.js';
 import type { Log, LoginCoordinator, Metrics } from '../domain/ports.js';

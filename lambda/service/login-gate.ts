@@ -12,7 +12,7 @@
 // time per account, and remembers a rejection itself: each container then makes at most one failed
 // login per secret version, and the function's reserved concurrency bounds the containers.
 import { randomUUID } from 'node:crypto';
-import { MAX_DEADLINE_MS } from '../domain/config/schema.js';
+import { MAX_DEADLINE_MS } from '../domain/config/settings.js';
 import {
   ArcGisRateLimitedError,
   ArcGisUnreachableError,

@@ -4,7 +4,8 @@
 // schema always did.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TargetStateSchema, parseTargetState, writtenRecord } from '../../lambda/domain/cached-token.js';
+import { writtenRecord } from '../../lambda/domain/cached-token.js';
+import { TargetStateSchema, parseTargetState } from '../../lambda/domain/target-state-schema.js';
 
 const RUNS = { numRuns: 2000 };
 

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TokenApiRequest } from '../../lambda/http/token-api.js';
-import { parseTokenQuery } from '../../lambda/http/token-query.js';
+import { parseTokenQuery } from '../../lambda/http/token-query-schema.js';
 import { createApiGatewayHandler, isHttpRequestEvent, toTokenApiRequest } from '../../lambda/handlers/api-gateway.js';
 import { CapturingLog } from '../service/fakes.js';
 import { EVENT_SHAPES, apiEvent, eventFor, functionUrlEvent, httpApiEvent, scheduledEvent, type RequestOptions } from './events.js';

@@ -2,7 +2,7 @@
 // {minValidity: [decimal digits within 0..1296000]} and refuses everything else with a BadRequestError.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTokenQuery } from '../../lambda/http/token-query.js';
+import { parseTokenQuery } from '../../lambda/http/token-query-schema.js';
 import { BadRequestError } from '../../lambda/domain/errors.js';
 
 const MAX = 1_296_000; // 15 days in seconds

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTokenQuery } from '../../lambda/http/token-query.js';
+import { parseTokenQuery } from '../../lambda/http/token-query-schema.js';
 import { BadRequestError } from '../../lambda/domain/errors.js';
 
 function refusal(query: Record<string, string[]>): string {

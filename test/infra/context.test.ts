@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_MODES } from '../../lambda/domain/config/schema.js';
+import { CLIENT_MODES } from '../../lambda/domain/config/settings.js';
 import { CONTEXT_KEYS, closestKey, isCdkContextKey, stackPropsFromContext } from '../../infra/context.js';
 import { CDK_JSON_CONTEXT, EXAMPLE_CONFIG, REPO_ROOT, REPO_ROOT_PATH } from './synth.js';
 

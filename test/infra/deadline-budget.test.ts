@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONFIG_ENV } from '../../lambda/domain/config/environment.js';
-import { MAX_DEADLINE_MS } from '../../lambda/domain/config/schema.js';
+import { MAX_DEADLINE_MS } from '../../lambda/domain/config/settings.js';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../infra/token-function.js';
 import { ONE_TARGET, REPO_ROOT_PATH, only, synthStack } from './synth.js';
 

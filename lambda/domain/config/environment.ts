@@ -1,7 +1,7 @@
 // Environment variable names shared by the function and the CDK construct that sets them.
 import { ConfigurationError } from '../errors.js';
-import { parseServiceConfig } from './parse-config.js';
-import type { ServiceConfig } from './schema.js';
+import { plainServiceConfig } from './plain-config.js';
+import type { ServiceConfig } from './settings.js';
 
 /** The whole service configuration as JSON (ServiceConfigInput), validated at cold start. */
 export const CONFIG_ENV = 'TOKEN_VENDING_CONFIG';
@@ -12,7 +12,12 @@ export const KMS_KEY_ENV = 'TOKEN_VENDING_KMS_KEY_ID';
 /** Lambda's total environment is limited to 4 KB; the config must leave room for the rest. */
 export const MAX_CONFIG_ENV_BYTES = 3_500;
 
-export function configFromEnvironment(env: NodeJS.ProcessEnv): ServiceConfig {
+/**
+ * The configuration at cold start: the plain checks first, as parseServiceConfig does; only a
+ * configuration they leave loads parse-config.ts, and zod with it (import(): a chunk a cold start
+ * with a configuration the construct wrote never reads; domain/config/lazy-schema.ts says why).
+ */
+export async function configFromEnvironment(env: NodeJS.ProcessEnv): Promise<ServiceConfig> {
   const raw = env[CONFIG_ENV];
   if (raw === undefined || raw.trim() === '') {
     throw new ConfigurationError(`${CONFIG_ENV} is not set: deploy the function with the CDK app, which sets it from the targets you configure.`);
@@ -23,7 +28,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): ServiceConfig {
   } catch {
     throw new ConfigurationError(`${CONFIG_ENV} is not valid JSON: redeploy with the CDK app rather than editing the variable by hand.`);
   }
-  return parseServiceConfig(parsed, CONFIG_ENV);
+  return plainServiceConfig(parsed) ?? (await import('./parse-config.js')).parseServiceConfig(parsed, CONFIG_ENV);
 }
 
 /**

@@ -3,7 +3,8 @@
 import type * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
 import { plainServiceConfig } from './plain-config.js';
-import { ServiceConfigSchema, formatIssues, type ServiceConfig } from './schema.js';
+import type { ServiceConfig } from './settings.js';
+import { ServiceConfigSchema, formatIssues } from './schema.js';
 
 /**
  * Validates a configuration and returns it with defaults applied, or throws a ConfigurationError

@@ -1,7 +1,7 @@
 // Timeouts that cannot fit the request deadline are refused where every configuration enters (the
 // Lambda at cold start, the local server, synth), each with the fix in its message.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS } from '../../../lambda/domain/config/schema.js';
+import { DEFAULT_DEADLINE_MS, MAX_DEADLINE_MS } from '../../../lambda/domain/config/settings.js';
 import { parseServiceConfig } from '../../../lambda/domain/config/parse-config.js';
 import { refusalOf as messageOf } from './refusal.js';
 
