@@ -5,7 +5,7 @@
 // read-back before the write, the write, the secret and the lease's two conditional writes.
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDeployedEntry, bundleSize, staticallyLoadedFiles } from '../../bench/bundles.js';
 import { CACHED_REQUEST_CALLS, functionConfigEnvironment, seedCachedToken } from '../../bench/cold-start.js';
@@ -98,6 +98,38 @@ describe('the deployed entry\'s AWS calls per event', () => {
       expect(login.statusCode).toBe(500);
       expect(`${run.stdout}${run.stderr}`).toMatch(/Cannot find module '[^']*\/cached-path-only\/login-adapters-[A-Z0-9]{8}\.mjs'/);
       expect(aws.calls.GetSecretValue).toBeUndefined();
+    } finally {
+      await aws.close();
+    }
+  }, 30_000);
+
+  it('a cold cached request reads no chunk holding zod: a copy without them answers it, and a bad query still gets its exact 400 from the full bundle', async () => {
+    const all = readdirSync(dirname(bundle)).filter((name) => name.endsWith('.mjs')).sort();
+    const loaded = staticallyLoadedFiles(bundle);
+    // zod/mini's own code: its error class registers this name, and the English locale this message.
+    const holdsZod = (name: string) => {
+      const code = readFileSync(join(dirname(bundle), name), 'utf8');
+      return code.includes('$ZodError') || code.includes('Too small: expected');
+    };
+    const withZod = all.filter(holdsZod);
+    expect(withZod.length).toBeGreaterThan(0);
+    expect(loaded.filter(holdsZod)).toEqual([]);
+    const copy = join(dir, 'cached-path-without-zod');
+    cpSync(dirname(bundle), copy, { recursive: true });
+    for (const name of withZod) rmSync(join(copy, name));
+    const aws = await startFakeAws({ tls: ca });
+    try {
+      const env = { ...lambdaEnvironment({ endpoints: aws.endpoints, caBundlePath: ca.caBundlePath, accessKeyId: 'AKIDWITHOUTZOD' }), ...functionConfigEnvironment('https://gis.example.com/portal') };
+      seedCachedToken(aws);
+      const answer = async (file: string, event: unknown) => parseWrapperResult((await runNode(process.execPath, [writeHandlerWrapper(join(dir, `${basename(dirname(file))}-${Math.random().toString(36).slice(2)}.mjs`), file, event)], env)).stdout);
+      const cached = await answer(join(copy, 'index.mjs'), httpApiEvent({ query: { minValidity: ['600'] } }));
+      expect({ statusCode: cached.statusCode, source: (JSON.parse(cached.body) as { source: string }).source }).toEqual({ statusCode: 200, source: 'cache' });
+      expect(aws.callsByAccessKey).toEqual({ AKIDWITHOUTZOD: CACHED_REQUEST_CALLS });
+      // A query the plain check leaves needs the schema: the copy cannot load it, the full bundle words the refusal as ever.
+      const badQuery = httpApiEvent({ query: { minValidity: ['1', '2'] } });
+      expect((await answer(join(copy, 'index.mjs'), badQuery)).statusCode).toBe(500);
+      const refused = await answer(bundle, badQuery);
+      expect({ statusCode: refused.statusCode, detail: (JSON.parse(refused.body) as { detail: string }).detail }).toEqual({ statusCode: 400, detail: 'Bad query string: give minValidity once.' });
     } finally {
       await aws.close();
     }
