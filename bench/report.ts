@@ -161,7 +161,7 @@ handler gets the same env-only credential provider and leaves the same lazily im
 exists) with its \`commons\` overridden to the 2.36.0 the function's logger and metrics use, so
 \`npm ls\` shows one copy. Raw run times are in results.json (\`samplesMs\`).
 
-Deployed bundle (the folder \`cdk synth\` builds, SDK bundled): ${cold.bundleKB} KB in ${cold.bundleFiles} files (target ≤ ${cold.targets.bundleKBMax} KB: ${cold.bundleKB <= cold.targets.bundleKBMax ? 'met' : '**missed**'}); its entry \`index.mjs\` ${cold.entryKB} KB, and with the chunks it imports statically, what a cold cached request reads, ${cold.cachedPathKB} KB. The rest (the login adapters, the SDK's browser detection and event streams) is in chunks behind \`import()\`, read on first use. The bundle column counts every file of a bundle.
+Deployed bundle (the folder \`cdk synth\` builds, SDK bundled): ${cold.bundleKB} KB in ${cold.bundleFiles} files (target ≤ ${cold.targets.bundleKBMax} KB: ${cold.bundleKB <= cold.targets.bundleKBMax ? 'met' : '**missed**'}); its entry \`index.mjs\` ${cold.entryKB} KB, and with the chunks it imports statically, what a cold cached request reads, ${cold.cachedPathKB} KB. The rest (the login adapters, the runtime schemas with zod, the SDK's browser detection and event streams) is in chunks behind \`import()\`, read on first use. The bundle column counts every file of a bundle.
 
 ${head}
 ${rule}
@@ -407,9 +407,22 @@ not move (the peer: 404-415 M). Before this round the deployed bundle took 1.20-
 - Not kept, each within the noise: the Powertools Logger built on its first log line (about 1 %;
   it would also need its cold-start flag carried over), zod's \`jitless\` mode (1 % more
   instructions).
-- **What is left.** zod's modules stay in the chunks the cached path reads: the domain's schema
-  modules import it statically (it is compiled only on first use, \`lazy-schema.ts\`, but its bytes
-  are parsed). With zod left out as well an earlier A/B measured 1.03-1.07× the peer.
+- **Kept: zod's code out of the chunks a cold cached request reads.** The constants, enums and
+  types every layer takes from the configuration schema moved to a module without zod
+  (\`lambda/domain/config/settings.ts\`); the schemas of the configuration, the stored record and
+  the query string are loaded with \`import()\` only when the plain checks leave a value to them
+  (\`configFromEnvironment\`, awaited at the entry's top level; \`readTargetState\`;
+  \`readTokenQuery\`, whose check reads no query or one minValidity of digits, held to the schema
+  by \`test/http/plain-token-query.property.test.ts\`). The statically imported chunks went from
+  325.6 KB (32.4 KB of them zod) to 286.5 KB with none; a copy of the bundle without the chunks
+  holding zod answers a cached request (\`test/bench/deployed-calls.test.ts\`). Measured first with
+  zod aliased to a stub that throws when a schema is built (Node 24, interleaved with the SDK-call
+  probe and the bare SSMClient peer): 40 rounds twice on a loaded machine, 6.8 % less and 3.3 %
+  more; 80 rounds at a load of 3, 2.9 % less (1.08× the peer against 1.11×); under cachegrind
+  435.4 M instructions against 445.6 M (2.3 % less; the peer 394.9 M).
+- **What is left.** Against the peer, the deployed bundle still loads and runs the service's own
+  layer (Powertools logger and metrics, the token service, the HTTP adaptation); with zod stubbed
+  that was 40.5 M instructions more than the peer (435.4 M against 394.9 M).
 
 Earlier steps (measured on Node 20 over http, before this table): the default credential chain
 aliased to an env-only provider (554 → 410 KB), the runtime schemas moved from classic zod to

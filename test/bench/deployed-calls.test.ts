@@ -74,8 +74,8 @@ describe('the deployed entry\'s AWS calls per event', () => {
     const all = readdirSync(dirname(bundle)).filter((name) => name.endsWith('.mjs')).sort();
     const loaded = staticallyLoadedFiles(bundle);
     const loginOnly = all.filter((name) => !loaded.includes(name));
-    // The login adapters (DynamoDB and Secrets Manager clients, coordinator, issuer) and the SDK's own lazily imported code.
-    expect(loginOnly.map((name) => name.replace(/-[A-Z0-9]{8}\.mjs$/, '')).filter((name) => !name.startsWith('chunk'))).toEqual(['bowser', 'event-streams', 'login-adapters']);
+    // The login adapters (DynamoDB and Secrets Manager clients, coordinator, issuer), the schemas (with zod) and the SDK's own lazily imported code.
+    expect(loginOnly.map((name) => name.replace(/-[A-Z0-9]{8}\.mjs$/, '')).filter((name) => !name.startsWith('chunk'))).toEqual(['bowser', 'event-streams', 'login-adapters', 'parse-config', 'target-state-schema', 'token-query-schema']);
     expect(loaded.includes('index.mjs')).toBe(true);
     for (const name of loaded) expect([name, readFileSync(join(dirname(bundle), name), 'utf8').includes('com.amazonaws.dynamodb')]).toEqual([name, false]);
     const copy = join(dir, 'cached-path-only');
