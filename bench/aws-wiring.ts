@@ -5,7 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SsmTokenStore } from '../lambda/adapters/ssm-token-store.js';
 import { MemoryLoginCoordinator } from '../lambda/service/memory-login-coordinator.js';
 import { SecretsManagerCredentialSource } from '../lambda/adapters/secrets-manager-credentials.js';
-import type { ServiceConfig } from '../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../lambda/domain/config/parse-config.js';
 import type { Log, Metrics } from '../lambda/domain/ports.js';
 import { wire } from '../lambda/handlers/composition.js';

@@ -10,7 +10,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import type { ServiceConfig } from '../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../lambda/domain/config/schema.js';
 import { METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_NAME, TARGET_DIMENSION } from '../lambda/domain/metric-names.js';
 import type { FrontDoor } from './front-doors.js';
 

@@ -5,7 +5,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Dashboard, GraphWidget, MathExpression, Metric, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { ServiceConfig } from '../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../lambda/domain/config/schema.js';
 import { ARCGIS_CODE_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_NAME, TARGET_DIMENSION, type MetricName } from '../lambda/domain/metric-names.js';
 import type { FrontDoor } from './front-doors.js';
 

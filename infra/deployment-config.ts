@@ -10,8 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigurationError } from '../lambda/domain/errors.js';
 import { CONFIG_ENV, MAX_CONFIG_ENV_BYTES } from '../lambda/domain/config/environment.js';
-import type { ServiceConfig, ServiceConfigInput, TargetInput } from '../lambda/domain/config/settings.js';
-import { ServiceConfigSchema, formatIssues } from '../lambda/domain/config/schema.js';
+import { ServiceConfigSchema, formatIssues, type ServiceConfig, type ServiceConfigInput, type TargetInput } from '../lambda/domain/config/schema.js';
 import { withDefaultTarget } from '../lambda/domain/config/parse-config.js';
 import { refreshMarginMs } from '../lambda/domain/refresh-policy.js';
 

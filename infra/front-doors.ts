@@ -29,7 +29,7 @@ import { FunctionUrlAuthType, type FunctionUrl, type IFunction } from 'aws-cdk-l
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import type { ServiceConfig } from '../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../lambda/domain/config/schema.js';
 import { DEFAULT_API_KEY_THROTTLE, STAGE_NAME, type Endpoint, type TokenVendingAuth, type TokenVendingThrottle } from './machine-settings.js';
 
 const FIVE_MINUTES = Duration.minutes(5);

@@ -3,7 +3,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { ServiceConfig } from '../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../lambda/domain/config/schema.js';
 import { callerParametersPattern } from '../lambda/domain/ssm-layout.js';
 import type { AnyFrontDoor } from './front-doors.js';
 import type { TokenVendingAuth } from './machine-settings.js';

@@ -3,7 +3,7 @@
 // has an id (WARNING), so an app can acknowledge one deliberately.
 import { Annotations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { ServiceConfig } from '../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../lambda/domain/config/schema.js';
 import type { Endpoint, TokenVendingAuth, TokenVendingThrottle } from './machine-settings.js';
 import type { TokenVendingMachineProps } from './token-vending-props.js';
 

@@ -18,7 +18,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ConfigurationError } from '../lambda/domain/errors.js';
 import { CONFIG_ENV, COORDINATION_TABLE_ENV, KMS_KEY_ENV } from '../lambda/domain/config/environment.js';
-import type { ServiceConfig } from '../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../lambda/domain/config/schema.js';
 import { LAMBDA_RUNTIME_ENVIRONMENT, SOURCE_MAPS_NODE_OPTIONS } from './lambda-bundle.js';
 import { CA_BUNDLE_RUNTIME_PATH, validateCaBundle } from './ca-bundle.js';
 import { serviceConfigInput, validateDeploymentConfig } from './deployment-config.js';

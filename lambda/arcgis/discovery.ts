@@ -9,7 +9,7 @@
 // origins.ts): a token service on another origin is first looked for on the configured origin
 // (same path, probed without credentials), and otherwise refused with the setting that allows it.
 // Every probe here is made without credentials, so nothing is sent anywhere before that check.
-import type { SiteKind } from '../domain/config/schema.js';
+import type { SiteKind } from '../domain/config/settings.js';
 import { ArcGisBadResponseError, ArcGisUnreachableError, ForeignTokenOriginError, TokenEndpointNotFoundError, type DiscoveryAttempt } from '../domain/errors.js';
 import { FEDERATED_WITHOUT_INFO, FOREIGN_TOKEN_ORIGIN, NO_TOKEN_SECURITY, STANDALONE_NOT_FEDERATED } from './hints.js';
 import { getJson, postForm, type HttpAnswer, type HttpOptions } from './http.js';

@@ -1,5 +1,5 @@
 // generateToken with a user name and password, as ArcGIS documents it: POST, form-encoded, f=json.
-import type { ClientMode } from '../domain/config/schema.js';
+import type { ClientMode } from '../domain/config/settings.js';
 import { ArcGisUnreachableError } from '../domain/errors.js';
 import { postForm, type HttpOptions } from './http.js';
 import { withoutSecrets } from './redaction.js';

@@ -4,7 +4,7 @@
 // terms of doctor's options; `smoke` is smoke's line about a token the deployed service handed out.
 // The protocol modules, doctor and smoke say what happened (URLs, codes, ArcGIS's own words) and take
 // the advice from here, so a hint changes in one place for every reader.
-import type { ArcGisClientMode, ClientMode, SiteKind } from '../domain/config/schema.js';
+import type { ArcGisClientMode, ClientMode, SiteKind } from '../domain/config/settings.js';
 
 /** Where a user of this kind of site signs in to check the account: its own users, or the portal's. */
 function signInAt(kind: SiteKind): string {

@@ -3,7 +3,7 @@
 // on the body so a misrouted request that returns a huge page cannot exhaust the function's memory,
 // and rate limiting (429, or 503 with Retry-After) recognised before the body is read: such
 // answers are usually a proxy's HTML page, and what matters is when to try again.
-import { MAX_DEADLINE_MS } from '../domain/config/schema.js';
+import { MAX_DEADLINE_MS } from '../domain/config/settings.js';
 import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisUnreachableError, ConfigurationError } from '../domain/errors.js';
 import { errorCode, isTimeout } from '../domain/fetch-failure.js';
 import { TOKEN_ENDPOINT_REDIRECTS } from './hints.js';

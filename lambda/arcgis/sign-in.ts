@@ -8,7 +8,7 @@
 // Doctor logs in with every client mode before it exchanges or checks anything (its report shows the
 // modes side by side, and each step's requests under it), so the sequence comes in two halves:
 // logIn, and the LoggedIn's complete() (exchange, then check). signIn is both, back to back.
-import type { ArcGisClientMode, SiteKind } from '../domain/config/schema.js';
+import type { ArcGisClientMode, SiteKind } from '../domain/config/settings.js';
 import { ConfigurationError, TokenVendingError } from '../domain/errors.js';
 import { discoverTokenSite } from './discovery.js';
 import { exchangeForServerToken } from './exchange-token.js';

@@ -1,7 +1,7 @@
 // What discovery found: where a site's credentials go (the token endpoint, the OAuth endpoint, the
 // server named in a federated exchange) and how it was found, as typed fields that code branches on.
 // `via` says the same in words for logs and doctor's report, and is only ever built from `found`.
-import type { SiteKind } from '../domain/config/schema.js';
+import type { SiteKind } from '../domain/config/settings.js';
 import { originOf } from './origins.js';
 
 /** How discovery found the token endpoint. */

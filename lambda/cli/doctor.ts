@@ -5,7 +5,7 @@
 // (doctor/json-report.ts). Exit codes: 0 a working configuration was found, 1 none was, 2 bad usage.
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REQUEST_TIMEOUT_MS, isHttpReferer, stripRefererSuffix } from '../domain/config/schema.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, isHttpReferer, stripRefererSuffix } from '../domain/config/settings.js';
 import { describeError } from '../domain/errors.js';
 import type { FetchLike } from '../arcgis/http.js';
 import { deployAdvice } from './doctor/deploy-advice.js';

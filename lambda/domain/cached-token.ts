@@ -3,7 +3,7 @@
 // never serves a token bound to the old referer, IP or site). Rejected logins are kept apart, by the
 // login coordinator (see ports.ts): a record of them next to the token could erase it.
 import { createHash } from 'node:crypto';
-import type { Target } from './config/settings.js';
+import type { Target } from './config/schema.js';
 import type { CachedToken, TargetState } from './target-state-schema.js';
 
 // The types are the schemas' (target-state-schema.ts), imported as types only: this module is read by

@@ -1,6 +1,7 @@
 // The small, AWS-free interfaces the core depends on. Adapters implement them: Secrets Manager and
 // SSM in Lambda, in-memory stand-ins locally and in tests.
-import type { ArcGisClientMode, Target } from './config/settings.js';
+import type { ArcGisClientMode } from './config/settings.js';
+import type { Target } from './config/schema.js';
 import type { MetricName } from './metric-names.js';
 import type { LoginFailure, TargetState } from './cached-token.js';
 

@@ -4,7 +4,6 @@
 import * as z from 'zod/mini';
 import './config/zod-locale.js';
 import { lazySchema } from './config/lazy-schema.js';
-import { writtenRecord } from './cached-token.js';
 
 export const CachedTokenSchema = lazySchema(() =>
   z.object({
@@ -53,15 +52,12 @@ export const TargetStateSchema = lazySchema(() =>
 export type TargetState = z.infer<typeof TargetStateSchema>;
 
 /**
- * A stored token record, or undefined when it is not one (someone edited the parameter). The record
- * as this service writes it is checked here without zod: a cold cached request reads one, and
- * zod's first schema in a process pays for compiling zod itself (domain/config/lazy-schema.ts). Anything
- * else (a legacy loginFailure, unknown keys, any doubt) goes to TargetStateSchema, which decides;
- * test/domain/target-state.property.test.ts holds the check to giving what the schema gives.
+ * A stored token record by the schema, or undefined when it is not one (someone edited the
+ * parameter). The cached path reads records with readTargetState (cached-token.ts), which tries
+ * the zod-free writtenRecord first and loads this module only for what that leaves;
+ * test/domain/target-state.property.test.ts holds writtenRecord to giving what the schema gives.
  */
 export function parseTargetState(input: unknown): TargetState | undefined {
-  const written = writtenRecord(input);
-  if (written !== undefined) return written;
   const parsed = TargetStateSchema.safeParse(input);
   return parsed.success ? parsed.data : undefined;
 }

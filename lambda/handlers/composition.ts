@@ -3,7 +3,7 @@
 // call it, so each runs exactly the same code path behind its own adapters; they differ only in
 // the adapters they pass (AWS SDK clients, in-memory stand-ins), and the issuer is built from the
 // configuration in one way for all of them (issuerFor, login-adapters.ts).
-import type { ServiceConfig } from '../domain/config/settings.js';
+import type { ServiceConfig } from '../domain/config/schema.js';
 import { TokenService, type TokenServiceDeps } from '../service/token-service.js';
 import { createTokenApi, type TokenApi } from '../http/token-api.js';
 import { createApiGatewayHandler } from './api-gateway.js';

@@ -9,7 +9,7 @@ import { DynamoDbLoginCoordinator } from '../adapters/dynamodb-login-coordinator
 import { SecretsManagerCredentialSource } from '../adapters/secrets-manager-credentials.js';
 import { AWS_CALLS, COORDINATOR_CALLS } from '../adapters/aws-client-settings.js';
 import { ArcGisTokenIssuer, type ArcGisTokenIssuerOptions } from '../arcgis/arcgis-token-issuer.js';
-import type { ServiceConfig } from '../domain/config/settings.js';
+import type { ServiceConfig } from '../domain/config/schema.js';
 import type { Log } from '../domain/ports.js';
 
 /** The ArcGIS issuer a configuration asks for: its request timeout and its http:// allowance. */

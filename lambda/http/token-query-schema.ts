@@ -6,7 +6,7 @@ import * as z from 'zod/mini';
 import { BadRequestError } from '../domain/errors.js';
 import '../domain/config/zod-locale.js';
 import { lazySchema } from '../domain/config/lazy-schema.js';
-import { AT_MOST, MAX_MIN_VALIDITY_SECONDS, NO_QUERY, type TokenQuery } from './token-query.js';
+import { AT_MOST, MAX_MIN_VALIDITY_SECONDS, NO_QUERY, type TokenQuery } from './token-query-rules.js';
 
 /** The query gives each parameter as an array of its values; minValidity must come once. */
 const once = lazySchema(() =>

@@ -4,16 +4,9 @@
 // process pays for compiling zod itself, and its code is a chunk a cold cached request never reads
 // (domain/config/lazy-schema.ts). test/http/plain-token-query.property.test.ts holds the plain
 // check to answering exactly as the schema does.
-import { MAX_EXPIRATION_MINUTES } from '../domain/config/settings.js';
+import { MAX_MIN_VALIDITY_SECONDS, NO_QUERY, type TokenQuery } from './token-query-rules.js';
 
-export const MAX_MIN_VALIDITY_SECONDS = MAX_EXPIRATION_MINUTES * 60;
-export const AT_MOST = `minValidity is at most ${MAX_MIN_VALIDITY_SECONDS} seconds (15 days)`;
-
-export interface TokenQuery {
-  minValiditySeconds: number;
-}
-
-export const NO_QUERY: TokenQuery = Object.freeze({ minValiditySeconds: 0 });
+export { AT_MOST, MAX_MIN_VALIDITY_SECONDS, NO_QUERY, type TokenQuery } from './token-query-rules.js';
 
 /**
  * The query when it is one the schema accepts unchanged and this check can tell without it: no

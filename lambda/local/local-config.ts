@@ -5,7 +5,7 @@
 // ARCGIS_USERNAME and ARCGIS_PASSWORD serve every target.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { ServiceConfig, ServiceConfigInput } from '../domain/config/settings.js';
+import type { ServiceConfig, ServiceConfigInput } from '../domain/config/schema.js';
 import { parseServiceConfig } from '../domain/config/parse-config.js';
 import { ConfigurationError } from '../domain/errors.js';
 import { parseJsonOrUndefined } from '../domain/parse-json-or-undefined.js';

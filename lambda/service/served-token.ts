@@ -1,7 +1,7 @@
 // What the service answers with: a token, where it came from, and whether it stands in for a
 // refresh that failed. Counted here (served, cache hits) so every path that answers is counted once.
 import type { CachedToken } from '../domain/cached-token.js';
-import type { Target } from '../domain/config/settings.js';
+import type { Target } from '../domain/config/schema.js';
 import { METRIC } from '../domain/metric-names.js';
 import type { Metrics, TokenBinding } from '../domain/ports.js';
 

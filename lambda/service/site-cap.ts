@@ -1,7 +1,7 @@
 // ArcGIS caps token lifetimes silently: asked for 60 minutes, a site with a 30-minute maximum
 // answers with 30. The slot's last token shows the cap, so a minValidity that no token from the
 // site can meet is refused without a login (each such request would otherwise log in again).
-import type { Target } from '../domain/config/settings.js';
+import type { Target } from '../domain/config/schema.js';
 import type { CachedToken } from '../domain/cached-token.js';
 import { BadRequestError } from '../domain/errors.js';
 

@@ -1,6 +1,6 @@
 // Where one token lives: a target, or a target and one caller for caller-ip targets (the token is
 // bound to the caller's address). The key names the token in memory, in a flight and in the store.
-import type { Target } from '../domain/config/settings.js';
+import type { Target } from '../domain/config/schema.js';
 import { BadRequestError } from '../domain/errors.js';
 import { callerKey, callerSlotKey, normalizeIp } from '../domain/slot-key.js';
 

@@ -3,7 +3,7 @@
 // current settings (its fingerprint) and, when the secret is known, to the secret's current user.
 // The store is an optimisation: a read or write that fails is logged and counted, never thrown.
 import { identityHash, targetFingerprint, type CachedToken, type TargetState } from '../domain/cached-token.js';
-import type { Target } from '../domain/config/settings.js';
+import type { Target } from '../domain/config/schema.js';
 import { describeError } from '../domain/errors.js';
 import { METRIC } from '../domain/metric-names.js';
 import { credentialIdentity, type Credentials, type Log, type ManualToken, type Metrics, type TokenStore } from '../domain/ports.js';

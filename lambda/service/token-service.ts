@@ -6,7 +6,7 @@
 // beyond that may cause one at most once per interval per account, and never one that a fresh
 // token could not satisfy. Each policy lives in its own module; this class orders them.
 import type { CachedToken } from '../domain/cached-token.js';
-import type { ServiceConfig, Target } from '../domain/config/settings.js';
+import type { ServiceConfig, Target } from '../domain/config/schema.js';
 import { BadRequestError, TokenLifetimeError, UnknownTargetError } from '../domain/errors.js';
 import { NO_METRICS, type CredentialSource, type Log, type LoginCoordinator, type Metrics, type TokenIssuer, type TokenStore } from '../domain/ports.js';
 import { isServable, needsScheduledRefresh, refreshMarginMs } from '../domain/refresh-policy.js';

@@ -2,7 +2,7 @@
 // exchange, the admin API and the serviceUrl check, as the Lambda runs them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import type { Target, TargetInput } from '../../lambda/domain/config/settings.js';
+import type { Target, TargetInput } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { ArcGisRefusedError, ConfigurationError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';

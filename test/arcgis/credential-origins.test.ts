@@ -4,7 +4,7 @@
 // actually reached the simulator.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import type { Target, TargetInput } from '../../lambda/domain/config/settings.js';
+import type { Target, TargetInput } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { ConfigurationError, ForeignTokenOriginError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';

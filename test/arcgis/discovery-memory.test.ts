@@ -5,7 +5,7 @@
 import { problemHeaders, problemTypeOf } from '../../lambda/http/problem-types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ArcGisTokenIssuer, DISCOVERY_FAILURE_MEMORY_MS } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import type { Target } from '../../lambda/domain/config/settings.js';
+import type { Target } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { ArcGisRateLimitedError, ArcGisUnreachableError, TokenEndpointNotFoundError } from '../../lambda/domain/errors.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';

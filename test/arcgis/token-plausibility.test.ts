@@ -7,7 +7,7 @@ import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
 import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
-import type { Target, TargetInput } from '../../lambda/domain/config/settings.js';
+import type { Target, TargetInput } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { TokenService } from '../../lambda/service/token-service.js';
 import type { Credentials } from '../../lambda/domain/ports.js';

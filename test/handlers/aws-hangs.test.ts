@@ -3,7 +3,7 @@
 // holds, or a fresh one in SSM, is served at once; a cold container logs in and answers within the
 // clients' own timeouts, far inside the request's deadline.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ServiceConfigInput } from '../../lambda/domain/config/settings.js';
+import type { ServiceConfigInput } from '../../lambda/domain/config/schema.js';
 import { AWS_CALLS, COORDINATOR_CALLS } from '../../lambda/adapters/aws-client-settings.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import type { ServiceConfigInput } from '../../lambda/domain/config/settings.js';
+import type { ServiceConfigInput } from '../../lambda/domain/config/schema.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE, PAYLOADS } from '../fixtures/arcgis-payloads.js';
 import { scheduledEvent } from './events.js';

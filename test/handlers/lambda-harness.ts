@@ -8,7 +8,7 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { CONFIG_ENV, COORDINATION_TABLE_ENV } from '../../lambda/domain/config/environment.js';
-import type { ServiceConfigInput } from '../../lambda/domain/config/settings.js';
+import type { ServiceConfigInput } from '../../lambda/domain/config/schema.js';
 import type { ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
 import { eventFor, type EventShape, type RequestOptions } from './events.js';

@@ -8,7 +8,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { startFakeAws, type FakeAws } from '../../bench/fake-aws.js';
 import { CONFIG_ENV, COORDINATION_TABLE_ENV, COORDINATION_TABLE_KEY } from '../../lambda/domain/config/environment.js';
-import type { ServiceConfigInput } from '../../lambda/domain/config/settings.js';
+import type { ServiceConfigInput } from '../../lambda/domain/config/schema.js';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../stand-ins/aws-fault-proxy.js';
 import { FAKE_AWS_CREDENTIALS, startDynamoDb, type DynamoDbStandIn } from '../stand-ins/dynamodb.js';
 import { eventFor, type RequestOptions } from './events.js';

@@ -11,7 +11,7 @@ import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordi
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
 import { runDoctor } from '../../lambda/cli/doctor.js';
-import type { TargetInput } from '../../lambda/domain/config/settings.js';
+import type { TargetInput } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import type { Credentials } from '../../lambda/domain/ports.js';
 import { ConfigurationError } from '../../lambda/domain/errors.js';

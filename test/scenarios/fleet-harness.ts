@@ -6,7 +6,7 @@ import { DynamoDbLoginCoordinator } from '../../lambda/adapters/dynamodb-login-c
 import { SsmTokenStore, tokenParameterName } from '../../lambda/adapters/ssm-token-store.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import type { ServiceConfig, ServiceConfigInput } from '../../lambda/domain/config/settings.js';
+import type { ServiceConfig, ServiceConfigInput } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import type { TargetState } from '../../lambda/domain/cached-token.js';
 import type { CredentialSource, Credentials } from '../../lambda/domain/ports.js';

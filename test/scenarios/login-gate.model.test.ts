@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
-import type { Target } from '../../lambda/domain/config/settings.js';
+import type { Target } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import type { TargetState } from '../../lambda/domain/cached-token.js';
 import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';

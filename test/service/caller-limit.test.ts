@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_CALLERS, type Target } from '../../lambda/domain/config/settings.js';
+import { DEFAULT_MAX_CALLERS } from '../../lambda/domain/config/settings.js';
+import type { Target } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { TooManyCallersError } from '../../lambda/domain/errors.js';
 import type { CallerAdmission } from '../../lambda/domain/ports.js';

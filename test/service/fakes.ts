@@ -1,6 +1,6 @@
 // Plain fakes of the core's ports, for tests that exercise policy without I/O.
 import type { CachedToken, TargetState } from '../../lambda/domain/cached-token.js';
-import type { Target } from '../../lambda/domain/config/settings.js';
+import type { Target } from '../../lambda/domain/config/schema.js';
 import type { CallerAdmission, CredentialSource, Credentials, IssueRequest, IssuedBoundToken, LeaseAnswer, LeaseRequest, Log, LoginOutcome, Metrics, TokenIssuer } from '../../lambda/domain/ports.js';
 import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Target } from '../../lambda/domain/config/settings.js';
+import type { Target } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { ArcGisBadResponseError, ArcGisRateLimitedError, ArcGisRefusedError, ArcGisUnreachableError, InvalidCredentialsError } from '../../lambda/domain/errors.js';
 import type { Credentials, IssueRequest, IssuedBoundToken, TokenIssuer } from '../../lambda/domain/ports.js';

@@ -5,7 +5,7 @@ import { MemoryTokenStore } from '../../lambda/adapters/memory-token-store.js';
 import { MemoryLoginCoordinator } from '../../lambda/service/memory-login-coordinator.js';
 import { StaticCredentialSource } from '../../lambda/adapters/static-credentials.js';
 import { ArcGisTokenIssuer } from '../../lambda/arcgis/arcgis-token-issuer.js';
-import type { ServiceConfig } from '../../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { TokenService } from '../../lambda/service/token-service.js';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';

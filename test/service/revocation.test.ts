@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { targetFingerprint, type CachedToken } from '../../lambda/domain/cached-token.js';
-import type { Target } from '../../lambda/domain/config/settings.js';
+import type { Target } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { ArcGisUnreachableError } from '../../lambda/domain/errors.js';
 import type { TokenIssuer } from '../../lambda/domain/ports.js';

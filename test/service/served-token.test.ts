@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { targetFingerprint, type CachedToken } from '../../lambda/domain/cached-token.js';
-import type { Target } from '../../lambda/domain/config/settings.js';
+import type { Target } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { ServedTokens } from '../../lambda/service/served-token.js';
 import { CountingMetrics, FakeClock } from './fakes.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../../lambda/domain/config/settings.js';
+import type { Target } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { BadRequestError } from '../../lambda/domain/errors.js';
 import { slotFor } from '../../lambda/service/slot.js';

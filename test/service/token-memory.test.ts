@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { identityHash, targetFingerprint, type CachedToken, type TargetState } from '../../lambda/domain/cached-token.js';
-import type { Target } from '../../lambda/domain/config/settings.js';
+import type { Target } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import type { Credentials, TokenStore } from '../../lambda/domain/ports.js';
 import { CachingCredentialSource, CREDENTIALS_MAX_AGE_MS } from '../../lambda/service/caching-credentials.js';

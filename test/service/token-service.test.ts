@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ServiceConfig } from '../../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../lambda/domain/config/parse-config.js';
 import { identityHash, targetFingerprint } from '../../lambda/domain/cached-token.js';
 import { accountKey } from '../../lambda/domain/slot-key.js';

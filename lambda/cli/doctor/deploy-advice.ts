@@ -1,7 +1,8 @@
 // Turns what doctor proved into the target to deploy: a service-configuration target
 // (lambda/domain/config/schema.ts), validated by the same schema the function uses, and the equivalent
 // `npx cdk deploy -c …` line with the single-target context keys (infra/context.ts).
-import { DEFAULT_EXPIRATION_MINUTES, TargetSchema, formatIssues, type TargetInput } from '../../domain/config/schema.js';
+import { DEFAULT_EXPIRATION_MINUTES } from '../../domain/config/settings.js';
+import { TargetSchema, formatIssues, type TargetInput } from '../../domain/config/schema.js';
 import { ConfigurationError } from '../../domain/errors.js';
 import { isPlainHttp, type WorkingSetup } from './findings.js';
 

@@ -1,7 +1,7 @@
 // What doctor reports: each check's requests and findings (a verdict, and for anything wrong the
 // likely cause and the fix), the client modes tried, and the working setup the configuration is
 // built from. The JSON report prints these shapes as they are, so their fields are its format.
-import type { ArcGisClientMode, SiteKind } from '../../domain/config/schema.js';
+import type { ArcGisClientMode, SiteKind } from '../../domain/config/settings.js';
 import type { ArcGisRateLimitedError } from '../../domain/errors.js';
 import type { FetchLike } from '../../arcgis/http.js';
 import { RATE_LIMITED } from '../../arcgis/hints.js';

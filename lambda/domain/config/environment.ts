@@ -1,7 +1,7 @@
 // Environment variable names shared by the function and the CDK construct that sets them.
 import { ConfigurationError } from '../errors.js';
 import { plainServiceConfig } from './plain-config.js';
-import type { ServiceConfig } from './settings.js';
+import type { ServiceConfig } from './schema.js';
 
 /** The whole service configuration as JSON (ServiceConfigInput), validated at cold start. */
 export const CONFIG_ENV = 'TOKEN_VENDING_CONFIG';

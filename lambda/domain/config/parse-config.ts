@@ -3,8 +3,7 @@
 import type * as z from 'zod/mini';
 import { ConfigurationError } from '../errors.js';
 import { plainServiceConfig } from './plain-config.js';
-import type { ServiceConfig } from './settings.js';
-import { ServiceConfigSchema, formatIssues } from './schema.js';
+import { ServiceConfigSchema, formatIssues, type ServiceConfig } from './schema.js';
 
 /**
  * Validates a configuration and returns it with defaults applied, or throws a ConfigurationError

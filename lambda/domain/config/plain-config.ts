@@ -10,7 +10,8 @@
 // it accepts, the schema accepts with the same output.
 import { isIP } from 'node:net';
 import { TARGET_NAME } from '../target-name.js';
-import { CLIENT_MODES, DEFAULT_DEADLINE_MS, DEFAULT_EXPIRATION_MINUTES, DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS, DEFAULT_PARAMETER_PREFIX, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SCHEDULE_MINUTES, MAX_DEADLINE_MS, MAX_EXPIRATION_MINUTES, SITE_KINDS, isHttpReferer, stripRefererSuffix, type ClientMode, type ServiceConfig, type SiteKind, type Target } from './settings.js';
+import { CLIENT_MODES, DEFAULT_DEADLINE_MS, DEFAULT_EXPIRATION_MINUTES, DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS, DEFAULT_PARAMETER_PREFIX, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SCHEDULE_MINUTES, MAX_DEADLINE_MS, MAX_EXPIRATION_MINUTES, SITE_KINDS, isHttpReferer, stripRefererSuffix, type ClientMode, type SiteKind } from './settings.js';
+import type { ServiceConfig, Target } from './schema.js';
 
 const TARGET_KEYS = new Set(['name', 'url', 'kind', 'client', 'referer', 'ip', 'expirationMinutes', 'secretId', 'serviceUrl', 'maxCallers']);
 const CONFIG_KEYS = new Set(['targets', 'defaultTarget', 'allowInsecureHttp', 'parameterPrefix', 'refreshMarginSeconds', 'scheduleIntervalMinutes', 'requestTimeoutMs', 'deadlineMs', 'minValidityRefreshIntervalSeconds']);

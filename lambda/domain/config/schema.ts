@@ -1,7 +1,7 @@
 // One schema for every place a configuration enters: the Lambda at cold start, the local server
 // at start-up and the CDK app at synth time, so a bad setting fails early and says the same thing.
-// Its constants and types live in settings.ts (no zod), re-exported here for the modules that
-// want both.
+// Its constants and enums live in settings.ts (no zod); the types of a target and a configuration
+// are these schemas' own, so modules import them from here as types only.
 import * as z from 'zod/mini';
 import { isIP } from 'node:net';
 import './zod-locale.js';
@@ -9,7 +9,6 @@ import { lazySchema } from './lazy-schema.js';
 import { CLIENT_MODES, DEFAULT_EXPIRATION_MINUTES, DEFAULT_DEADLINE_MS, DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS, DEFAULT_PARAMETER_PREFIX, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SCHEDULE_MINUTES, MAX_DEADLINE_MS, MAX_EXPIRATION_MINUTES, SITE_KINDS, isHttpReferer, stripRefererSuffix } from './settings.js';
 import { TARGET_NAME, TARGET_NAME_RULE } from '../target-name.js';
 
-export * from './settings.js';
 
 /** A string with surrounding white space removed before any other check runs. */
 const trimmed = (...checks: z.core.$ZodCheck<string>[]) => z.string().check(z.trim(), ...checks);
@@ -201,3 +200,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
     })
     .join('\n');
 }
+
+export type TargetInput = z.input<typeof TargetSchema>;
+export type Target = z.output<typeof TargetSchema>;
+export type ServiceConfigInput = z.input<typeof ServiceConfigSchema>;
+export type ServiceConfig = z.output<typeof ServiceConfigSchema> & { defaultTarget: string };

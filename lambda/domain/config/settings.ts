@@ -1,8 +1,7 @@
-// The configuration's constants, enums and types, and its two string rules, without zod: every
+// The configuration's constants and enums, and its two string rules, without zod (the types of a
+// target and a configuration are the schemas', in schema.ts, imported as types only): every
 // layer imports these, a cold cached request among them, and zod/mini's code is a chunk of its own
 // that a cold cached request never reads (schema.ts builds the schemas, loaded where one is needed).
-import type * as z from 'zod/mini';
-import type { ServiceConfigSchema, TargetSchema } from './schema.js';
 
 /**
  * How ArcGIS binds a token. `caller-ip` is this service's own mode: a token bound (client=ip) to the
@@ -48,9 +47,3 @@ export function stripRefererSuffix(referer: string): string {
 export function isHttpReferer(referer: string): boolean {
   return /^https?:\/\/[^/]/i.test(referer) && URL.canParse(referer);
 }
-
-// The types are the schemas' own (a type-only import: no code of schema.ts or zod is loaded for them).
-export type TargetInput = z.input<typeof TargetSchema>;
-export type Target = z.output<typeof TargetSchema>;
-export type ServiceConfigInput = z.input<typeof ServiceConfigSchema>;
-export type ServiceConfig = z.output<typeof ServiceConfigSchema> & { defaultTarget: string };

@@ -4,8 +4,8 @@
 // construct writes, or it saves nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_EXPIRATION_MINUTES, type ServiceConfigInput } from '../../../lambda/domain/config/settings.js';
-import { ServiceConfigSchema } from '../../../lambda/domain/config/schema.js';
+import { MAX_EXPIRATION_MINUTES } from '../../../lambda/domain/config/settings.js';
+import { ServiceConfigSchema, type ServiceConfigInput } from '../../../lambda/domain/config/schema.js';
 import { parseServiceConfig, withDefaultTarget } from '../../../lambda/domain/config/parse-config.js';
 import { plainServiceConfig } from '../../../lambda/domain/config/plain-config.js';
 

@@ -3,7 +3,8 @@
 // kind of mistake is refused with the path of the field at fault.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EXPIRATION_MINUTES, DEFAULT_PARAMETER_PREFIX, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_DEADLINE_MS, DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS, DEFAULT_SCHEDULE_MINUTES, MAX_EXPIRATION_MINUTES, type ServiceConfig } from '../../../lambda/domain/config/settings.js';
+import { DEFAULT_EXPIRATION_MINUTES, DEFAULT_PARAMETER_PREFIX, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_DEADLINE_MS, DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS, DEFAULT_SCHEDULE_MINUTES, MAX_EXPIRATION_MINUTES } from '../../../lambda/domain/config/settings.js';
+import type { ServiceConfig } from '../../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../../lambda/domain/config/parse-config.js';
 import { ConfigurationError } from '../../../lambda/domain/errors.js';
 

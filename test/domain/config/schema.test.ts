@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServiceConfigInput } from '../../../lambda/domain/config/settings.js';
+import type { ServiceConfigInput } from '../../../lambda/domain/config/schema.js';
 import { parseServiceConfig } from '../../../lambda/domain/config/parse-config.js';
 import { refusalOf as messageOf } from './refusal.js';
 
