@@ -407,9 +407,10 @@ not move (the peer: 404-415 M). Before this round the deployed bundle took 1.20-
 - Not kept, each within the noise: the Powertools Logger built on its first log line (about 1 %;
   it would also need its cold-start flag carried over), zod's \`jitless\` mode (1 % more
   instructions).
-- **Kept: zod's code out of the chunks a cold cached request reads.** The constants, enums and
-  types every layer takes from the configuration schema moved to a module without zod
-  (\`lambda/domain/config/settings.ts\`); the schemas of the configuration, the stored record and
+- **Kept: zod's code out of the chunks a cold cached request reads.** The constants and enums
+  every layer takes from the configuration schema moved to a module without zod
+  (\`lambda/domain/config/settings.ts\`; the types stay the schemas', imported as types only, so
+  nothing of zod is loaded for them); the schemas of the configuration, the stored record and
   the query string are loaded with \`import()\` only when the plain checks leave a value to them
   (\`configFromEnvironment\`, awaited at the entry's top level; \`readTargetState\`;
   \`readTokenQuery\`, whose check reads no query or one minValidity of digits, held to the schema
