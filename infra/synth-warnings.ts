@@ -13,6 +13,7 @@ export const WARNING = {
   apiKeyReachesAllTargets: 'arcgis-token-vending:apiKeyReachesAllTargets',
   functionUrlReachesAllTargets: 'arcgis-token-vending:functionUrlReachesAllTargets',
   insecureHttp: 'arcgis-token-vending:insecureHttp',
+  secretDropped: 'arcgis-token-vending:secretDropped',
 } as const;
 
 interface WarnedSettings {

@@ -39,6 +39,7 @@ import {
 } from './machine-settings.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { createRefreshSchedule } from './refresh-schedule.js';
+import { warnAboutDroppedSecrets } from './secret-replacement-warning.js';
 import { warnAboutSettings } from './synth-warnings.js';
 import { createTokenFunction } from './token-function.js';
 import type { TokenVendingMachineProps } from './token-vending-props.js';
@@ -150,6 +151,11 @@ export class TokenVendingMachine extends Construct {
 
     // --- Secrets and the coordination table.
     const secrets = createCredentialSecrets(this, deployment);
+    warnAboutDroppedSecrets(
+      this,
+      new Map(deployment.targets.filter(({ secret }) => secret.kind === 'created').map(({ input, secret }) => [input.name, secret.name])),
+      new Set(deployment.targets.filter(({ secret }) => secret.kind === 'imported').map(({ secret }) => secret.name)),
+    );
     this.secrets = secrets.secrets;
     this.secretNames = secrets.secretNames;
     this.coordinationTable = createCoordinationTable(this);
