@@ -4,6 +4,7 @@
 // login coordinator (see ports.ts): a record of them next to the token could erase it.
 import { createHash } from 'node:crypto';
 import type { Target } from './config/schema.js';
+import { isPlain, onlyKeys } from './plain-checks.js';
 import type { CachedToken, TargetState } from './target-state-schema.js';
 
 // The types are the schemas' (target-state-schema.ts), imported as types only: this module is read by
@@ -23,22 +24,19 @@ const BINDING_CLIENTS: readonly unknown[] = ['referer', 'ip', 'requestip', 'none
 const RECORD_KEYS = new Set(['version', 'token']);
 const TOKEN_KEYS = new Set(['token', 'expires', 'ssl', 'issuedAt', 'fingerprint', 'identity', 'binding', 'requestedMinutes']);
 const BINDING_KEYS = new Set(['client', 'referer', 'ip']);
-type Plain = Record<string, unknown>;
-const isPlain = (value: unknown): value is Plain => typeof value === 'object' && value !== null && !Array.isArray(value);
-const only = (value: Plain, keys: ReadonlySet<string>) => Object.keys(value).every((key) => keys.has(key) && value[key] !== undefined);
 const text = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 const positiveWhole = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
 
 /** CachedTokenSchema's rules for a record of exactly its keys, its output in the schema's key order. */
 export function writtenRecord(input: unknown): TargetState | undefined {
-  if (!isPlain(input) || input.version !== 2 || !only(input, RECORD_KEYS)) return undefined;
+  if (!isPlain(input) || input.version !== 2 || !onlyKeys(input, RECORD_KEYS)) return undefined;
   const t = input.token;
   if (t === undefined) return { version: 2 };
-  if (!isPlain(t) || !only(t, TOKEN_KEYS)) return undefined;
+  if (!isPlain(t) || !onlyKeys(t, TOKEN_KEYS)) return undefined;
   const { token, expires, ssl, issuedAt, fingerprint, identity, binding, requestedMinutes } = t;
   if (!text(token) || !positiveWhole(expires) || typeof ssl !== 'boolean' || !positiveWhole(issuedAt) || !text(fingerprint) || !text(identity)) return undefined;
   if (requestedMinutes !== undefined && !positiveWhole(requestedMinutes)) return undefined;
-  if (!isPlain(binding) || !only(binding, BINDING_KEYS) || !BINDING_CLIENTS.includes(binding.client)) return undefined;
+  if (!isPlain(binding) || !onlyKeys(binding, BINDING_KEYS) || !BINDING_CLIENTS.includes(binding.client)) return undefined;
   const { referer, ip } = binding;
   if ((referer !== undefined && typeof referer !== 'string') || (ip !== undefined && typeof ip !== 'string')) return undefined;
   return {

@@ -1,5 +1,6 @@
 // Environment variable names shared by the function and the CDK construct that sets them.
 import { ConfigurationError } from '../errors.js';
+import { parseJsonOrUndefined } from '../parse-json-or-undefined.js';
 import { plainServiceConfig } from './plain-config.js';
 import type { ServiceConfig } from './schema.js';
 
@@ -22,10 +23,8 @@ export async function configFromEnvironment(env: NodeJS.ProcessEnv): Promise<Ser
   if (raw === undefined || raw.trim() === '') {
     throw new ConfigurationError(`${CONFIG_ENV} is not set: deploy the function with the CDK app, which sets it from the targets you configure.`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
+  const parsed = parseJsonOrUndefined(raw);
+  if (parsed === undefined) {
     throw new ConfigurationError(`${CONFIG_ENV} is not valid JSON: redeploy with the CDK app rather than editing the variable by hand.`);
   }
   return plainServiceConfig(parsed) ?? (await import('./parse-config.js')).parseServiceConfig(parsed, CONFIG_ENV);

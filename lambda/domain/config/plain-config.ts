@@ -9,6 +9,7 @@
 // decides and words the error. test/domain/config/plain-config.property.test.ts holds it to that: whatever
 // it accepts, the schema accepts with the same output.
 import { isIP } from 'node:net';
+import { isPlain, onlyKeys } from '../plain-checks.js';
 import { TARGET_NAME } from '../target-name.js';
 import { CLIENT_MODES, DEFAULT_DEADLINE_MS, DEFAULT_EXPIRATION_MINUTES, DEFAULT_MIN_VALIDITY_REFRESH_INTERVAL_SECONDS, DEFAULT_PARAMETER_PREFIX, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SCHEDULE_MINUTES, MAX_DEADLINE_MS, MAX_EXPIRATION_MINUTES, SITE_KINDS, isHttpReferer, stripRefererSuffix, type ClientMode, type SiteKind } from './settings.js';
 import type { ServiceConfig, Target } from './schema.js';
@@ -17,10 +18,6 @@ const TARGET_KEYS = new Set(['name', 'url', 'kind', 'client', 'referer', 'ip', '
 const CONFIG_KEYS = new Set(['targets', 'defaultTarget', 'allowInsecureHttp', 'parameterPrefix', 'refreshMarginSeconds', 'scheduleIntervalMinutes', 'requestTimeoutMs', 'deadlineMs', 'minValidityRefreshIntervalSeconds']);
 const PARAMETER_PREFIX = /^(\/[A-Za-z0-9_.-]+)+$/;
 
-type Plain = Record<string, unknown>;
-const isPlain = (value: unknown): value is Plain => typeof value === 'object' && value !== null && !Array.isArray(value);
-/** Only known keys, none of them holding undefined (the schema would keep such a key, in its own place). */
-const onlyKeys = (value: Plain, allowed: ReadonlySet<string>) => Object.keys(value).every((key) => allowed.has(key) && value[key] !== undefined);
 const trimmedString = (value: unknown): value is string => typeof value === 'string' && value === value.trim();
 const wholeIn = (value: unknown, min: number, max: number): value is number => Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
 /** Absent, or a whole number in range: the value, the default, or null when the schema must decide. */
