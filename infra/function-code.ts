@@ -53,22 +53,32 @@ const SOURCE_ASSET_DIR = join(REPO_ROOT, 'lambda');
  * folder.
  */
 function bundledCode(sourceMaps: boolean, caBundle: string | undefined): Code {
-  return Code.fromAsset(SOURCE_ASSET_DIR, {
+  return locallyBundled(SOURCE_ASSET_DIR, assetCacheKey(sourceMaps, caBundle), (outputDir) => {
+    // Loaded here, not imported: only a synth from sources bundles, and the installed package
+    // (which deploys its prebuilt folder) has no esbuild.
+    const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+    buildSync(lambdaBuildOptions(outputDir, { sourceMaps }));
+    if (caBundle !== undefined) copyFileSync(caBundle, join(outputDir, CA_BUNDLE_FILE));
+  });
+}
+
+/**
+ * An asset made by a local step in this process, never Docker, hashed by its output. `cacheKey`
+ * lets CDK's staging cache tell apart what the step closes over (assetCacheKey).
+ */
+function locallyBundled(dir: string, cacheKey: Record<string, string>, bundle: (outputDir: string) => void): Code {
+  return Code.fromAsset(dir, {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
-      // Required by the type, never pulled: tryBundle below always succeeds or throws esbuild's error.
+      // Required by the type, never pulled: the local step always succeeds or throws its own error.
       image: DockerImage.fromRegistry('dummy'),
       local: {
         tryBundle(outputDir: string): boolean {
-          // Loaded here, not imported: only a synth from sources bundles, and the installed package
-          // (which deploys its prebuilt folder) has no esbuild.
-          const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-          buildSync(lambdaBuildOptions(outputDir, { sourceMaps }));
-          if (caBundle !== undefined) copyFileSync(caBundle, join(outputDir, CA_BUNDLE_FILE));
+          bundle(outputDir);
           return true;
         },
       },
-      environment: assetCacheKey(sourceMaps, caBundle),
+      environment: cacheKey,
     },
   });
 }
@@ -104,19 +114,8 @@ export function packagedBundleDir(sourceMaps: boolean, moduleUrl: string = impor
  */
 function prebuiltCode(dir: string, caBundle: string | undefined): Code {
   if (caBundle === undefined) return Code.fromAsset(dir);
-  return Code.fromAsset(dir, {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling: {
-      // Required by the type, never pulled: tryBundle below always succeeds.
-      image: DockerImage.fromRegistry('dummy'),
-      local: {
-        tryBundle(outputDir: string): boolean {
-          cpSync(dir, outputDir, { recursive: true });
-          copyFileSync(caBundle, join(outputDir, CA_BUNDLE_FILE));
-          return true;
-        },
-      },
-      environment: assetCacheKey(false, caBundle),
-    },
+  return locallyBundled(dir, assetCacheKey(false, caBundle), (outputDir) => {
+    cpSync(dir, outputDir, { recursive: true });
+    copyFileSync(caBundle, join(outputDir, CA_BUNDLE_FILE));
   });
 }
