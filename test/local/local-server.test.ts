@@ -1,42 +1,16 @@
 // `npm start` as a user runs it: a child process, its banner, and a token fetched over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startArcGisSimulator, type ArcGisSimulator } from '../../lambda/local/arcgis-simulator.js';
 import { FAKE } from '../fixtures/arcgis-payloads.js';
+import { startLocalServer, type LocalProcess } from './local-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  base: string;
-  output: () => string;
-}
-
-function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(tsx, ['lambda/local/main.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', PORT: '0', ...env } });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 30 s:\n${output}`)), 30_000);
-    child.stdout.on('data', () => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, base: match[1]!, output: () => output });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${output}`));
-    });
-  });
-}
 
 function exitOf(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(tsx, ['lambda/local/main.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', PORT: '0', ...env } });
@@ -46,7 +20,7 @@ function exitOf(env: Record<string, string>): Promise<{ code: number | null; out
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
 }
 
-function stop(started: Started): Promise<void> {
+function stop(started: LocalProcess): Promise<void> {
   return new Promise((resolve) => {
     started.child.once('exit', () => resolve());
     started.child.kill('SIGTERM');
@@ -54,9 +28,9 @@ function stop(started: Started): Promise<void> {
 }
 
 describe('npm start with the built-in simulator', () => {
-  let started: Started;
+  let started: LocalProcess;
   beforeAll(async () => {
-    started = await start({});
+    started = await startLocalServer({});
   });
   afterAll(() => stop(started));
 
@@ -103,7 +77,7 @@ describe('npm start against a given ArcGIS site', () => {
   afterAll(() => sim.close());
 
   it('uses ARCGIS_* settings and never prints the password', async () => {
-    const started = await start({
+    const started = await startLocalServer({
       ARCGIS_URL: sim.serverUrl,
       ARCGIS_USERNAME: FAKE.username,
       ARCGIS_PASSWORD: FAKE.password,
@@ -162,7 +136,7 @@ describe('npm start with TARGETS_FILE', () => {
   });
 
   it('serves each target with its own credentials and settings', async () => {
-    const started = await start({ TARGETS_FILE: join(dir, 'targets.json'), SECRETS_FILE: join(dir, 'secrets.json') });
+    const started = await startLocalServer({ TARGETS_FILE: join(dir, 'targets.json'), SECRETS_FILE: join(dir, 'secrets.json') });
     try {
       expect(started.output()).toContain(`target "maps": ${sim.portalUrl} (client referer, referer https://maps.example.com, 60 min) as user "fake-user"`);
       expect(started.output()).toContain(`target "ops" (default): ${sim.serverUrl} (client ip, ip 203.0.113.9, 15 min) as user "fake-ops"`);

@@ -6,7 +6,7 @@
 // Node and get a token from the local server, and run the command through npx and plain node.
 // Nothing here reaches beyond loopback: each scratch project has `offline=true` in its .npmrc, so
 // npm answers from its cache or fails (test/package/consumer-lock.ts says why that needs a lock).
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { DEFAULT_SIMULATOR_USER, startArcGisSimulator, type ArcGisSimulator } fr
 import { startFakeApiGateway, type FakeApiGateway } from '../client/fake-api-gateway.js';
 import { tokenAnswer } from '../client/token-answers.js';
 import { CDK_JSON_CONTEXT, ENV, ONE_TARGET } from '../infra/synth.js';
+import { startLocalServer, type LocalProcess } from '../local/local-process.js';
 import { consumerLock, type LockEntry, type PackageLock } from './consumer-lock.js';
 
 const exec = promisify(execFile);
@@ -86,33 +87,6 @@ async function install(dir: string, tarball: { filename: string; integrity: stri
   writeFileSync(join(dir, '.npmrc'), 'offline=true\naudit=false\nfund=false\nupdate-notifier=false\n');
   const result = await run('npm', ['install', '--offline', '--no-audit', '--no-fund'], dir);
   if (result.code !== 0) throw new Error(`npm install in ${dir} failed:\n${result.stderr}`);
-}
-
-interface LocalServer {
-  child: ChildProcessWithoutNullStreams;
-  base: string;
-}
-
-/** `npm start` as test/local/local-server.test.ts runs it: the local server and its built-in simulator. */
-function startLocalServer(): Promise<LocalServer> {
-  const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['lambda/local/main.ts'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', PORT: '0' } });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 30 s:\n${output}`)), 30_000);
-    child.stdout.on('data', () => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, base: match[1]! });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`local server exited with ${code}:\n${output}`));
-    });
-  });
 }
 
 interface FunctionAsset {
@@ -183,14 +157,15 @@ describe('the packed package, installed offline', () => {
   let cdkApp: string;
   let nodeApp: string;
   let packedFiles: string[];
-  let serverStarted: Promise<LocalServer> | undefined;
-  let server: LocalServer | undefined;
+  let serverStarted: Promise<LocalProcess> | undefined;
+  let server: LocalProcess | undefined;
 
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'arcgis-token-vending-package-'));
     cdkApp = join(scratch, 'cdk-app');
     nodeApp = join(scratch, 'node-app');
-    serverStarted = startLocalServer();
+    // `npm start` as test/local/local-server.test.ts runs it: the local server and its built-in simulator.
+    serverStarted = startLocalServer({});
     const pack = await run('npm', ['pack', '--offline', '--json', '--pack-destination', scratch], REPO_ROOT);
     if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stderr}`);
     const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; integrity: string; files: Array<{ path: string }> }>;
